@@ -1,0 +1,47 @@
+# The two commands of the README, plus the sanitizer builds CI uses.
+#   make run    build, then run the default demo
+#   make test   build, then run every test
+BUILD      ?= build
+MESON_DEPS := meson ninja-build pkg-config liburcu-dev libcmocka-dev
+
+.PHONY: all run test deps asan tsan clean
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# Installs what the build needs on a fresh Debian machine (as root).
+deps:
+	@missing=""; for p in $(MESON_DEPS); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "hugepfn needs these Debian packages:$$missing"; \
+			echo "run as root, or: sudo apt-get install -y$$missing"; exit 1; \
+		fi; \
+	fi
+
+$(BUILD)/build.ninja: | deps
+	meson setup $(BUILD)
+
+run: all
+	./$(BUILD)/tools/hugepfn demo
+
+test: all
+	meson test -C $(BUILD) --print-errorlogs
+
+# AddressSanitizer + UndefinedBehaviorSanitizer, and ThreadSanitizer builds.
+asan: | deps
+	[ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C build-asan
+	meson test -C build-asan --print-errorlogs
+
+tsan: | deps
+	[ -f build-tsan/build.ninja ] || CC=clang meson setup build-tsan -Db_sanitize=thread -Db_lundef=false
+	ninja -C build-tsan
+	meson test -C build-tsan --print-errorlogs
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan

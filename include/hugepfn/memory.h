@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Simulated physical memory.
+ *
+ * Physical address space:
+ *   [0, ram_size)          RAM, with a memmap (one struct page per pfn)
+ *   from 64 GiB upwards    device regions, each 1 GiB aligned:
+ *                          - I/O memory (a VRAM BAR): no memmap, pfn_valid() false
+ *                          - ZONE_DEVICE memory: a memmap and a struct dev_pagemap
+ * Every region is backed by host memory reserved sparsely, so untouched
+ * simulated memory costs nothing and every byte a mapping reaches is real.
+ */
+#ifndef HUGEPFN_MEMORY_H
+#define HUGEPFN_MEMORY_H
+
+#include <hugepfn/pgtable.h>
+#include <hugepfn/types.h>
+
+/* Page flags (bit numbers in page->flags). */
+enum pageflags {
+	PG_head,	/* first page of a compound page (a large folio) */
+	PG_buddy,	/* free, in the page allocator; page->order is its order */
+	PG_table,	/* a page-table page */
+	PG_reserved,	/* never allocated or freed (the zero page) */
+	PG_anon,	/* anonymous memory (Linux encodes this in ->mapping) */
+	PG_zone_device,	/* belongs to a ZONE_DEVICE region */
+	PG_owner_priv,	/* owned by a driver that maps it special (TTM) */
+};
+
+enum memory_type {
+	MEMORY_DEVICE_GENERIC = 1,	/* CPU-addressable device memory */
+	MEMORY_DEVICE_FS_DAX,
+};
+
+struct dev_pagemap {
+	unsigned long start_pfn;
+	unsigned long nr_pages;
+	enum memory_type type;
+	atomic_long ref;	/* Linux's percpu_ref: one per lookup, one base */
+	const char *name;
+};
+
+/*
+ * One per RAM or ZONE_DEVICE pfn.  A large folio is a compound page: its head
+ * carries the order, the pin count and the PMD mapcount, every tail points at
+ * the head through compound_head (bit 0 set).
+ */
+struct page {
+	atomic_ulong flags;
+	atomic_int _refcount;
+	atomic_int _mapcount;		/* PTE mappings of this page */
+	unsigned long compound_head;	/* tails: head address | 1 */
+	unsigned int order;		/* head and free blocks: compound order */
+	atomic_int _pincount;		/* head of a large folio: FOLL_PIN pins */
+	atomic_int _entire_mapcount;	/* head of a large folio: PMD mappings */
+	struct dev_pagemap *pgmap;	/* ZONE_DEVICE pages */
+	void *mapping;			/* the address_space of a shared page */
+	pgoff_t index;			/* page offset within ->mapping */
+	struct list_head lru;		/* free lists; deposited page tables */
+	spinlock_t ptl;			/* page-table pages: split page-table lock */
+	struct page *pmd_huge_pte;	/* PMD tables: deposited PTE tables */
+};
+
+/* A folio is a head (or order-0) page viewed as a whole. */
+struct folio {
+	struct page page;
+};
+
+typedef struct page *pgtable_t;
+
+/* GFP flags understood by the page allocator. */
+#define __GFP_ZERO	0x1u
+#define __GFP_COMP	0x2u
+#define GFP_KERNEL	0u
+#define GFP_PGTABLE_USER (__GFP_ZERO)
+#define MAX_PAGE_ORDER	10	/* 4 MiB, as Linux's buddy allocator */
+
+/* The pfn range given to struct pages. */
+bool pfn_valid(unsigned long pfn);
+struct page *pfn_to_page(unsigned long pfn);
+unsigned long page_to_pfn(const struct page *page);
+void *__va(phys_addr_t phys);
+phys_addr_t __pa(const void *host);
+void *page_address(const struct page *page);
+unsigned long nr_free_pages(void);
+unsigned long hp_totalram_pages(void);
+
+static inline bool PageFlag(const struct page *page, enum pageflags f)
+{
+	return atomic_load_explicit(&((struct page *)page)->flags,
+				    memory_order_relaxed) & (1UL << f);
+}
+static inline void SetPageFlag(struct page *page, enum pageflags f)
+{
+	atomic_fetch_or_explicit(&page->flags, 1UL << f, memory_order_relaxed);
+}
+static inline void ClearPageFlag(struct page *page, enum pageflags f)
+{
+	atomic_fetch_and_explicit(&page->flags, ~(1UL << f), memory_order_relaxed);
+}
+
+static inline bool PageTail(const struct page *page) { return page->compound_head & 1; }
+static inline bool PageHead(const struct page *page) { return PageFlag(page, PG_head); }
+static inline bool PageAnon(const struct page *page) { return PageFlag(page, PG_anon); }
+static inline bool is_zone_device_page(const struct page *page)
+{
+	return PageFlag(page, PG_zone_device);
+}
+
+static inline struct page *compound_head(const struct page *page)
+{
+	unsigned long head = page->compound_head;
+
+	if (head & 1)
+		return (struct page *)(head - 1);
+	return (struct page *)page;
+}
+static inline struct folio *page_folio(const struct page *page)
+{
+	return (struct folio *)compound_head(page);
+}
+static inline struct page *folio_page(struct folio *folio, unsigned long n)
+{
+	return &folio->page + n;
+}
+static inline unsigned int folio_order(const struct folio *folio)
+{
+	return PageHead(&folio->page) ? folio->page.order : 0;
+}
+static inline unsigned long folio_nr_pages(const struct folio *folio)
+{
+	return 1UL << folio_order(folio);
+}
+static inline bool folio_test_large(const struct folio *folio)
+{
+	return PageHead(&folio->page);
+}
+static inline unsigned long folio_pfn(const struct folio *folio)
+{
+	return page_to_pfn(&folio->page);
+}
+static inline int folio_ref_count(const struct folio *folio)
+{
+	return atomic_load_explicit(&((struct folio *)folio)->page._refcount,
+				    memory_order_relaxed);
+}
+static inline int page_ref_count(const struct page *page)
+{
+	return folio_ref_count(page_folio(page));
+}
+static inline int page_mapcount(const struct page *page)
+{
+	return atomic_load_explicit(&((struct page *)page)->_mapcount,
+				    memory_order_relaxed);
+}
+static inline int folio_entire_mapcount(const struct folio *folio)
+{
+	return atomic_load_explicit(&((struct folio *)folio)->page._entire_mapcount,
+				    memory_order_relaxed);
+}
+static inline int folio_maybe_dma_pinned_count(const struct folio *folio)
+{
+	return atomic_load_explicit(&((struct folio *)folio)->page._pincount,
+				    memory_order_relaxed);
+}
+
+/* The page allocator (a buddy allocator over RAM, orders 0..MAX_PAGE_ORDER). */
+struct page *alloc_pages(gfp_t gfp, unsigned int order);
+void __free_pages(struct page *page, unsigned int order);
+struct folio *folio_alloc(gfp_t gfp, unsigned int order);
+
+/* References.  Dropping the last one frees the folio. */
+void folio_get(struct folio *folio);
+bool folio_try_get(struct folio *folio);	/* fails on a zero refcount */
+void folio_ref_add(struct folio *folio, int refs);
+void folio_put(struct folio *folio);
+void folio_put_refs(struct folio *folio, int refs);
+static inline void get_page(struct page *page) { folio_get(page_folio(page)); }
+static inline void put_page(struct page *page) { folio_put(page_folio(page)); }
+
+/* The zero page: one reserved, always-zero page, mapped special. */
+extern unsigned long zero_pfn;
+static inline bool is_zero_pfn(unsigned long pfn) { return pfn == zero_pfn; }
+
+/* Device memory. */
+struct hp_region;
+/* I/O memory with no struct page (a VRAM BAR).  Returns its first pfn. */
+int hp_iomem_add(const char *name, uint64_t size, unsigned long *start_pfn);
+/* ZONE_DEVICE memory: a memmap whose pages start with one reference each. */
+struct dev_pagemap *memremap_pages(const char *name, uint64_t size,
+				   enum memory_type type);
+/* A reference on the pagemap covering pfn, or NULL if none covers it. */
+struct dev_pagemap *get_dev_pagemap(unsigned long pfn);
+void put_dev_pagemap(struct dev_pagemap *pgmap);
+
+/*
+ * Violations: a reference taken on a pfn with no struct page, or on a page a
+ * driver owns and maps special.  A real kernel would corrupt memory here;
+ * hugepfn records what, where and who, and refuses the reference.
+ */
+enum hp_level { HP_LEVEL_NONE, HP_LEVEL_PTE, HP_LEVEL_PMD, HP_LEVEL_PUD };
+const char *hp_level_name(enum hp_level level);
+
+struct hp_violation {
+	unsigned long pfn;
+	enum hp_level level;
+	const char *op;		/* who tried: "gup_fast", "pfn_to_page", ... */
+	const char *what;	/* what was wrong */
+};
+void hp_report_violation(unsigned long pfn, enum hp_level level,
+			 const char *op, const char *what);
+unsigned long hp_violation_count(void);
+/* The i-th recorded violation (the first HP_MAX_VIOLATIONS are kept). */
+#define HP_MAX_VIOLATIONS 64
+bool hp_violation_get(unsigned long i, struct hp_violation *out);
+
+#endif

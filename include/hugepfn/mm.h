@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* Address spaces: mm_struct, VMAs, mappable objects, mmap. */
+#ifndef HUGEPFN_MM_H
+#define HUGEPFN_MM_H
+
+#include <sys/mman.h>	/* PROT_* and MAP_*: the host's values are Linux's */
+
+#include <hugepfn/memory.h>
+
+/* vm_flags, with Linux's values. */
+#define VM_NONE		0x00000000UL
+#define VM_READ		0x00000001UL
+#define VM_WRITE	0x00000002UL
+#define VM_EXEC		0x00000004UL
+#define VM_SHARED	0x00000008UL
+#define VM_MAYREAD	0x00000010UL
+#define VM_MAYWRITE	0x00000020UL
+#define VM_MAYEXEC	0x00000040UL
+#define VM_MAYSHARE	0x00000080UL
+#define VM_PFNMAP	0x00000400UL	/* pure pfns, no struct page behind them */
+#define VM_IO		0x00004000UL	/* memory-mapped I/O */
+#define VM_DONTEXPAND	0x00040000UL
+#define VM_DONTDUMP	0x04000000UL
+#define VM_MIXEDMAP	0x10000000UL	/* struct pages and pure pfns mixed */
+#define VM_HUGEPAGE	0x20000000UL	/* MADV_HUGEPAGE */
+#define VM_NOHUGEPAGE	0x40000000UL
+
+#define IS_ERR_VALUE(x)	((unsigned long)(x) >= (unsigned long)-4095)
+
+struct vm_area_struct;
+struct vm_operations_struct;
+struct file;
+
+/* The pages or pfns behind a mappable object, and who maps them (rmap). */
+struct address_space {
+	struct rw_semaphore i_mmap_rwsem;
+	struct list_head i_mmap;	/* VMAs mapping this object */
+	struct page **pages;		/* page cache of shared anonymous memory */
+	unsigned long nr_pages;
+};
+
+struct file_operations {
+	int (*mmap)(struct file *file, struct vm_area_struct *vma);
+	void (*release)(struct file *file);	/* the last reference went */
+};
+
+/* A mappable object: a device, a BO, shared anonymous memory. */
+struct file {
+	const struct file_operations *f_op;
+	struct address_space *f_mapping;
+	void *private_data;
+	atomic_long f_count;
+};
+
+struct vm_area_struct {
+	unsigned long vm_start;		/* first byte */
+	unsigned long vm_end;		/* first byte after */
+	struct mm_struct *vm_mm;
+	pgprot_t vm_page_prot;
+	unsigned long vm_flags;
+	const struct vm_operations_struct *vm_ops;
+	unsigned long vm_pgoff;		/* offset in vm_file, in pages */
+	struct file *vm_file;
+	void *vm_private_data;
+	struct list_head shared;	/* link in vm_file->f_mapping->i_mmap */
+};
+
+/* Page-table pages by level. */
+enum hp_table_level { HP_TABLE_PGD, HP_TABLE_PUD, HP_TABLE_PMD, HP_TABLE_PTE,
+		      HP_NR_TABLE_LEVELS };
+
+/* Fault outcomes counted per address space. */
+enum hp_fault_result {
+	HP_FAULT_RESOLVED,	/* no error: mapped, or found mapped */
+	HP_FAULT_SIGSEGV,
+	HP_FAULT_SIGBUS,
+	HP_FAULT_OOM,
+	HP_NR_FAULT_RESULTS
+};
+
+struct hp_fault_stats {
+	atomic_ulong total;
+	atomic_ulong result[HP_NR_FAULT_RESULTS];
+	atomic_ulong resolved_at[HP_LEVEL_PUD + 1];	/* by enum hp_level */
+	atomic_ulong fallback[HP_LEVEL_PUD + 1];	/* huge attempts that fell back */
+};
+
+struct mm_struct {
+	pgd_t *pgd;
+	struct rw_semaphore mmap_lock;
+	spinlock_t page_table_lock;	/* populating PGD/PUD slots, PUD leaves */
+	struct vm_area_struct **vmas;	/* sorted by address */
+	unsigned int map_count;
+	unsigned int vmas_cap;
+	unsigned long mmap_base;	/* unaddressed mappings go below */
+	atomic_long nr_tables[HP_NR_TABLE_LEVELS];
+	atomic_long rss;		/* pages mapped with a reference */
+	struct hp_fault_stats faults;
+};
+
+struct mm_struct *mm_alloc(void);
+/* Tears the address space down (every mapping, every table) and frees it. */
+void mmput(struct mm_struct *mm);
+
+/*
+ * Maps len bytes.  addr is a hint unless flags has MAP_FIXED; file is NULL for
+ * anonymous memory (MAP_SHARED anonymous memory gets its own shared object).
+ * Returns the address, or a negative errno as an IS_ERR_VALUE() value.
+ */
+unsigned long hp_mmap(struct mm_struct *mm, struct file *file, unsigned long addr,
+		      unsigned long len, unsigned long prot, unsigned long flags,
+		      unsigned long pgoff);
+/* MADV_HUGEPAGE / MADV_NOHUGEPAGE on whole VMAs inside [addr, addr + len). */
+int hp_madvise(struct mm_struct *mm, unsigned long addr, unsigned long len,
+	       int advice);
+
+struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
+pgprot_t vm_get_page_prot(unsigned long vm_flags);
+
+static inline bool vma_is_anonymous(const struct vm_area_struct *vma)
+{
+	return !vma->vm_ops;
+}
+static inline bool is_cow_mapping(unsigned long flags)
+{
+	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+/* Mappings whose huge entries are zapped, never split into PTEs. */
+static inline bool vma_is_special_huge(const struct vm_area_struct *vma)
+{
+	return vma->vm_file && (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP));
+}
+
+/* A file for a driver: f_op and private data, one reference. */
+struct file *hp_file_create(const struct file_operations *f_op, void *private_data);
+void fput(struct file *file);
+
+/* Present leaf entries, by level and kind. */
+enum hp_entry_kind { HP_KIND_NORMAL, HP_KIND_SPECIAL, HP_KIND_DEVMAP, HP_NR_KINDS };
+const char *hp_entry_kind_name(enum hp_entry_kind kind);
+struct hp_entry_counts {
+	unsigned long leaves[HP_LEVEL_PUD + 1][HP_NR_KINDS];	/* by enum hp_level */
+	unsigned long tables[HP_NR_TABLE_LEVELS];	/* reachable table pages */
+	unsigned long deposited;	/* PTE tables held in reserve by THPs */
+};
+/* Walks mm's tables (under its mmap lock) and counts what is there. */
+void hp_mm_count_entries(struct mm_struct *mm, struct hp_entry_counts *counts);
+const char *hp_table_level_name(enum hp_table_level level);
+
+#endif

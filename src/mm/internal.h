@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* What the mm files share with each other and with nobody else. */
+#ifndef HP_MM_INTERNAL_H
+#define HP_MM_INTERNAL_H
+
+#include <hugepfn/hugepfn.h>
+#include "mm/pgtable.h"
+#include "host/list.h"
+
+/* machine.c */
+bool hp_should_fail(enum hp_fail_site site);
+
+/* pgalloc.c: page-table pages.  The *_alloc() return NULL only on OOM. */
+struct page *pte_alloc_one(struct mm_struct *mm);
+void pte_free(struct mm_struct *mm, struct page *table);
+void hp_pagetable_free(struct page *table);
+pud_t *pud_alloc(struct mm_struct *mm, p4d_t *p4d, unsigned long addr);
+pmd_t *pmd_alloc(struct mm_struct *mm, pud_t *pud, unsigned long addr);
+int __pte_alloc(struct mm_struct *mm, pmd_t *pmd);
+int hp_pgd_alloc(struct mm_struct *mm);
+void pgtable_trans_huge_deposit(struct mm_struct *mm, pmd_t *pmdp, struct page *table);
+struct page *pgtable_trans_huge_withdraw(struct mm_struct *mm, pmd_t *pmdp);
+static inline void mm_inc_tables(struct mm_struct *mm, enum hp_table_level l)
+{
+	atomic_fetch_add_explicit(&mm->nr_tables[l], 1, memory_order_relaxed);
+}
+static inline void mm_dec_tables(struct mm_struct *mm, enum hp_table_level l)
+{
+	atomic_fetch_sub_explicit(&mm->nr_tables[l], 1, memory_order_relaxed);
+}
+
+/*
+ * mmu_gather: what an unmap takes away is freed only after every walker that
+ * could still see it has left.  The software MMU and gup-fast walk under RCU,
+ * so the end of a gather (the kernel's TLB flush) is an RCU grace period.
+ */
+struct mmu_gather {
+	struct mm_struct *mm;
+	struct folio **folios;		/* one reference each to drop */
+	size_t nr_folios, cap_folios;
+	struct list_head tables;	/* page-table pages to free */
+	bool need_flush;		/* a present entry was cleared */
+};
+void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm);
+void tlb_remove_folio(struct mmu_gather *tlb, struct folio *folio);
+void tlb_remove_table(struct mmu_gather *tlb, struct page *table,
+		      enum hp_table_level level);
+void tlb_finish_mmu(struct mmu_gather *tlb);
+/* Drops a reference once every walker that might still use the folio has left. */
+void folio_put_rcu(struct folio *folio);
+/* Waits until no walker can still be using an entry cleared before the call. */
+void flush_tlb_mm(struct mm_struct *mm);
+
+/* memory.c */
+void hp_zap_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+		  unsigned long addr, unsigned long end);
+void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct *vma);
+/* pgalloc.c: frees the tables under [start, end) that no longer map anything. */
+void free_pgtables(struct mmu_gather *tlb, struct mm_struct *mm,
+		   unsigned long start, unsigned long end);
+
+/* huge_memory.c */
+bool thp_vma_allowable_order(struct vm_area_struct *vma, unsigned int order);
+vm_fault_t create_huge_pud(struct vm_fault *vmf);
+vm_fault_t create_huge_pmd(struct vm_fault *vmf);
+vm_fault_t hp_huge_pud_fault(struct vm_fault *vmf, pud_t orig);
+vm_fault_t hp_huge_pmd_fault(struct vm_fault *vmf, pmd_t orig);
+bool zap_huge_pud(struct mmu_gather *tlb, struct vm_area_struct *vma, pud_t *pud,
+		  unsigned long addr);
+bool zap_huge_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t *pmd,
+		  unsigned long addr);
+/* A huge leaf covering addr becomes PTEs (anonymous THP) or goes (special). */
+void __split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr);
+void __split_huge_pud(struct vm_area_struct *vma, pud_t *pud, unsigned long addr);
+
+/* shmem.c: the object behind MAP_SHARED | MAP_ANONYMOUS. */
+struct file *shmem_file_setup(unsigned long size);
+
+/* mmap.c */
+void hp_vma_link_file(struct vm_area_struct *vma);
+
+/* rss accounting */
+static inline void hp_mm_add_rss(struct mm_struct *mm, long pages)
+{
+	atomic_fetch_add_explicit(&mm->rss, pages, memory_order_relaxed);
+}
+
+#endif

@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The fault path (PGD -> PUD -> PMD -> PTE, huge faults first, falling back
+ * one level at a time), the 4 KiB fault handlers, vm_normal_page*(), and the
+ * zapping of mappings.
+ *
+ * Locking: the fault path runs with mmap_lock held for read.  Page-table pages
+ * are freed only with mmap_lock held for write, so the fault path may walk
+ * tables without RCU; it reads entries with lockless loads and rechecks them
+ * under the entry's lock before changing anything.
+ */
+#include <string.h>
+
+#include "host/rcu.h"
+#include "mm/internal.h"
+
+static inline pgoff_t linear_page_index(const struct vm_area_struct *vma,
+					unsigned long address)
+{
+	return ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
+}
+
+/* ---- vm_normal_page*() --------------------------------------------------- */
+
+/*
+ * Which mapped pfns are struct pages that the mapping holds a reference on.
+ * Special entries never are.  Without the special bit (the plain policy's
+ * huge entries), only the VMA tells: pfnmap VMAs map raw pfns unless a COW
+ * copy replaced one, mixedmap VMAs map raw pfns where no memmap exists.
+ */
+static struct page *normal_page_by_vma(struct vm_area_struct *vma,
+				       unsigned long addr, unsigned long pfn,
+				       bool devmap)
+{
+	if (vma->vm_flags & VM_MIXEDMAP) {
+		if (!pfn_valid(pfn))
+			return NULL;
+	} else if (vma->vm_flags & VM_PFNMAP) {
+		if (pfn == linear_page_index(vma, addr) ||
+		    !is_cow_mapping(vma->vm_flags))
+			return NULL;
+	}
+	if (devmap || is_zero_pfn(pfn) || !pfn_valid(pfn))
+		return NULL;
+	return pfn_to_page(pfn);
+}
+
+struct page *vm_normal_page(struct vm_area_struct *vma, unsigned long addr, pte_t pte)
+{
+	if (pte_special(pte))
+		return NULL;
+	return normal_page_by_vma(vma, addr, pte_pfn(pte), pte_devmap(pte));
+}
+
+struct page *vm_normal_page_pmd(struct vm_area_struct *vma, unsigned long addr, pmd_t pmd)
+{
+	if (pmd_special(pmd))
+		return NULL;
+	return normal_page_by_vma(vma, addr & PMD_MASK, pmd_pfn(pmd), pmd_devmap(pmd));
+}
+
+struct page *vm_normal_page_pud(struct vm_area_struct *vma, unsigned long addr, pud_t pud)
+{
+	if (pud_special(pud))
+		return NULL;
+	return normal_page_by_vma(vma, addr & PUD_MASK, pud_pfn(pud), pud_devmap(pud));
+}
+
+/* ---- 4 KiB faults --------------------------------------------------------- */
+
+static struct folio *alloc_anon_folio(void)
+{
+	struct folio *folio;
+
+	if (hp_should_fail(HP_FAIL_PAGE))
+		return NULL;
+	folio = folio_alloc(__GFP_ZERO, 0);
+	if (folio)
+		SetPageFlag(&folio->page, PG_anon);
+	return folio;
+}
+
+/* Maps page at vmf->pte, which must still hold vmf->orig_pte; takes over its reference. */
+static bool map_page_locked(struct vm_fault *vmf, struct page *page, pte_t entry)
+{
+	if (!pte_same(ptep_get(vmf->pte), vmf->orig_pte))
+		return false;
+	atomic_fetch_add_explicit(&page->_mapcount, 1, memory_order_relaxed);
+	hp_mm_add_rss(vmf->vma->vm_mm, 1);
+	set_pte_at(vmf->pte, entry);
+	return true;
+}
+
+static pte_t mk_anon_pte(struct vm_area_struct *vma, struct folio *folio)
+{
+	pte_t entry = pfn_pte(folio_pfn(folio), vma->vm_page_prot);
+
+	if (vma->vm_flags & VM_WRITE)
+		entry = pte_mkwrite(pte_mkdirty(entry));
+	return entry;
+}
+
+/* An empty PTE in anonymous memory: the zero page to read, a new page to write. */
+static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	spinlock_t *ptl = pte_lockptr(vmf->pte);
+	struct folio *folio;
+
+	if (!(vmf->flags & FAULT_FLAG_WRITE)) {
+		pte_t entry = pte_mkspecial(pfn_pte(zero_pfn, vma->vm_page_prot));
+
+		spin_lock(ptl);
+		if (pte_none(ptep_get(vmf->pte)))
+			set_pte_at(vmf->pte, entry);
+		spin_unlock(ptl);
+		return 0;
+	}
+	folio = alloc_anon_folio();
+	if (!folio)
+		return VM_FAULT_OOM;
+	spin_lock(ptl);
+	if (!map_page_locked(vmf, &folio->page, mk_anon_pte(vma, folio)))
+		folio_put(folio);	/* a racing fault mapped it */
+	spin_unlock(ptl);
+	return 0;
+}
+
+/* A private write to a page of a mapped object: map a private copy. */
+static vm_fault_t do_cow_fault(struct vm_fault *vmf, struct page *page)
+{
+	struct folio *copy = alloc_anon_folio();
+	spinlock_t *ptl = pte_lockptr(vmf->pte);
+
+	if (!copy) {
+		put_page(page);
+		return VM_FAULT_OOM;
+	}
+	memcpy(page_address(&copy->page), page_address(page), PAGE_SIZE);
+	put_page(page);
+	spin_lock(ptl);
+	if (!map_page_locked(vmf, &copy->page, mk_anon_pte(vmf->vma, copy)))
+		folio_put(copy);
+	spin_unlock(ptl);
+	return 0;
+}
+
+/* An empty PTE in a mapped object: the object's ->fault inserts or returns a page. */
+static vm_fault_t do_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	spinlock_t *ptl;
+	pte_t entry;
+	vm_fault_t ret;
+
+	if (!vma->vm_ops->fault)
+		return VM_FAULT_SIGBUS;
+	vmf->page = NULL;
+	ret = vma->vm_ops->fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY) || !vmf->page)
+		return ret & ~VM_FAULT_LOCKED;
+	if ((vmf->flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_SHARED))
+		return do_cow_fault(vmf, vmf->page);
+
+	entry = pfn_pte(page_to_pfn(vmf->page), vma->vm_page_prot);
+	if (vmf->flags & FAULT_FLAG_WRITE)
+		entry = pte_mkdirty(entry);
+	ptl = pte_lockptr(vmf->pte);
+	spin_lock(ptl);
+	if (!map_page_locked(vmf, vmf->page, entry))
+		put_page(vmf->page);
+	spin_unlock(ptl);
+	return 0;
+}
+
+/*
+ * A write to a present, write-protected PTE.  Shared mappings just become
+ * writable.  A private anonymous page that nobody else holds is reused;
+ * anything else (the zero page, a shared page) is copied.
+ */
+static vm_fault_t do_wp_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	spinlock_t *ptl = pte_lockptr(vmf->pte);
+	struct page *old;
+	struct folio *copy;
+	pte_t pte;
+
+	spin_lock(ptl);
+	pte = ptep_get(vmf->pte);
+	if (!pte_same(pte, vmf->orig_pte))
+		goto unlock;
+	old = vm_normal_page(vma, vmf->address, pte);
+	if ((vma->vm_flags & VM_SHARED) ||
+	    (old && PageAnon(old) && !PageTail(old) && page_ref_count(old) == 1)) {
+		set_pte_at(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(pte))));
+		goto unlock;
+	}
+	spin_unlock(ptl);
+
+	copy = alloc_anon_folio();
+	if (!copy)
+		return VM_FAULT_OOM;
+	/*
+	 * The old entry is read-only, so nothing can change the source while it
+	 * is copied; a raw pfn other than the zero page is copied from its bytes.
+	 */
+	if (!is_zero_pfn(pte_pfn(pte)) && __va((phys_addr_t)pte_pfn(pte) << PAGE_SHIFT))
+		memcpy(page_address(&copy->page),
+		       __va((phys_addr_t)pte_pfn(pte) << PAGE_SHIFT), PAGE_SIZE);
+	spin_lock(ptl);
+	if (!pte_same(ptep_get(vmf->pte), vmf->orig_pte)) {
+		spin_unlock(ptl);
+		folio_put(copy);
+		return 0;
+	}
+	atomic_fetch_add_explicit(&copy->page._mapcount, 1, memory_order_relaxed);
+	set_pte_at(vmf->pte, mk_anon_pte(vma, copy));
+	if (old) {
+		atomic_fetch_sub_explicit(&old->_mapcount, 1, memory_order_relaxed);
+		/* Readers that walked to the old page may still be copying from it. */
+		folio_put_rcu(page_folio(old));
+	} else {
+		hp_mm_add_rss(vma->vm_mm, 1);
+	}
+unlock:
+	spin_unlock(ptl);
+	return 0;
+}
+
+static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	pmd_t pmd = pmdp_get_lockless(vmf->pmd);
+
+	if (pmd_none(pmd)) {
+		if (__pte_alloc(mm, vmf->pmd))
+			return VM_FAULT_OOM;
+		pmd = pmdp_get_lockless(vmf->pmd);
+	}
+	/* A racing fault made it a huge leaf: the access retries and finds it. */
+	if (pmd_leaf(pmd) || !pmd_present(pmd))
+		return 0;
+	vmf->pte = pte_offset_lockless(pmd, vmf->address);
+	vmf->orig_pte = ptep_get_lockless(vmf->pte);
+	if (pte_none(vmf->orig_pte))
+		return vma_is_anonymous(vmf->vma) ? do_anonymous_page(vmf) : do_fault(vmf);
+	if ((vmf->flags & FAULT_FLAG_WRITE) && !pte_write(vmf->orig_pte))
+		return do_wp_page(vmf);
+	return 0;	/* spurious: another thread resolved it */
+}
+
+/* ---- the walk down ------------------------------------------------------- */
+
+static vm_fault_t __handle_mm_fault(struct vm_fault *vmf, enum hp_level *level)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	p4d_t *p4d = p4d_offset(pgd_offset(mm, vmf->address), vmf->address);
+	vm_fault_t ret;
+	pud_t pud;
+	pmd_t pmd;
+
+	vmf->pud = pud_alloc(mm, p4d, vmf->address);
+	if (!vmf->pud)
+		return VM_FAULT_OOM;
+retry_pud:
+	*level = HP_LEVEL_PUD;
+	pud = pudp_get_lockless(vmf->pud);
+	if (pud_none(pud) && thp_vma_allowable_order(vma, PUD_ORDER)) {
+		ret = create_huge_pud(vmf);
+		if (!(ret & VM_FAULT_FALLBACK))
+			return ret;
+		atomic_fetch_add(&mm->faults.fallback[HP_LEVEL_PUD], 1);
+	} else if (pud_leaf(pud)) {
+		ret = hp_huge_pud_fault(vmf, pud);
+		if (!(ret & VM_FAULT_FALLBACK))
+			return ret;
+	}
+
+	vmf->pmd = pmd_alloc(mm, vmf->pud, vmf->address);
+	if (!vmf->pmd)
+		return VM_FAULT_OOM;
+	/* A huge PUD raced in after the look above: start over at that level. */
+	if (pud_leaf(pudp_get_lockless(vmf->pud)))
+		goto retry_pud;
+
+	*level = HP_LEVEL_PMD;
+	pmd = pmdp_get_lockless(vmf->pmd);
+	if (pmd_none(pmd) && thp_vma_allowable_order(vma, PMD_ORDER)) {
+		ret = create_huge_pmd(vmf);
+		if (!(ret & VM_FAULT_FALLBACK))
+			return ret;
+		atomic_fetch_add(&mm->faults.fallback[HP_LEVEL_PMD], 1);
+	} else if (pmd_leaf(pmd)) {
+		ret = hp_huge_pmd_fault(vmf, pmd);
+		if (!(ret & VM_FAULT_FALLBACK))
+			return ret;
+	}
+
+	*level = HP_LEVEL_PTE;
+	return handle_pte_fault(vmf);
+}
+
+static void count_fault(struct mm_struct *mm, vm_fault_t ret, enum hp_level level)
+{
+	enum hp_fault_result r = HP_FAULT_RESOLVED;
+
+	if (ret & VM_FAULT_OOM)
+		r = HP_FAULT_OOM;
+	else if (ret & VM_FAULT_SIGBUS)
+		r = HP_FAULT_SIGBUS;
+	else if (ret & VM_FAULT_SIGSEGV)
+		r = HP_FAULT_SIGSEGV;
+	atomic_fetch_add_explicit(&mm->faults.total, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&mm->faults.result[r], 1, memory_order_relaxed);
+	if (r == HP_FAULT_RESOLVED)
+		atomic_fetch_add_explicit(&mm->faults.resolved_at[level], 1,
+					  memory_order_relaxed);
+}
+
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
+			   unsigned int flags)
+{
+	struct vm_fault vmf = {
+		.vma = vma,
+		.address = address & PAGE_MASK,
+		.flags = flags,
+		.pgoff = linear_page_index(vma, address),
+	};
+	bool write = flags & FAULT_FLAG_WRITE;
+	enum hp_level level = HP_LEVEL_NONE;
+	vm_fault_t ret;
+
+	if (address < vma->vm_start || address >= vma->vm_end ||
+	    !(vma->vm_flags & (write ? VM_WRITE : VM_READ)))
+		ret = VM_FAULT_SIGSEGV;
+	else
+		ret = __handle_mm_fault(&vmf, &level);
+	count_fault(vma->vm_mm, ret, level);
+	return ret;
+}
+
+/* ---- zap ----------------------------------------------------------------- */
+
+static void zap_pte_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			  pmd_t *pmd, unsigned long addr, unsigned long end)
+{
+	pte_t *pte = pte_offset(pmd, addr);
+	spinlock_t *ptl = pte_lockptr(pte);
+
+	spin_lock(ptl);
+	for (; addr < end; addr += PAGE_SIZE, pte++) {
+		pte_t old = ptep_get_and_clear(pte);
+		struct page *page;
+
+		if (pte_none(old))
+			continue;
+		tlb->need_flush = true;
+		page = vm_normal_page(vma, addr, old);
+		if (!page)
+			continue;
+		atomic_fetch_sub_explicit(&page->_mapcount, 1, memory_order_relaxed);
+		hp_mm_add_rss(vma->vm_mm, -1);
+		tlb_remove_folio(tlb, page_folio(page));
+	}
+	spin_unlock(ptl);
+}
+
+static void zap_pmd_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			  pud_t *pud, unsigned long addr, unsigned long end)
+{
+	pmd_t *pmd = pmd_offset(pud, addr);
+
+	for (; addr < end; pmd++) {
+		unsigned long next = ((addr + PMD_SIZE) & PMD_MASK) < end ?
+				     (addr + PMD_SIZE) & PMD_MASK : end;
+		pmd_t val = pmdp_get_lockless(pmd);
+
+		if (pmd_leaf(val)) {
+			if (next - addr == PMD_SIZE && zap_huge_pmd(tlb, vma, pmd, addr)) {
+				addr = next;
+				continue;
+			}
+			__split_huge_pmd(vma, pmd, addr);
+			val = pmdp_get_lockless(pmd);
+		}
+		if (!pmd_none(val) && !pmd_leaf(val))
+			zap_pte_range(tlb, vma, pmd, addr, next);
+		addr = next;
+	}
+}
+
+static void zap_pud_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			  p4d_t *p4d, unsigned long addr, unsigned long end)
+{
+	pud_t *pud = pud_offset(p4d, addr);
+
+	for (; addr < end; pud++) {
+		unsigned long next = ((addr + PUD_SIZE) & PUD_MASK) < end ?
+				     (addr + PUD_SIZE) & PUD_MASK : end;
+		pud_t val = pudp_get_lockless(pud);
+
+		if (pud_leaf(val)) {
+			if (next - addr == PUD_SIZE && zap_huge_pud(tlb, vma, pud, addr)) {
+				addr = next;
+				continue;
+			}
+			__split_huge_pud(vma, pud, addr);
+			val = pudp_get_lockless(pud);
+		}
+		if (!pud_none(val) && !pud_leaf(val))
+			zap_pmd_range(tlb, vma, pud, addr, next);
+		addr = next;
+	}
+}
+
+/* Unmaps [addr, end) of vma; the page-table pages stay. */
+void hp_zap_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+		  unsigned long addr, unsigned long end)
+{
+	struct mm_struct *mm = vma->vm_mm;
+
+	for (; addr < end;) {
+		unsigned long next = ((addr + PGDIR_SIZE) & ~(PGDIR_SIZE - 1)) < end ?
+				     (addr + PGDIR_SIZE) & ~(PGDIR_SIZE - 1) : end;
+		p4d_t *p4d = p4d_offset(pgd_offset(mm, addr), addr);
+
+		if (!p4d_none(p4dp_get(p4d)))
+			zap_pud_range(tlb, vma, p4d, addr, next);
+		addr = next;
+	}
+}
+
+void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct *vma)
+{
+	hp_zap_range(tlb, vma, vma->vm_start, vma->vm_end);
+}

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Address spaces and their VMAs: creation, mmap, lookup, placement, and the
+ * final teardown.  VMAs are kept in an array sorted by address.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm/internal.h"
+
+/* Unaddressed mappings are placed top-down below mmap_base, above MMAP_MIN. */
+#define MMAP_BASE	0x7f0000000000UL
+#define MMAP_MIN	0x000100000000UL
+
+struct mm_struct *mm_alloc(void)
+{
+	struct mm_struct *mm = calloc(1, sizeof(*mm));
+
+	if (!mm)
+		return NULL;
+	if (hp_pgd_alloc(mm)) {
+		free(mm);
+		return NULL;
+	}
+	init_rwsem(&mm->mmap_lock);
+	spin_lock_init(&mm->page_table_lock);
+	mm->mmap_base = MMAP_BASE;
+	return mm;
+}
+
+struct file *hp_file_create(const struct file_operations *f_op, void *private_data)
+{
+	struct file *file = calloc(1, sizeof(*file));
+	struct address_space *mapping = calloc(1, sizeof(*mapping));
+
+	if (!file || !mapping) {
+		free(file);
+		free(mapping);
+		return NULL;
+	}
+	init_rwsem(&mapping->i_mmap_rwsem);
+	INIT_LIST_HEAD(&mapping->i_mmap);
+	file->f_op = f_op;
+	file->f_mapping = mapping;
+	file->private_data = private_data;
+	atomic_init(&file->f_count, 1);
+	return file;
+}
+
+void fput(struct file *file)
+{
+	if (atomic_fetch_sub(&file->f_count, 1) != 1)
+		return;
+	if (file->f_op->release)
+		file->f_op->release(file);
+	destroy_rwsem(&file->f_mapping->i_mmap_rwsem);
+	free(file->f_mapping);
+	free(file);
+}
+
+struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
+{
+	unsigned int lo = 0, hi = mm->map_count;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (mm->vmas[mid]->vm_end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < mm->map_count ? mm->vmas[lo] : NULL;
+}
+
+static bool range_is_free(struct mm_struct *mm, unsigned long addr, unsigned long len)
+{
+	struct vm_area_struct *vma = find_vma(mm, addr);
+
+	return !vma || vma->vm_start >= addr + len;
+}
+
+/* The highest a in [lo, hi - len] with a = off modulo align, or 0. */
+static unsigned long fit_top_down(unsigned long lo, unsigned long hi,
+				  unsigned long len, unsigned long align,
+				  unsigned long off)
+{
+	unsigned long a;
+
+	if (hi < lo || hi - lo < len || hi - len < off)
+		return 0;
+	a = ((hi - len - off) & ~(align - 1)) + off;
+	return a >= lo ? a : 0;
+}
+
+/*
+ * Like thp_get_unmapped_area(): a mapping big enough for a huge page gets an
+ * address congruent to its file offset modulo that page size, so that aligned
+ * pfns meet aligned addresses.
+ */
+static unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long len,
+				       unsigned long pgoff)
+{
+	unsigned long align = len >= PUD_SIZE ? PUD_SIZE :
+			      len >= PMD_SIZE ? PMD_SIZE : PAGE_SIZE;
+	unsigned long off = (pgoff << PAGE_SHIFT) & (align - 1);
+	unsigned long hi = mm->mmap_base;
+
+	for (unsigned int i = mm->map_count; i-- > 0;) {
+		struct vm_area_struct *vma = mm->vmas[i];
+		unsigned long addr;
+
+		if (vma->vm_start >= hi)
+			continue;
+		addr = fit_top_down(vma->vm_end, hi, len, align, off);
+		if (addr)
+			return addr;
+		hi = vma->vm_start;
+	}
+	return fit_top_down(MMAP_MIN, hi, len, align, off);
+}
+
+static int vma_insert(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	unsigned int i;
+
+	if (mm->map_count == mm->vmas_cap) {
+		unsigned int cap = mm->vmas_cap ? mm->vmas_cap * 2 : 16;
+		struct vm_area_struct **vmas = realloc(mm->vmas, cap * sizeof(*vmas));
+
+		if (!vmas)
+			return -ENOMEM;
+		mm->vmas = vmas;
+		mm->vmas_cap = cap;
+	}
+	for (i = mm->map_count; i > 0 && mm->vmas[i - 1]->vm_start > vma->vm_start; i--)
+		mm->vmas[i] = mm->vmas[i - 1];
+	mm->vmas[i] = vma;
+	mm->map_count++;
+	return 0;
+}
+
+void hp_vma_link_file(struct vm_area_struct *vma)
+{
+	struct address_space *mapping = vma->vm_file->f_mapping;
+
+	down_write(&mapping->i_mmap_rwsem);
+	list_add_tail(&vma->shared, &mapping->i_mmap);
+	up_write(&mapping->i_mmap_rwsem);
+}
+
+static void vma_unlink_file(struct vm_area_struct *vma)
+{
+	struct address_space *mapping = vma->vm_file->f_mapping;
+
+	down_write(&mapping->i_mmap_rwsem);
+	list_del(&vma->shared);
+	up_write(&mapping->i_mmap_rwsem);
+}
+
+/* The VMA is unmapped and out of the mm's array: let it go. */
+static void vma_free(struct vm_area_struct *vma)
+{
+	if (vma->vm_ops && vma->vm_ops->close)
+		vma->vm_ops->close(vma);
+	if (vma->vm_file) {
+		vma_unlink_file(vma);
+		fput(vma->vm_file);
+	}
+	free(vma);
+}
+
+static unsigned long calc_vm_flags(unsigned long prot, unsigned long flags)
+{
+	unsigned long vm_flags = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+
+	if (prot & PROT_READ)
+		vm_flags |= VM_READ;
+	if (prot & PROT_WRITE)
+		vm_flags |= VM_WRITE;
+	if (prot & PROT_EXEC)
+		vm_flags |= VM_EXEC;
+	if ((flags & MAP_TYPE) == MAP_SHARED)
+		vm_flags |= VM_SHARED | VM_MAYSHARE;
+	return vm_flags;
+}
+
+static long check_mmap_args(unsigned long addr, unsigned long *len,
+			    unsigned long prot, unsigned long flags,
+			    unsigned long pgoff)
+{
+	unsigned long type = flags & MAP_TYPE;
+
+	if (!*len || *len > TASK_SIZE_MAX)
+		return -EINVAL;
+	*len = (*len + PAGE_SIZE - 1) & PAGE_MASK;
+	if (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	if (type != MAP_SHARED && type != MAP_PRIVATE)
+		return -EINVAL;
+	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) &&
+	    (addr & ~PAGE_MASK || addr > TASK_SIZE_MAX - *len))
+		return -EINVAL;
+	if (pgoff + (*len >> PAGE_SHIFT) < pgoff)
+		return -EOVERFLOW;
+	return 0;
+}
+
+/* Picks the address: the hint if it is free, else a free aligned gap. */
+static long choose_address(struct mm_struct *mm, unsigned long addr,
+			   unsigned long len, unsigned long flags,
+			   unsigned long pgoff, unsigned long *out)
+{
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (!range_is_free(mm, addr, len))
+			return -EEXIST;
+		*out = addr;
+		return 0;
+	}
+	if (addr && !(addr & ~PAGE_MASK) && addr <= TASK_SIZE_MAX - len &&
+	    addr >= MMAP_MIN && range_is_free(mm, addr, len)) {
+		*out = addr;
+		return 0;
+	}
+	*out = get_unmapped_area(mm, len, pgoff);
+	return *out ? 0 : -ENOMEM;
+}
+
+unsigned long hp_mmap(struct mm_struct *mm, struct file *file, unsigned long addr,
+		      unsigned long len, unsigned long prot, unsigned long flags,
+		      unsigned long pgoff)
+{
+	struct vm_area_struct *vma;
+	long err = check_mmap_args(addr, &len, prot, flags, pgoff);
+
+	if (err)
+		return err;
+	down_write(&mm->mmap_lock);
+	err = choose_address(mm, addr, len, flags, pgoff, &addr);
+	if (err)
+		goto out;
+	err = -ENOMEM;
+	vma = calloc(1, sizeof(*vma));
+	if (!vma)
+		goto out;
+	vma->vm_mm = mm;
+	vma->vm_start = addr;
+	vma->vm_end = addr + len;
+	vma->vm_flags = calc_vm_flags(prot, flags);
+	vma->vm_page_prot = vm_get_page_prot(vma->vm_flags);
+	vma->vm_pgoff = pgoff;
+	if (file) {
+		atomic_fetch_add(&file->f_count, 1);
+	} else if (vma->vm_flags & VM_SHARED) {
+		file = shmem_file_setup(len);
+		vma->vm_pgoff = 0;
+		if (!file)
+			goto free_vma;
+	}
+	vma->vm_file = file;
+	if (file) {
+		err = file->f_op->mmap(file, vma);
+		if (err)
+			goto put_file;
+	}
+	err = vma_insert(mm, vma);
+	if (err)
+		goto close_vma;
+	if (file)
+		hp_vma_link_file(vma);
+	up_write(&mm->mmap_lock);
+	return addr;
+
+close_vma:
+	if (vma->vm_ops && vma->vm_ops->close)
+		vma->vm_ops->close(vma);
+put_file:
+	fput(file);
+free_vma:
+	free(vma);
+out:
+	up_write(&mm->mmap_lock);
+	return err;
+}
+
+int hp_madvise(struct mm_struct *mm, unsigned long addr, unsigned long len,
+	       int advice)
+{
+	unsigned long end = addr + len;
+	int err = 0;
+
+	if (addr & ~PAGE_MASK || end < addr)
+		return -EINVAL;
+	if (advice != MADV_HUGEPAGE && advice != MADV_NOHUGEPAGE)
+		return -EINVAL;
+	down_write(&mm->mmap_lock);
+	for (unsigned int i = 0; i < mm->map_count && !err; i++) {
+		struct vm_area_struct *vma = mm->vmas[i];
+
+		if (vma->vm_end <= addr || vma->vm_start >= end)
+			continue;
+		/* Whole VMAs only: hugepfn does not split VMAs for madvise. */
+		if (vma->vm_start < addr || vma->vm_end > end) {
+			err = -EINVAL;
+			break;
+		}
+		vma->vm_flags &= ~(VM_HUGEPAGE | VM_NOHUGEPAGE);
+		vma->vm_flags |= advice == MADV_HUGEPAGE ? VM_HUGEPAGE : VM_NOHUGEPAGE;
+	}
+	up_write(&mm->mmap_lock);
+	return err;
+}
+
+void mmput(struct mm_struct *mm)
+{
+	struct mmu_gather tlb;
+
+	down_write(&mm->mmap_lock);
+	tlb_gather_mmu(&tlb, mm);
+	for (unsigned int i = 0; i < mm->map_count; i++)
+		unmap_vmas(&tlb, mm->vmas[i]);
+	free_pgtables(&tlb, mm, 0, TASK_SIZE_MAX + PAGE_SIZE);
+	tlb_finish_mmu(&tlb);
+	for (unsigned int i = 0; i < mm->map_count; i++)
+		vma_free(mm->vmas[i]);
+	up_write(&mm->mmap_lock);
+
+	hp_pagetable_free(hp_table_page(mm->pgd));
+	mm_dec_tables(mm, HP_TABLE_PGD);
+	destroy_rwsem(&mm->mmap_lock);
+	spin_lock_destroy(&mm->page_table_lock);
+	free(mm->vmas);
+	free(mm);
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* The hugepfn command's pieces. */
+#ifndef HP_TOOLS_HUGEPFN_H
+#define HP_TOOLS_HUGEPFN_H
+
+#include <stdio.h>
+#include <hugepfn/hugepfn.h>
+
+/* demo.c: returns the exit status. */
+int hp_demo(FILE *out, enum hugepfn_policy policy, uint64_t size);
+
+#endif
