@@ -115,6 +115,9 @@ int hp_madvise(struct mm_struct *mm, unsigned long addr, unsigned long len,
 	       int advice);
 
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
+/* The mmap lock: held for read by faults and lookups, for write by changes. */
+void mmap_read_lock(struct mm_struct *mm);
+void mmap_read_unlock(struct mm_struct *mm);
 pgprot_t vm_get_page_prot(unsigned long vm_flags);
 
 static inline bool vma_is_anonymous(const struct vm_area_struct *vma)
@@ -146,5 +149,10 @@ struct hp_entry_counts {
 /* Walks mm's tables (under its mmap lock) and counts what is there. */
 void hp_mm_count_entries(struct mm_struct *mm, struct hp_entry_counts *counts);
 const char *hp_table_level_name(enum hp_table_level level);
+/*
+ * The entry that maps addr: its level (HP_LEVEL_NONE if nothing maps it) and
+ * raw value.  Read under the mmap lock; a snapshot.
+ */
+enum hp_level hp_lookup_entry(struct mm_struct *mm, unsigned long addr, uint64_t *val);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include <assert.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <urcu/urcu-memb.h>
 
 #include "host/rcu.h"
@@ -30,8 +31,11 @@ static char grace_token;
 #define tsan_acquire_token() do { } while (0)
 #endif
 
-static_assert(sizeof(((struct hp_rcu_head *)0)->urcu_head) == sizeof(struct rcu_head),
-	      "hp_rcu_head must hold liburcu's rcu_head");
+/* Callbacks waiting for a grace period, newest first. */
+static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hp_rcu_head *pending;
+static unsigned long nr_pending;
+#define HP_RCU_MAX_PENDING 4096
 
 void hp_rcu_read_lock(void)
 {
@@ -44,38 +48,70 @@ void hp_rcu_read_unlock(void)
 	urcu_memb_read_unlock();
 }
 
-void hp_synchronize_rcu(void)
+static struct hp_rcu_head *take_pending(void)
 {
-	urcu_memb_synchronize_rcu();
-	tsan_acquire_token();
+	struct hp_rcu_head *list;
+
+	pthread_mutex_lock(&pending_lock);
+	list = pending;
+	pending = NULL;
+	nr_pending = 0;
+	pthread_mutex_unlock(&pending_lock);
+	return list;
 }
 
-static void hp_rcu_trampoline(struct rcu_head *urcu_head)
+static void run_callbacks(struct hp_rcu_head *list)
 {
-	struct hp_rcu_head *head = (struct hp_rcu_head *)urcu_head;
+	while (list) {
+		struct hp_rcu_head *next = list->next;
 
+		list->func(list);
+		list = next;
+	}
+}
+
+/* Callbacks queued before the grace period began are safe to run after it. */
+void hp_synchronize_rcu(void)
+{
+	struct hp_rcu_head *ready = take_pending();
+
+	urcu_memb_synchronize_rcu();
 	tsan_acquire_token();
-	head->func(head);
+	run_callbacks(ready);
 }
 
 void hp_call_rcu(struct hp_rcu_head *head, hp_rcu_callback_t func)
 {
+	bool full;
+
 	head->func = func;
-	urcu_memb_call_rcu((struct rcu_head *)head->urcu_head, hp_rcu_trampoline);
+	pthread_mutex_lock(&pending_lock);
+	head->next = pending;
+	pending = head;
+	full = ++nr_pending >= HP_RCU_MAX_PENDING;
+	pthread_mutex_unlock(&pending_lock);
+	if (full)
+		hp_synchronize_rcu();
 }
 
 void hp_rcu_barrier(void)
 {
-	urcu_memb_barrier();
-	tsan_acquire_token();
+	hp_synchronize_rcu();
 }
+
+/* Registering twice is harmless here (liburcu itself would abort). */
+static _Thread_local bool registered;
 
 void hp_rcu_register_thread(void)
 {
-	urcu_memb_register_thread();
+	if (!registered)
+		urcu_memb_register_thread();
+	registered = true;
 }
 
 void hp_rcu_unregister_thread(void)
 {
-	urcu_memb_unregister_thread();
+	if (registered)
+		urcu_memb_unregister_thread();
+	registered = false;
 }

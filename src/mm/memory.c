@@ -216,13 +216,15 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	}
 	atomic_fetch_add_explicit(&copy->page._mapcount, 1, memory_order_relaxed);
 	set_pte_at(vmf->pte, mk_anon_pte(vma, copy));
-	if (old) {
+	if (old)
 		atomic_fetch_sub_explicit(&old->_mapcount, 1, memory_order_relaxed);
-		/* Readers that walked to the old page may still be copying from it. */
-		folio_put_rcu(page_folio(old));
-	} else {
+	else
 		hp_mm_add_rss(vma->vm_mm, 1);
-	}
+	spin_unlock(ptl);
+	/* Readers that walked to the old page may still be copying from it. */
+	if (old)
+		folio_put_rcu(page_folio(old));
+	return 0;
 unlock:
 	spin_unlock(ptl);
 	return 0;

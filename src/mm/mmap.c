@@ -74,6 +74,16 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
 	return lo < mm->map_count ? mm->vmas[lo] : NULL;
 }
 
+void mmap_read_lock(struct mm_struct *mm)
+{
+	down_read(&mm->mmap_lock);
+}
+
+void mmap_read_unlock(struct mm_struct *mm)
+{
+	up_read(&mm->mmap_lock);
+}
+
 static bool range_is_free(struct mm_struct *mm, unsigned long addr, unsigned long len)
 {
 	struct vm_area_struct *vma = find_vma(mm, addr);

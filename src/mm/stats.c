@@ -98,3 +98,44 @@ void hp_mm_count_entries(struct mm_struct *mm, struct hp_entry_counts *c)
 	}
 	up_read(&mm->mmap_lock);
 }
+
+static enum hp_level lookup_locked(struct mm_struct *mm, unsigned long addr, uint64_t *val)
+{
+	p4d_t p4d = p4dp_get_lockless(p4d_offset(pgd_offset(mm, addr), addr));
+	pud_t pud;
+	pmd_t pmd;
+	pte_t pte;
+
+	*val = 0;
+	if (p4d_none(p4d))
+		return HP_LEVEL_NONE;
+	pud = pudp_get_lockless(pud_offset_lockless(p4d, addr));
+	if (pud_leaf(pud)) {
+		*val = pud_val(pud);
+		return HP_LEVEL_PUD;
+	}
+	if (pud_none(pud))
+		return HP_LEVEL_NONE;
+	pmd = pmdp_get_lockless(pmd_offset_lockless(pud, addr));
+	if (pmd_leaf(pmd)) {
+		*val = pmd_val(pmd);
+		return HP_LEVEL_PMD;
+	}
+	if (pmd_none(pmd))
+		return HP_LEVEL_NONE;
+	pte = ptep_get_lockless(pte_offset_lockless(pmd, addr));
+	if (pte_none(pte))
+		return HP_LEVEL_NONE;
+	*val = pte_val(pte);
+	return HP_LEVEL_PTE;
+}
+
+enum hp_level hp_lookup_entry(struct mm_struct *mm, unsigned long addr, uint64_t *val)
+{
+	enum hp_level level;
+
+	down_read(&mm->mmap_lock);
+	level = lookup_locked(mm, addr, val);
+	up_read(&mm->mmap_lock);
+	return level;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* What every unit test program shares: a machine per test, checked at exit. */
+#ifndef HP_TEST_H
+#define HP_TEST_H
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <hugepfn/hugepfn.h>
+
+#define HP_TEST_RAM (256ULL << 20)
+
+static inline void hp_test_machine(enum hugepfn_policy policy)
+{
+	struct hp_config config = { .ram_size = HP_TEST_RAM, .policy = policy };
+
+	assert_int_equal(hp_machine_init(&config), 0);
+}
+
+/* Ends a test: nothing leaked, and no violation unless the test expected some. */
+static inline void hp_test_done_expecting(unsigned long violations)
+{
+	struct hp_leaks leaks;
+
+	hp_machine_leaks(&leaks);
+	assert_int_equal(leaks.pages, 0);
+	assert_int_equal(leaks.pgmap_refs, 0);
+	assert_int_equal(hp_violation_count(), violations);
+	hp_machine_exit();
+}
+
+static inline void hp_test_done(void)
+{
+	hp_test_done_expecting(0);
+}
+
+static inline unsigned long hp_test_mmap_anon(struct mm_struct *mm, unsigned long len,
+					      unsigned long prot, unsigned long flags)
+{
+	unsigned long addr = hp_mmap(mm, NULL, 0, len, prot, flags | MAP_ANONYMOUS, 0);
+
+	assert_false(IS_ERR_VALUE(addr));
+	return addr;
+}
+
+static inline struct hp_entry_counts hp_test_counts(struct mm_struct *mm)
+{
+	struct hp_entry_counts c;
+
+	hp_mm_count_entries(mm, &c);
+	return c;
+}
+
+static inline unsigned long hp_test_faults(struct mm_struct *mm)
+{
+	return atomic_load(&mm->faults.total);
+}
+
+#endif

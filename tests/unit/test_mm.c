@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Address spaces: mmap arguments and placement, VMA flags and protections,
+ * page-table pages per level, and allocation failures that leave nothing
+ * behind.
+ */
+#include "hp_test.h"
+
+static void test_mmap_rejects_bad_arguments(void **state)
+{
+	struct mm_struct *mm;
+	unsigned long addr;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	mm = mm_alloc();
+	assert_int_equal((long)hp_mmap(mm, NULL, 0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, 0), -EINVAL);
+	assert_int_equal((long)hp_mmap(mm, NULL, 0, PAGE_SIZE, 0x80, MAP_PRIVATE | MAP_ANONYMOUS, 0), -EINVAL);
+	assert_int_equal((long)hp_mmap(mm, NULL, 0, PAGE_SIZE, PROT_READ, MAP_ANONYMOUS, 0), -EINVAL);
+	assert_int_equal((long)hp_mmap(mm, NULL, 0x10000001000UL + 1, PAGE_SIZE, PROT_READ,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0), -EINVAL);
+	assert_int_equal((long)hp_mmap(mm, NULL, 0, 1UL << 48, PROT_READ,
+				       MAP_PRIVATE | MAP_ANONYMOUS, 0), -EINVAL);
+	addr = hp_mmap(mm, NULL, 0x200000000UL, 4 * PAGE_SIZE, PROT_READ,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	assert_int_equal(addr, 0x200000000UL);
+	assert_int_equal((long)hp_mmap(mm, NULL, 0x200000000UL + PAGE_SIZE, PAGE_SIZE, PROT_READ,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, 0), -EEXIST);
+	assert_int_equal(mm->map_count, 1);
+	mmput(mm);
+	hp_test_done();
+}
+
+static void test_placement_aligns_for_huge_pages(void **state)
+{
+	static const unsigned long lens[] = { PAGE_SIZE, 3 * PAGE_SIZE, PMD_SIZE,
+					      5 * PMD_SIZE, PUD_SIZE, 2 * PUD_SIZE };
+	struct mm_struct *mm;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	mm = mm_alloc();
+	for (unsigned int i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		unsigned long len = lens[i];
+		unsigned long align = len >= PUD_SIZE ? PUD_SIZE : len >= PMD_SIZE ? PMD_SIZE : PAGE_SIZE;
+		unsigned long addr = hp_test_mmap_anon(mm, len, PROT_READ, MAP_PRIVATE);
+		struct vm_area_struct *vma = find_vma(mm, addr);
+
+		assert_int_equal(addr & (align - 1), 0);
+		assert_non_null(vma);
+		assert_int_equal(vma->vm_start, addr);
+		assert_int_equal(vma->vm_end, addr + len);
+	}
+	/* Sorted and disjoint. */
+	for (unsigned int i = 1; i < mm->map_count; i++)
+		assert_true(mm->vmas[i - 1]->vm_end <= mm->vmas[i]->vm_start);
+	assert_null(find_vma(mm, mm->vmas[mm->map_count - 1]->vm_end));
+	mmput(mm);
+	hp_test_done();
+}
+
+/* A file offset of 2 MiB into a 1 GiB window: the address is 2 MiB past a 1 GiB boundary. */
+static void test_placement_follows_file_offset(void **state)
+{
+	struct hp_bar *bar;
+	struct mm_struct *mm;
+	unsigned long addr;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	mm = mm_alloc();
+	bar = hp_bar_create("bar", 2 * PUD_SIZE, false);
+	addr = hp_mmap(mm, hp_bar_file(bar), 0, PUD_SIZE, PROT_READ, MAP_SHARED, PMD_SIZE >> PAGE_SHIFT);
+	assert_false(IS_ERR_VALUE(addr));
+	assert_int_equal(addr & (PUD_SIZE - 1), PMD_SIZE);
+	hp_bar_destroy(bar);
+	mmput(mm);
+	hp_test_done();
+}
+
+static void test_vma_protections(void **state)
+{
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	unsigned long addr;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	mm = mm_alloc();
+	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	vma = find_vma(mm, addr);
+	assert_int_equal(vma->vm_flags & (VM_READ | VM_WRITE | VM_SHARED), VM_READ | VM_WRITE);
+	/* Private and writable starts read-only so that writes can copy. */
+	assert_int_equal(pgprot_val(vma->vm_page_prot), pgprot_val(PAGE_COPY));
+	assert_true(vma_is_anonymous(vma));
+	assert_true(is_cow_mapping(vma->vm_flags));
+
+	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
+	vma = find_vma(mm, addr);
+	assert_true(vma->vm_flags & VM_SHARED);
+	assert_int_equal(pgprot_val(vma->vm_page_prot), pgprot_val(PAGE_SHARED));
+	assert_false(vma_is_anonymous(vma));	/* backed by a shared object */
+	assert_false(vma_is_special_huge(vma));
+	mmput(mm);
+	hp_test_done();
+}
+
+static void test_bar_mmap_flags_and_limits(void **state)
+{
+	struct hp_bar *bar;
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	unsigned long addr;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	mm = mm_alloc();
+	bar = hp_bar_create("bar", 4 * PMD_SIZE, false);
+	assert_null(hp_bar_create("bar", 123, false));
+	/* Past the end of the BAR, or copy-on-write of device memory: refused. */
+	assert_int_equal((long)hp_mmap(mm, hp_bar_file(bar), 0, PMD_SIZE, PROT_READ, MAP_SHARED, 4 * 512), -EINVAL);
+	assert_int_equal((long)hp_mmap(mm, hp_bar_file(bar), 0, 5 * PMD_SIZE, PROT_READ, MAP_SHARED, 0), -EINVAL);
+	assert_int_equal((long)hp_mmap(mm, hp_bar_file(bar), 0, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0), -EINVAL);
+	assert_int_equal(mm->map_count, 0);
+	addr = hp_mmap(mm, hp_bar_file(bar), 0, 4 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	assert_false(IS_ERR_VALUE(addr));
+	vma = find_vma(mm, addr);
+	assert_int_equal(vma->vm_flags & (VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_MIXEDMAP),
+			 VM_PFNMAP | VM_IO | VM_DONTEXPAND);
+	assert_true(vma_is_special_huge(vma));
+	hp_bar_destroy(bar);	/* the mapping keeps it alive */
+	mmput(mm);
+	hp_test_done();
+}
+
+static void test_madvise_whole_vmas_only(void **state)
+{
+	struct mm_struct *mm;
+	unsigned long addr;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	mm = mm_alloc();
+	addr = hp_test_mmap_anon(mm, 2 * PMD_SIZE, PROT_READ, MAP_PRIVATE);
+	assert_int_equal(hp_madvise(mm, addr, PMD_SIZE, MADV_HUGEPAGE), -EINVAL);
+	assert_int_equal(hp_madvise(mm, addr, 2 * PMD_SIZE, MADV_DONTNEED), -EINVAL);
+	assert_int_equal(hp_madvise(mm, addr + 1, PMD_SIZE, MADV_HUGEPAGE), -EINVAL);
+	assert_false(find_vma(mm, addr)->vm_flags & VM_HUGEPAGE);
+	assert_int_equal(hp_madvise(mm, addr, 2 * PMD_SIZE, MADV_HUGEPAGE), 0);
+	assert_true(find_vma(mm, addr)->vm_flags & VM_HUGEPAGE);
+	mmput(mm);
+	hp_test_done();
+}
+
+static void test_tables_per_level(void **state)
+{
+	struct mm_struct *mm;
+	struct hp_entry_counts c;
+	unsigned long addr;
+	char byte = 1;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	mm = mm_alloc();
+	assert_int_equal(atomic_load(&mm->nr_tables[HP_TABLE_PGD]), 1);
+	addr = hp_test_mmap_anon(mm, 2 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &byte), HP_ACCESS_OK);
+	assert_int_equal(hp_access(mm, addr + PMD_SIZE, 1, HP_ACCESS_WRITE, &byte), HP_ACCESS_OK);
+	assert_int_equal(atomic_load(&mm->nr_tables[HP_TABLE_PUD]), 1);
+	assert_int_equal(atomic_load(&mm->nr_tables[HP_TABLE_PMD]), 1);
+	assert_int_equal(atomic_load(&mm->nr_tables[HP_TABLE_PTE]), 2);
+	c = hp_test_counts(mm);
+	assert_int_equal(c.tables[HP_TABLE_PUD], 1);
+	assert_int_equal(c.tables[HP_TABLE_PMD], 1);
+	assert_int_equal(c.tables[HP_TABLE_PTE], 2);
+	assert_int_equal(c.leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 2);
+	assert_int_equal(atomic_load(&mm->rss), 2);
+	mmput(mm);
+	hp_test_done();
+}
+
+/* A table allocation failing at each level in turn: OOM, nothing leaked, then success. */
+static void test_pgtable_oom_leaks_nothing(void **state)
+{
+	static const enum hp_table_level failing[] = { HP_TABLE_PUD, HP_TABLE_PMD, HP_TABLE_PTE };
+	struct mm_struct *mm;
+	unsigned long addr;
+	char byte = 7;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	hp_fail_nth(HP_FAIL_PGTABLE, 1);
+	assert_null(mm_alloc());
+	for (unsigned int n = 1; n <= 3; n++) {
+		mm = mm_alloc();
+		addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+		hp_fail_nth(HP_FAIL_PGTABLE, n);
+		assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &byte), HP_ACCESS_OOM);
+		assert_int_equal(atomic_load(&mm->faults.result[HP_FAULT_OOM]), 1);
+		assert_int_equal(atomic_load(&mm->nr_tables[failing[n - 1]]), 0);
+		assert_int_equal(hp_test_counts(mm).leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 0);
+		assert_int_equal(atomic_load(&mm->rss), 0);
+		/* Tables above the failing level stay, as in Linux, and serve the retry. */
+		assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &byte), HP_ACCESS_OK);
+		assert_int_equal(atomic_load(&mm->nr_tables[HP_TABLE_PTE]), 1);
+		mmput(mm);
+	}
+	hp_test_done();
+}
+
+static void test_page_oom_leaks_nothing(void **state)
+{
+	struct mm_struct *mm;
+	unsigned long addr;
+	char byte = 7;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	mm = mm_alloc();
+	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	hp_fail_nth(HP_FAIL_PAGE, 1);
+	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &byte), HP_ACCESS_OOM);
+	assert_int_equal(atomic_load(&mm->rss), 0);
+	/* Reads need no page: the zero page is mapped. */
+	hp_fail_nth(HP_FAIL_PAGE, 1);
+	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_READ, &byte), HP_ACCESS_OK);
+	assert_int_equal(byte, 0);
+	mmput(mm);
+	hp_test_done();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mmap_rejects_bad_arguments),
+		cmocka_unit_test(test_placement_aligns_for_huge_pages),
+		cmocka_unit_test(test_placement_follows_file_offset),
+		cmocka_unit_test(test_vma_protections),
+		cmocka_unit_test(test_bar_mmap_flags_and_limits),
+		cmocka_unit_test(test_madvise_whole_vmas_only),
+		cmocka_unit_test(test_tables_per_level),
+		cmocka_unit_test(test_pgtable_oom_leaks_nothing),
+		cmocka_unit_test(test_page_oom_leaks_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
