@@ -438,6 +438,59 @@ static void test_basic_mkhuge_is_trans_huge(void **state)
 	for_each_leaf(true, check_huge_trans_huge);
 }
 
+/* Applies fn to before and checks exactly the bits in want flipped. */
+static void check_changes(const char *name, xform_fn fn, uint64_t before, uint64_t want)
+{
+	STEP("%s", name);
+	CHECK_EQ(fn(before) ^ before, want);
+	/* Doing it again changes nothing. */
+	CHECK_EQ(fn(fn(before)), fn(before));
+}
+
+/* Each transform touches only its own bits, from either starting state. */
+static void check_exact_changes(const struct level *lv, uint64_t e)
+{
+	const uint64_t state = _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY |
+			       _PAGE_SOFT_DIRTY | _PAGE_SAVED_DIRTY;
+	const uint64_t lo = e & ~state, hi = e | state;
+
+	check_changes("mkwrite", lv->mkwrite, lo, _PAGE_RW);
+	check_changes("wrprotect", lv->wrprotect, hi, _PAGE_RW);
+	check_changes("mkdirty", lv->mkdirty, lo, _PAGE_DIRTY | _PAGE_SOFT_DIRTY);
+	check_changes("mkclean", lv->mkclean, hi, _PAGE_DIRTY | _PAGE_SAVED_DIRTY);
+	check_changes("mkyoung", lv->mkyoung, lo, _PAGE_ACCESSED);
+	check_changes("mkold", lv->mkold, hi, _PAGE_ACCESSED);
+	check_changes("mkwrite (already)", lv->mkwrite, hi, 0);
+	check_changes("wrprotect (already)", lv->wrprotect, lo, 0);
+	check_changes("mkyoung (already)", lv->mkyoung, hi, 0);
+	check_changes("mkold (already)", lv->mkold, lo, 0);
+}
+
+static void test_transforms_change_only_their_bits(void **state)
+{
+	(void)state;
+	for_each_leaf(false, check_exact_changes);
+}
+
+/* mkhuge on a value straight from pfn_pmd()/pfn_pud() adds PSE and nothing else. */
+static void test_mkhuge_sets_only_pse(void **state)
+{
+	(void)state;
+	for (size_t l = 0; l < ARRAY_SIZE(levels); l++) {
+		const struct level *lv = &levels[l];
+		unsigned long pfn = align_pfn(lv, SAMPLE_PFN);
+
+		if (!is_huge(lv))
+			continue;
+		for (size_t p = 0; p < NR_PROTS; p++) {
+			WHERE("%s pfn entry, %s, pfn %#lx", lv->name, prots[p].name, pfn);
+			check_changes("mkhuge", lv->mkhuge,
+				      lv->pfn_entry(pfn, level_prot(lv, prots[p].prot)),
+				      _PAGE_PSE);
+		}
+	}
+}
+
 /* ---- 3. special and devmap ---------------------------------------------- */
 
 static void check_mkspecial(const struct level *lv, uint64_t e)
@@ -971,6 +1024,8 @@ int main(void)
 		cmocka_unit_test(test_basic_wrprotect_keeps_dirtiness),
 		cmocka_unit_test(test_basic_mkhuge_is_leaf_and_bad),
 		cmocka_unit_test(test_basic_mkhuge_is_trans_huge),
+		cmocka_unit_test(test_transforms_change_only_their_bits),
+		cmocka_unit_test(test_mkhuge_sets_only_pse),
 		/* 3. special, devmap, modify */
 		cmocka_unit_test(test_mkspecial_sets_only_special),
 		cmocka_unit_test(test_mkdevmap_bits_per_level),

@@ -197,10 +197,10 @@ static inline pudval_t pud_flags(pud_t pud) { return pud_val(pud) & ~pud_pfn_mas
 static inline bool pud_none(pud_t pud) { return pud_val(pud) == 0; }
 static inline bool pud_present(pud_t pud) { return pud_flags(pud) & _PAGE_PRESENT; }
 static inline bool pud_leaf(pud_t pud) { return pud_val(pud) & _PAGE_PSE; }
+/* Any flag beyond a table entry's (PSE of a leaf included) makes it bad. */
 static inline bool pud_bad(pud_t pud)
 {
-	return (pud_flags(pud) & ~(_PAGE_USER | _PAGE_ACCESSED)) !=
-	       (_KERNPG_TABLE & ~_PAGE_ACCESSED);
+	return (pud_flags(pud) & ~(_KERNPG_TABLE | _PAGE_USER)) != 0;
 }
 static inline bool pud_trans_huge(pud_t pud)
 {
