@@ -10,6 +10,7 @@
 #include <hugepfn/memory.h>
 #include <hugepfn/mm.h>
 #include <hugepfn/fault.h>
+#include <hugepfn/gup.h>
 #include <hugepfn/cpu.h>
 #include <hugepfn/bar.h>
 

@@ -172,6 +172,7 @@ struct folio *folio_alloc(gfp_t gfp, unsigned int order);
 /* References.  Dropping the last one frees the folio. */
 void folio_get(struct folio *folio);
 bool folio_try_get(struct folio *folio);	/* fails on a zero refcount */
+bool folio_ref_try_add(struct folio *folio, int refs);	/* likewise, refs at once */
 void folio_ref_add(struct folio *folio, int refs);
 void folio_put(struct folio *folio);
 void folio_put_refs(struct folio *folio, int refs);
@@ -191,6 +192,8 @@ struct dev_pagemap *memremap_pages(const char *name, uint64_t size,
 				   enum memory_type type);
 /* A reference on the pagemap covering pfn, or NULL if none covers it. */
 struct dev_pagemap *get_dev_pagemap(unsigned long pfn);
+/* The pagemap covering pfn, without taking a reference. */
+struct dev_pagemap *hp_pfn_pagemap(unsigned long pfn);
 void put_dev_pagemap(struct dev_pagemap *pgmap);
 
 /*

@@ -95,6 +95,8 @@ struct mm_struct {
 	unsigned long mmap_base;	/* unaddressed mappings go below */
 	atomic_long nr_tables[HP_NR_TABLE_LEVELS];
 	atomic_long rss;		/* pages mapped with a reference */
+	/* Odd while fork write-protects: gup-fast pins taken meanwhile are undone. */
+	atomic_uint write_protect_seq;
 	struct hp_fault_stats faults;
 };
 
@@ -110,6 +112,12 @@ void mmput(struct mm_struct *mm);
 unsigned long hp_mmap(struct mm_struct *mm, struct file *file, unsigned long addr,
 		      unsigned long len, unsigned long prot, unsigned long flags,
 		      unsigned long pgoff);
+/* Unmaps [addr, addr + len), splitting VMAs at the edges; 0 or -EINVAL/-ENOMEM. */
+int hp_munmap(struct mm_struct *mm, unsigned long addr, size_t len);
+/* Changes the protection of [addr, addr + len), which must be fully mapped. */
+int hp_mprotect(struct mm_struct *mm, unsigned long addr, size_t len, unsigned long prot);
+/* A copy of mm as fork() makes it (private memory copy-on-write); NULL on OOM. */
+struct mm_struct *hp_fork(struct mm_struct *mm);
 /* MADV_HUGEPAGE / MADV_NOHUGEPAGE on whole VMAs inside [addr, addr + len). */
 int hp_madvise(struct mm_struct *mm, unsigned long addr, unsigned long len,
 	       int advice);
@@ -133,6 +141,17 @@ static inline bool vma_is_special_huge(const struct vm_area_struct *vma)
 {
 	return vma->vm_file && (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP));
 }
+
+/* Unmaps [address, address + size) of one VMA (the page tables stay). */
+void zap_page_range_single(struct vm_area_struct *vma, unsigned long address,
+			   unsigned long size);
+/*
+ * Unmaps bytes [holebegin, holebegin + holelen) of an object (0: to the end)
+ * from every VMA mapping it, in every process.  Without even_cows, private
+ * (copy-on-write) mappings keep what they have.
+ */
+void unmap_mapping_range(struct address_space *mapping, uint64_t holebegin,
+			 uint64_t holelen, bool even_cows);
 
 /* A file for a driver: f_op and private data, one reference. */
 struct file *hp_file_create(const struct file_operations *f_op, void *private_data);

@@ -162,7 +162,7 @@ void folio_ref_add(struct folio *folio, int refs)
  * lists can never be resurrected.  Acquire pairs with the release in
  * folio_put_refs(), so a successful grab sees the folio as its last owner left it.
  */
-bool folio_try_get(struct folio *folio)
+bool folio_ref_try_add(struct folio *folio, int refs)
 {
 	int old = atomic_load_explicit(&folio->page._refcount, memory_order_relaxed);
 
@@ -170,10 +170,15 @@ bool folio_try_get(struct folio *folio)
 		if (old <= 0)
 			return false;
 	} while (!atomic_compare_exchange_weak_explicit(&folio->page._refcount,
-							&old, old + 1,
+							&old, old + refs,
 							memory_order_acquire,
 							memory_order_relaxed));
 	return true;
+}
+
+bool folio_try_get(struct folio *folio)
+{
+	return folio_ref_try_add(folio, 1);
 }
 
 void folio_put_refs(struct folio *folio, int refs)

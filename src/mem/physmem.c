@@ -217,14 +217,20 @@ struct dev_pagemap *memremap_pages(const char *name, uint64_t size,
 	return pgmap;
 }
 
+struct dev_pagemap *hp_pfn_pagemap(unsigned long pfn)
+{
+	struct hp_region *r = pfn < physmem.ram_pages ? NULL : pfn_to_region(pfn);
+
+	return r ? r->pgmap : NULL;
+}
+
 struct dev_pagemap *get_dev_pagemap(unsigned long pfn)
 {
-	struct hp_region *r = pfn_to_region(pfn);
+	struct dev_pagemap *pgmap = hp_pfn_pagemap(pfn);
 
-	if (!r || !r->pgmap)
-		return NULL;
-	atomic_fetch_add_explicit(&r->pgmap->ref, 1, memory_order_relaxed);
-	return r->pgmap;
+	if (pgmap)
+		atomic_fetch_add_explicit(&pgmap->ref, 1, memory_order_relaxed);
+	return pgmap;
 }
 
 void put_dev_pagemap(struct dev_pagemap *pgmap)

@@ -275,23 +275,26 @@ void __split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr
 	}
 	pmdp_huge_get_and_clear(pmd);
 	spin_unlock(ptl);
+	if (pmd_devmap(old))
+		hp_devmap_entry_put(pmd_pfn(old));
 	flush_tlb_mm(vma->vm_mm);
 }
 
 void __split_huge_pud(struct vm_area_struct *vma, pud_t *pud, unsigned long addr)
 {
 	spinlock_t *ptl = pud_lockptr(vma->vm_mm, pud);
-	bool cleared = false;
+	pud_t old = __pud(0);
 
 	(void)addr;
 	spin_lock(ptl);
-	if (pud_leaf(pudp_get(pud))) {
-		pudp_huge_get_and_clear(pud);
-		cleared = true;
-	}
+	if (pud_leaf(pudp_get(pud)))
+		old = pudp_huge_get_and_clear(pud);
 	spin_unlock(ptl);
-	if (cleared)
-		flush_tlb_mm(vma->vm_mm);
+	if (pud_none(old))
+		return;
+	if (pud_devmap(old))
+		hp_devmap_entry_put(pud_pfn(old));
+	flush_tlb_mm(vma->vm_mm);
 }
 
 /* ---- zap ----------------------------------------------------------------- */
@@ -315,6 +318,8 @@ bool zap_huge_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t *pmd
 	}
 	old = pmdp_huge_get_and_clear(pmd);
 	tlb->need_flush = true;
+	if (pmd_devmap(old))
+		hp_devmap_entry_put(pmd_pfn(old));
 	page = vm_normal_page_pmd(vma, addr, old);
 	if (page) {
 		struct folio *folio = page_folio(page);
@@ -341,8 +346,11 @@ bool zap_huge_pud(struct mmu_gather *tlb, struct vm_area_struct *vma, pud_t *pud
 	spin_lock(ptl);
 	zapped = pud_leaf(pudp_get(pud));
 	if (zapped) {
-		pudp_huge_get_and_clear(pud);
+		pud_t old = pudp_huge_get_and_clear(pud);
+
 		tlb->need_flush = true;
+		if (pud_devmap(old))
+			hp_devmap_entry_put(pud_pfn(old));
 	}
 	spin_unlock(ptl);
 	return zapped;

@@ -85,6 +85,8 @@ static vm_fault_t insert_pfn(struct vm_area_struct *vma, unsigned long addr,
 	entry = pfn_is_devmap(pfn) ? pte_mkdevmap(entry) : pte_mkspecial(entry);
 	if (mkwrite)
 		entry = pte_mkwrite(pte_mkyoung(pte_mkdirty(entry)));
+	if (pte_devmap(entry))
+		hp_devmap_entry_get(pfn);
 	set_pte_at(pte, entry);
 	spin_unlock(ptl);
 	return VM_FAULT_NOPAGE;
@@ -187,6 +189,8 @@ vm_fault_t vmf_insert_pfn_pmd_prot(struct vm_fault *vmf, unsigned long pfn,
 	old = pmdp_get(vmf->pmd);
 	ret = VM_FAULT_NOPAGE;
 	if (pmd_none(old)) {
+		if (pmd_devmap(entry))
+			hp_devmap_entry_get(pfn);
 		set_pmd_at(vmf->pmd, entry);
 	} else if (!pmd_leaf(old) || pmd_pfn(old) != pfn) {
 		ret = VM_FAULT_SIGBUS;
@@ -231,6 +235,8 @@ vm_fault_t vmf_insert_pfn_pud_prot(struct vm_fault *vmf, unsigned long pfn,
 	old = pudp_get(vmf->pud);
 	ret = VM_FAULT_NOPAGE;
 	if (pud_none(old)) {
+		if (pud_devmap(entry))
+			hp_devmap_entry_get(pfn);
 		set_pud_at(vmf->pud, entry);
 	} else if (!pud_leaf(old) || pud_pfn(old) != pfn) {
 		ret = VM_FAULT_SIGBUS;

@@ -7,6 +7,12 @@
 #include "mm/pgtable.h"
 #include "host/list.h"
 
+/* Errors in pointers, as the kernel passes them. */
+#define MAX_ERRNO 4095
+static inline void *ERR_PTR(long err) { return (void *)err; }
+static inline long PTR_ERR(const void *p) { return (long)p; }
+static inline bool IS_ERR(const void *p) { return (unsigned long)p >= (unsigned long)-MAX_ERRNO; }
+
 /* machine.c */
 bool hp_should_fail(enum hp_fail_site site);
 
@@ -40,6 +46,7 @@ struct mmu_gather {
 	size_t nr_folios, cap_folios;
 	struct list_head tables;	/* page-table pages to free */
 	bool need_flush;		/* a present entry was cleared */
+	bool keep_cows;			/* leave anonymous (COW) pages mapped */
 };
 void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm);
 void tlb_remove_folio(struct mmu_gather *tlb, struct folio *folio);
@@ -52,6 +59,8 @@ void folio_put_rcu(struct folio *folio);
 void flush_tlb_mm(struct mm_struct *mm);
 
 /* memory.c */
+struct folio *hp_alloc_anon_folio(void);	/* zeroed, order 0; NULL on OOM */
+pte_t hp_mk_anon_pte(struct vm_area_struct *vma, struct folio *folio);
 void hp_zap_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		  unsigned long addr, unsigned long end);
 void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct *vma);
@@ -73,11 +82,35 @@ bool zap_huge_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t *pmd
 void __split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr);
 void __split_huge_pud(struct vm_area_struct *vma, pud_t *pud, unsigned long addr);
 
+/* gup.c: taking and dropping GUP references (FOLL_GET or FOLL_PIN). */
+int try_grab_folio(struct folio *folio, int refs, unsigned int flags);
+struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flags);
+void gup_put_folio(struct folio *folio, int refs, unsigned int flags);
+long __get_user_pages_locked(struct mm_struct *mm, unsigned long start,
+			     unsigned long nr_pages, unsigned int flags,
+			     struct page **pages);
+
+/*
+ * A devmap entry holds a reference on its dev_pagemap for as long as it
+ * exists, so a pagemap cannot go while mapped; these take and drop it.
+ */
+static inline void hp_devmap_entry_get(unsigned long pfn)
+{
+	get_dev_pagemap(pfn);
+}
+static inline void hp_devmap_entry_put(unsigned long pfn)
+{
+	put_dev_pagemap(hp_pfn_pagemap(pfn));
+}
+
 /* shmem.c: the object behind MAP_SHARED | MAP_ANONYMOUS. */
 struct file *shmem_file_setup(unsigned long size);
 
 /* mmap.c */
 void hp_vma_link_file(struct vm_area_struct *vma);
+int hp_vma_insert(struct mm_struct *mm, struct vm_area_struct *vma);
+bool hp_span_has_vma(struct mm_struct *mm, unsigned long start, unsigned long end);
+int hp_split_vmas_at(struct mm_struct *mm, unsigned long start, unsigned long end);
 
 /* rss accounting */
 static inline void hp_mm_add_rss(struct mm_struct *mm, long pages)

@@ -68,7 +68,7 @@ struct page *vm_normal_page_pud(struct vm_area_struct *vma, unsigned long addr, 
 
 /* ---- 4 KiB faults --------------------------------------------------------- */
 
-static struct folio *alloc_anon_folio(void)
+struct folio *hp_alloc_anon_folio(void)
 {
 	struct folio *folio;
 
@@ -91,7 +91,7 @@ static bool map_page_locked(struct vm_fault *vmf, struct page *page, pte_t entry
 	return true;
 }
 
-static pte_t mk_anon_pte(struct vm_area_struct *vma, struct folio *folio)
+pte_t hp_mk_anon_pte(struct vm_area_struct *vma, struct folio *folio)
 {
 	pte_t entry = pfn_pte(folio_pfn(folio), vma->vm_page_prot);
 
@@ -116,11 +116,11 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 		spin_unlock(ptl);
 		return 0;
 	}
-	folio = alloc_anon_folio();
+	folio = hp_alloc_anon_folio();
 	if (!folio)
 		return VM_FAULT_OOM;
 	spin_lock(ptl);
-	if (!map_page_locked(vmf, &folio->page, mk_anon_pte(vma, folio)))
+	if (!map_page_locked(vmf, &folio->page, hp_mk_anon_pte(vma, folio)))
 		folio_put(folio);	/* a racing fault mapped it */
 	spin_unlock(ptl);
 	return 0;
@@ -129,7 +129,7 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 /* A private write to a page of a mapped object: map a private copy. */
 static vm_fault_t do_cow_fault(struct vm_fault *vmf, struct page *page)
 {
-	struct folio *copy = alloc_anon_folio();
+	struct folio *copy = hp_alloc_anon_folio();
 	spinlock_t *ptl = pte_lockptr(vmf->pte);
 
 	if (!copy) {
@@ -139,7 +139,7 @@ static vm_fault_t do_cow_fault(struct vm_fault *vmf, struct page *page)
 	memcpy(page_address(&copy->page), page_address(page), PAGE_SIZE);
 	put_page(page);
 	spin_lock(ptl);
-	if (!map_page_locked(vmf, &copy->page, mk_anon_pte(vmf->vma, copy)))
+	if (!map_page_locked(vmf, &copy->page, hp_mk_anon_pte(vmf->vma, copy)))
 		folio_put(copy);
 	spin_unlock(ptl);
 	return 0;
@@ -198,7 +198,7 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	}
 	spin_unlock(ptl);
 
-	copy = alloc_anon_folio();
+	copy = hp_alloc_anon_folio();
 	if (!copy)
 		return VM_FAULT_OOM;
 	/*
@@ -215,7 +215,7 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 		return 0;
 	}
 	atomic_fetch_add_explicit(&copy->page._mapcount, 1, memory_order_relaxed);
-	set_pte_at(vmf->pte, mk_anon_pte(vma, copy));
+	set_pte_at(vmf->pte, hp_mk_anon_pte(vma, copy));
 	if (old)
 		atomic_fetch_sub_explicit(&old->_mapcount, 1, memory_order_relaxed);
 	else
@@ -353,12 +353,17 @@ static void zap_pte_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 
 	spin_lock(ptl);
 	for (; addr < end; addr += PAGE_SIZE, pte++) {
-		pte_t old = ptep_get_and_clear(pte);
+		pte_t old = ptep_get(pte);
 		struct page *page;
 
 		if (pte_none(old))
 			continue;
+		if (tlb->keep_cows && (page = vm_normal_page(vma, addr, old)) && PageAnon(page))
+			continue;
+		old = ptep_get_and_clear(pte);
 		tlb->need_flush = true;
+		if (pte_devmap(old))
+			hp_devmap_entry_put(pte_pfn(old));
 		page = vm_normal_page(vma, addr, old);
 		if (!page)
 			continue;

@@ -131,19 +131,30 @@ static unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long len,
 	return fit_top_down(MMAP_MIN, hi, len, align, off);
 }
 
-static int vma_insert(struct mm_struct *mm, struct vm_area_struct *vma)
+/* Room for n more VMAs in the array. */
+static int vma_reserve(struct mm_struct *mm, unsigned int n)
+{
+	unsigned int cap = mm->vmas_cap ? mm->vmas_cap : 16;
+	struct vm_area_struct **vmas;
+
+	while (cap < mm->map_count + n)
+		cap *= 2;
+	if (cap == mm->vmas_cap)
+		return 0;
+	vmas = realloc(mm->vmas, cap * sizeof(*vmas));
+	if (!vmas)
+		return -ENOMEM;
+	mm->vmas = vmas;
+	mm->vmas_cap = cap;
+	return 0;
+}
+
+int hp_vma_insert(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	unsigned int i;
 
-	if (mm->map_count == mm->vmas_cap) {
-		unsigned int cap = mm->vmas_cap ? mm->vmas_cap * 2 : 16;
-		struct vm_area_struct **vmas = realloc(mm->vmas, cap * sizeof(*vmas));
-
-		if (!vmas)
-			return -ENOMEM;
-		mm->vmas = vmas;
-		mm->vmas_cap = cap;
-	}
+	if (vma_reserve(mm, 1))
+		return -ENOMEM;
 	for (i = mm->map_count; i > 0 && mm->vmas[i - 1]->vm_start > vma->vm_start; i--)
 		mm->vmas[i] = mm->vmas[i - 1];
 	mm->vmas[i] = vma;
@@ -274,7 +285,7 @@ unsigned long hp_mmap(struct mm_struct *mm, struct file *file, unsigned long add
 		if (err)
 			goto put_file;
 	}
-	err = vma_insert(mm, vma);
+	err = hp_vma_insert(mm, vma);
 	if (err)
 		goto close_vma;
 	if (file)
@@ -322,24 +333,149 @@ int hp_madvise(struct mm_struct *mm, unsigned long addr, unsigned long len,
 	return err;
 }
 
-void mmput(struct mm_struct *mm)
+/* ---- splitting and removing VMAs ---------------------------------------- */
+
+/* Is any part of [start, end) mapped by a VMA still in the mm? */
+bool hp_span_has_vma(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	struct vm_area_struct *vma = find_vma(mm, start);
+
+	return vma && vma->vm_start < end;
+}
+
+/*
+ * Splits vma at addr into [vm_start, addr) and new = [addr, vm_end).  A file
+ * VMA changes only under its i_mmap lock, because rmap walkers
+ * (unmap_mapping_range) read its bounds without the mmap lock.
+ */
+static int split_vma(struct mm_struct *mm, struct vm_area_struct *vma,
+		     unsigned long addr, struct vm_area_struct *new)
+{
+	struct address_space *mapping = vma->vm_file ? vma->vm_file->f_mapping : NULL;
+	int err;
+
+	*new = *vma;
+	new->vm_start = addr;
+	new->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
+	err = hp_vma_insert(mm, new);
+	if (err)
+		return err;
+	if (mapping) {
+		atomic_fetch_add(&vma->vm_file->f_count, 1);
+		down_write(&mapping->i_mmap_rwsem);
+		vma->vm_end = addr;
+		list_add_tail(&new->shared, &mapping->i_mmap);
+		up_write(&mapping->i_mmap_rwsem);
+	} else {
+		vma->vm_end = addr;
+	}
+	if (new->vm_ops && new->vm_ops->open)
+		new->vm_ops->open(new);
+	return 0;
+}
+
+/*
+ * Makes start and end VMA boundaries.  Both spare VMAs are allocated before
+ * anything changes, so a failure leaves the mm as it was.
+ */
+int hp_split_vmas_at(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	struct vm_area_struct *spare[2] = { malloc(sizeof(**spare)), malloc(sizeof(**spare)) };
+	unsigned long at[2] = { start, end };
+	int used = 0, err = 0;
+
+	/* hp_vma_insert() may grow the array: make room for two more first. */
+	if (!spare[0] || !spare[1] || vma_reserve(mm, 2)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct vm_area_struct *vma = find_vma(mm, at[i]);
+
+		if (vma && vma->vm_start < at[i] && split_vma(mm, vma, at[i], spare[used]) == 0)
+			used++;
+	}
+out:
+	for (int i = used; i < 2; i++)
+		free(spare[i]);
+	return err;
+}
+
+/* Takes the VMAs inside [start, end) out of the mm; they become the caller's. */
+static unsigned int detach_vmas(struct mm_struct *mm, unsigned long start,
+				unsigned long end, struct vm_area_struct **out)
+{
+	unsigned int n = 0, kept = 0;
+
+	for (unsigned int i = 0; i < mm->map_count; i++) {
+		struct vm_area_struct *vma = mm->vmas[i];
+
+		if (vma->vm_start >= start && vma->vm_end <= end)
+			out[n++] = vma;
+		else
+			mm->vmas[kept++] = vma;
+	}
+	mm->map_count = kept;
+	return n;
+}
+
+/*
+ * Unmaps and frees detached VMAs, then the page tables under [start, end)
+ * that no remaining VMA uses.  The VMAs leave their files' rmap before any
+ * table is queued for freeing, so an rmap walker never walks a freed table.
+ */
+static void remove_vmas(struct mm_struct *mm, struct vm_area_struct **vmas,
+			unsigned int n, unsigned long start, unsigned long end)
 {
 	struct mmu_gather tlb;
 
-	down_write(&mm->mmap_lock);
 	tlb_gather_mmu(&tlb, mm);
-	for (unsigned int i = 0; i < mm->map_count; i++)
-		unmap_vmas(&tlb, mm->vmas[i]);
-	free_pgtables(&tlb, mm, 0, TASK_SIZE_MAX + PAGE_SIZE);
+	for (unsigned int i = 0; i < n; i++)
+		unmap_vmas(&tlb, vmas[i]);
+	for (unsigned int i = 0; i < n; i++)
+		vma_free(vmas[i]);
+	free_pgtables(&tlb, mm, start, end);
 	tlb_finish_mmu(&tlb);
-	for (unsigned int i = 0; i < mm->map_count; i++)
-		vma_free(mm->vmas[i]);
+}
+
+int hp_munmap(struct mm_struct *mm, unsigned long start, size_t len)
+{
+	struct vm_area_struct **detached;
+	unsigned long end = start + ((len + PAGE_SIZE - 1) & PAGE_MASK);
+	unsigned int n;
+	int err;
+
+	if (start & ~PAGE_MASK || !len || end <= start || end > TASK_SIZE_MAX)
+		return -EINVAL;
+	down_write(&mm->mmap_lock);
+	detached = malloc((mm->map_count + 2) * sizeof(*detached));
+	err = detached ? hp_split_vmas_at(mm, start, end) : -ENOMEM;
+	if (!err) {
+		n = detach_vmas(mm, start, end, detached);
+		remove_vmas(mm, detached, n, start, end);
+	}
+	up_write(&mm->mmap_lock);
+	free(detached);
+	return err;
+}
+
+void mmput(struct mm_struct *mm)
+{
+	struct vm_area_struct **vmas;
+	unsigned int n;
+
+	down_write(&mm->mmap_lock);
+	vmas = mm->vmas;
+	n = mm->map_count;
+	mm->vmas = NULL;
+	mm->map_count = mm->vmas_cap = 0;
+	remove_vmas(mm, vmas, n, 0, TASK_SIZE_MAX + PAGE_SIZE);
 	up_write(&mm->mmap_lock);
 
 	hp_pagetable_free(hp_table_page(mm->pgd));
 	mm_dec_tables(mm, HP_TABLE_PGD);
 	destroy_rwsem(&mm->mmap_lock);
 	spin_lock_destroy(&mm->page_table_lock);
-	free(mm->vmas);
+	free(vmas);
 	free(mm);
 }

@@ -19,6 +19,7 @@ void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
 	tlb->folios = NULL;
 	tlb->nr_folios = tlb->cap_folios = 0;
 	tlb->need_flush = false;
+	tlb->keep_cows = false;
 	INIT_LIST_HEAD(&tlb->tables);
 }
 

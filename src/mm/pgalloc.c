@@ -182,9 +182,11 @@ static unsigned long level_end(unsigned long addr, unsigned long size,
 }
 
 /*
- * Clears the slot pointing at an empty table and queues the table.  Runs with
- * mmap_lock held for write, so no fault can be populating it; lockless walkers
- * that already read the slot are covered by the gather's grace period.
+ * Clears the slot pointing at a table that maps nothing and whose span no VMA
+ * still covers, and queues the table.  Runs with mmap_lock held for write, so
+ * no fault can be populating it, and after the unmapped VMAs left their rmap,
+ * so no rmap walker can reach it; lockless walkers that already read the slot
+ * are covered by the gather's grace period.
  */
 static void free_pte_tables(struct mmu_gather *tlb, pud_t *pud,
 			    unsigned long addr, unsigned long end)
@@ -197,7 +199,8 @@ static void free_pte_tables(struct mmu_gather *tlb, pud_t *pud,
 
 		if (pmd_none(val) || pmd_leaf(val))
 			continue;
-		if (!table_is_empty(__va(pmd_val(val) & PTE_PFN_MASK)))
+		if (hp_span_has_vma(tlb->mm, addr & PMD_MASK, (addr & PMD_MASK) + PMD_SIZE) ||
+		    !table_is_empty(__va(pmd_val(val) & PTE_PFN_MASK)))
 			continue;
 		ptl = pmd_lockptr(pmd);
 		spin_lock(ptl);
@@ -221,7 +224,8 @@ static void free_pmd_tables(struct mmu_gather *tlb, struct mm_struct *mm, p4d_t 
 			continue;
 		free_pte_tables(tlb, pud, addr, next);
 		table = pfn_to_page(pud_pfn(val));
-		if (table->pmd_huge_pte || !table_is_empty(page_address(table)))
+		if (hp_span_has_vma(mm, addr & PUD_MASK, (addr & PUD_MASK) + PUD_SIZE) ||
+		    table->pmd_huge_pte || !table_is_empty(page_address(table)))
 			continue;
 		spin_lock(&mm->page_table_lock);
 		pudp_huge_get_and_clear(pud);
@@ -243,7 +247,8 @@ void free_pgtables(struct mmu_gather *tlb, struct mm_struct *mm,
 			continue;
 		free_pmd_tables(tlb, mm, p4d, addr, next);
 		table = pfn_to_page(p4d_pfn(val));
-		if (!table_is_empty(page_address(table)))
+		if (hp_span_has_vma(mm, addr & ~(PGDIR_SIZE - 1), (addr & ~(PGDIR_SIZE - 1)) + PGDIR_SIZE) ||
+		    !table_is_empty(page_address(table)))
 			continue;
 		spin_lock(&mm->page_table_lock);
 		__atomic_store_n(&p4d->p4d, 0, __ATOMIC_RELEASE);

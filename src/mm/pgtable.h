@@ -42,6 +42,11 @@ static inline pte_t ptep_get_and_clear(pte_t *ptep) { return __pte(HP_ENTRY_XCHG
 static inline pmd_t pmdp_huge_get_and_clear(pmd_t *pmdp) { return __pmd(HP_ENTRY_XCHG(&pmdp->pmd, 0)); }
 static inline pud_t pudp_huge_get_and_clear(pud_t *pudp) { return __pud(HP_ENTRY_XCHG(&pudp->pud, 0)); }
 
+/* Write-protection keeps whatever ACCESSED/DIRTY bits the MMU sets meanwhile. */
+static inline void ptep_set_wrprotect(pte_t *ptep) { __atomic_fetch_and(&ptep->pte, ~_PAGE_RW, __ATOMIC_ACQ_REL); }
+static inline void pmdp_set_wrprotect(pmd_t *pmdp) { __atomic_fetch_and(&pmdp->pmd, ~_PAGE_RW, __ATOMIC_ACQ_REL); }
+static inline void pudp_set_wrprotect(pud_t *pudp) { __atomic_fetch_and(&pudp->pud, ~_PAGE_RW, __ATOMIC_ACQ_REL); }
+
 /*
  * The MMU sets ACCESSED/DIRTY with a locked read-modify-write of the entry
  * (acq_rel: it both observes the entry and publishes the new bits); it fails

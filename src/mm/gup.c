@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: MIT
+/*
+ * get_user_pages, the slow path: under the mmap lock, VMA by VMA, entry by
+ * entry under the entry's lock, faulting in what is missing.  Also the
+ * reference accounting that both paths share.
+ *
+ * A huge leaf is grabbed once for all the pages of it that the call covers.
+ */
+#include <errno.h>
+
+#include "mm/internal.h"
+
+/* ---- references ---------------------------------------------------------- */
+
+bool folio_maybe_dma_pinned(struct folio *folio)
+{
+	if (folio_test_large(folio))
+		return folio_maybe_dma_pinned_count(folio) > 0;
+	return folio_ref_count(folio) >= GUP_PIN_COUNTING_BIAS;
+}
+
+/*
+ * The caller holds the entry's lock, so the folio is mapped and its count
+ * cannot be zero.  Pins on the zero page are not counted: it never goes away.
+ */
+int try_grab_folio(struct folio *folio, int refs, unsigned int flags)
+{
+	if (folio_ref_count(folio) <= 0)
+		return -ENOMEM;
+	if (flags & FOLL_GET) {
+		folio_ref_add(folio, refs);
+	} else if (flags & FOLL_PIN) {
+		if (is_zero_pfn(folio_pfn(folio)))
+			return 0;
+		if (folio_test_large(folio)) {
+			folio_ref_add(folio, refs);
+			atomic_fetch_add_explicit(&folio->page._pincount, refs,
+						  memory_order_relaxed);
+		} else {
+			folio_ref_add(folio, refs * GUP_PIN_COUNTING_BIAS);
+		}
+	}
+	return 0;
+}
+
+/*
+ * With no lock: the folio may be on its way to the allocator.  The first
+ * increment must therefore be a try (it fails on zero), and the folio must
+ * still be the page's after it (a THP could have been split and freed).
+ */
+struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flags)
+{
+	struct folio *folio = page_folio(page);
+
+	if ((flags & FOLL_PIN) && is_zero_pfn(page_to_pfn(page)))
+		return folio;
+	if (!folio_ref_try_add(folio, refs))
+		return NULL;
+	if (folio != page_folio(page)) {
+		folio_put_refs(folio, refs);
+		return NULL;
+	}
+	if (flags & FOLL_PIN) {
+		if (folio_test_large(folio))
+			atomic_fetch_add_explicit(&folio->page._pincount, refs,
+						  memory_order_relaxed);
+		else
+			folio_ref_add(folio, refs * (GUP_PIN_COUNTING_BIAS - 1));
+	}
+	return folio;
+}
+
+void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
+{
+	if (flags & FOLL_PIN) {
+		if (is_zero_pfn(folio_pfn(folio)))
+			return;
+		if (folio_test_large(folio))
+			atomic_fetch_sub_explicit(&folio->page._pincount, refs,
+						  memory_order_relaxed);
+		else
+			refs *= GUP_PIN_COUNTING_BIAS;
+	}
+	folio_put_refs(folio, refs);
+}
+
+void unpin_user_page(struct page *page)
+{
+	gup_put_folio(page_folio(page), 1, FOLL_PIN);
+}
+
+void unpin_user_pages(struct page **pages, unsigned long npages)
+{
+	for (unsigned long i = 0; i < npages; i++)
+		unpin_user_page(pages[i]);
+}
+
+/* ---- following entries -------------------------------------------------- */
+
+struct follow_ctx {
+	unsigned int flags;
+	unsigned long nr;	/* pages the leaf covers from the address on, at most asked */
+};
+
+/* A ZONE_DEVICE page behind a devmap entry: only with its pagemap alive. */
+static struct page *follow_devmap(unsigned long pfn, unsigned int flags)
+{
+	struct dev_pagemap *pgmap = get_dev_pagemap(pfn);
+	struct page *page;
+
+	if (!pgmap)
+		return ERR_PTR(-EFAULT);
+	page = pfn_to_page(pfn);
+	put_dev_pagemap(pgmap);
+	if (flags & FOLL_LONGTERM)
+		return ERR_PTR(-EOPNOTSUPP);
+	return page;
+}
+
+/*
+ * The page behind a locked leaf entry with the given pfn (of the address),
+ * grabbing ctx->nr references: NULL if a fault must come first, an error
+ * page if the entry maps nothing GUP may take.
+ */
+static struct page *follow_leaf(struct vm_area_struct *vma, struct page *normal,
+				unsigned long pfn, bool devmap, bool writable,
+				struct follow_ctx *ctx)
+{
+	struct page *page = normal;
+
+	if ((ctx->flags & FOLL_WRITE) && !writable)
+		return NULL;
+	if (!page && devmap)
+		page = follow_devmap(pfn, ctx->flags);
+	else if (!page && is_zero_pfn(pfn))
+		page = pfn_to_page(pfn);
+	if (!page)
+		return ERR_PTR(-EFAULT);
+	if (IS_ERR(page))
+		return page;
+	if ((ctx->flags & FOLL_LONGTERM) && is_zone_device_page(page))
+		return ERR_PTR(-EOPNOTSUPP);
+	(void)vma;
+	if (try_grab_folio(page_folio(page), ctx->nr, ctx->flags))
+		return ERR_PTR(-ENOMEM);
+	return page;
+}
+
+static unsigned long leaf_pages(unsigned long addr, unsigned long size,
+				unsigned long remaining)
+{
+	unsigned long n = (size - (addr & (size - 1))) >> PAGE_SHIFT;
+
+	return n < remaining ? n : remaining;
+}
+
+static struct page *follow_pte(struct vm_area_struct *vma, pmd_t *pmd,
+			       unsigned long addr, struct follow_ctx *ctx)
+{
+	pte_t *ptep = pte_offset(pmd, addr);
+	spinlock_t *ptl = pte_lockptr(ptep);
+	struct page *page = NULL;
+	pte_t pte;
+
+	ctx->nr = 1;
+	spin_lock(ptl);
+	pte = ptep_get(ptep);
+	if (pte_present(pte) && !pte_protnone(pte))
+		page = follow_leaf(vma, vm_normal_page(vma, addr, pte), pte_pfn(pte),
+				   pte_devmap(pte), pte_write(pte), ctx);
+	spin_unlock(ptl);
+	return page;
+}
+
+static struct page *follow_pmd(struct vm_area_struct *vma, pud_t *pud,
+			       unsigned long addr, unsigned long remaining,
+			       struct follow_ctx *ctx)
+{
+	pmd_t *pmdp = pmd_offset(pud, addr);
+	spinlock_t *ptl = pmd_lockptr(pmdp);
+	struct page *page = NULL;
+	pmd_t pmd = pmdp_get_lockless(pmdp);
+	unsigned long pfn;
+
+	if (pmd_none(pmd))
+		return NULL;
+	if (!pmd_leaf(pmd))
+		return follow_pte(vma, pmdp, addr, ctx);
+	spin_lock(ptl);
+	pmd = pmdp_get(pmdp);
+	if (pmd_leaf(pmd)) {
+		pfn = pmd_pfn(pmd) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
+		ctx->nr = leaf_pages(addr, PMD_SIZE, remaining);
+		page = vm_normal_page_pmd(vma, addr, pmd);
+		page = follow_leaf(vma, page ? pfn_to_page(pfn) : NULL, pfn,
+				   pmd_devmap(pmd), pmd_write(pmd), ctx);
+		spin_unlock(ptl);
+		return page;
+	}
+	spin_unlock(ptl);
+	/* It was split or zapped meanwhile: look again at the new state. */
+	return pmd_none(pmd) ? NULL : follow_pte(vma, pmdp, addr, ctx);
+}
+
+static struct page *follow_page_mask(struct vm_area_struct *vma, unsigned long addr,
+				     unsigned long remaining, struct follow_ctx *ctx)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	p4d_t *p4d = p4d_offset(pgd_offset(mm, addr), addr);
+	pud_t *pudp;
+	pud_t pud;
+	unsigned long pfn;
+	struct page *page = NULL;
+
+	if (p4d_none(p4dp_get_lockless(p4d)))
+		return NULL;
+	pudp = pud_offset(p4d, addr);
+	pud = pudp_get_lockless(pudp);
+	if (pud_none(pud))
+		return NULL;
+	if (!pud_leaf(pud))
+		return follow_pmd(vma, pudp, addr, remaining, ctx);
+	spin_lock(pud_lockptr(mm, pudp));
+	pud = pudp_get(pudp);
+	if (pud_leaf(pud)) {
+		pfn = pud_pfn(pud) + ((addr & ~PUD_MASK) >> PAGE_SHIFT);
+		ctx->nr = leaf_pages(addr, PUD_SIZE, remaining);
+		page = vm_normal_page_pud(vma, addr, pud);
+		page = follow_leaf(vma, page ? pfn_to_page(pfn) : NULL, pfn,
+				   pud_devmap(pud), pud_write(pud), ctx);
+	}
+	spin_unlock(pud_lockptr(mm, pudp));
+	if (!pud_leaf(pud) && !pud_none(pud))
+		return follow_pmd(vma, pudp, addr, remaining, ctx);
+	return page;
+}
+
+/* GUP never walks pfn mappings: only the VMA says there is no struct page. */
+static int check_vma_flags(struct vm_area_struct *vma, unsigned int flags)
+{
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
+		return -EFAULT;
+	if ((flags & FOLL_WRITE) && !(vma->vm_flags & VM_WRITE))
+		return -EFAULT;
+	if (!(vma->vm_flags & VM_READ))
+		return -EFAULT;
+	return 0;
+}
+
+static int faultin_page(struct vm_area_struct *vma, unsigned long addr,
+			unsigned int flags)
+{
+	vm_fault_t ret = handle_mm_fault(vma, addr, (flags & FOLL_WRITE) ? FAULT_FLAG_WRITE : 0);
+
+	if (ret & VM_FAULT_OOM)
+		return -ENOMEM;
+	if (ret & (VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV))
+		return -EFAULT;
+	return 0;
+}
+
+/* A fault that resolves without making the entry usable, this often, is an error. */
+#define GUP_MAX_FAULTS 16
+
+/* The caller holds mm->mmap_lock for read. */
+long __get_user_pages_locked(struct mm_struct *mm, unsigned long start,
+			     unsigned long nr_pages, unsigned int flags,
+			     struct page **pages)
+{
+	unsigned long i = 0;
+	long ret = 0;
+
+	while (i < nr_pages) {
+		unsigned long addr = start + (i << PAGE_SHIFT);
+		struct vm_area_struct *vma = find_vma(mm, addr);
+		struct follow_ctx ctx = { .flags = flags, .nr = 1 };
+		struct page *page = NULL;
+		unsigned int faults = 0;
+
+		if (!vma || addr < vma->vm_start) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = check_vma_flags(vma, flags);
+		if (ret)
+			break;
+		while (!(page = follow_page_mask(vma, addr, nr_pages - i, &ctx))) {
+			ret = faults++ < GUP_MAX_FAULTS ? faultin_page(vma, addr, flags) : -EFAULT;
+			if (ret)
+				break;
+		}
+		if (!page)
+			break;
+		if (IS_ERR(page)) {
+			ret = PTR_ERR(page);
+			break;
+		}
+		for (unsigned long j = 0; j < ctx.nr; j++)
+			pages[i + j] = page + j;
+		i += ctx.nr;
+	}
+	return i ? (long)i : ret;
+}
+
+static long gup_checked(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
+			unsigned int flags, struct page **pages)
+{
+	long ret;
+
+	if (start & ~PAGE_MASK || !nr_pages || !pages)
+		return -EINVAL;
+	if (start + (nr_pages << PAGE_SHIFT) < start ||
+	    start + (nr_pages << PAGE_SHIFT) > TASK_SIZE_MAX)
+		return -EFAULT;
+	mmap_read_lock(mm);
+	ret = __get_user_pages_locked(mm, start, nr_pages, flags, pages);
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+long get_user_pages(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
+		    unsigned int gup_flags, struct page **pages)
+{
+	if (gup_flags & (FOLL_PIN | FOLL_FAST_ONLY))
+		return -EINVAL;
+	return gup_checked(mm, start, nr_pages, gup_flags | FOLL_GET, pages);
+}
+
+long pin_user_pages(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
+		    unsigned int gup_flags, struct page **pages)
+{
+	if (gup_flags & (FOLL_GET | FOLL_FAST_ONLY))
+		return -EINVAL;
+	return gup_checked(mm, start, nr_pages, gup_flags | FOLL_PIN, pages);
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mprotect(): new vm_flags for whole VMAs (split at the edges of the range),
+ * then every present entry in the range takes the new protection through
+ * pXd_modify(), which keeps the pfn, caching, ACCESSED/DIRTY and the
+ * software bits: a special huge leaf stays special.  A huge leaf only partly
+ * in the range is split first (a pfn leaf is zapped and refaults).
+ *
+ * Private writable memory gets the read-only PAGE_COPY protection as at mmap;
+ * its first write then faults and reuses the page if nobody else holds it.
+ */
+#include <errno.h>
+
+#include "mm/internal.h"
+
+/* The VMA's caching bits survive a change of its access bits. */
+static pgprot_t pgprot_modify(pgprot_t old, pgprot_t new)
+{
+	return __pgprot((pgprot_val(new) & ~_PAGE_CACHE_MASK) |
+			(pgprot_val(old) & _PAGE_CACHE_MASK));
+}
+
+/* Entries are rewritten with compare-and-exchange: the MMU may set A/D meanwhile. */
+static void change_pte_range(pmd_t *pmd, unsigned long addr, unsigned long end,
+			     pgprot_t prot, bool *changed)
+{
+	pte_t *pte = pte_offset(pmd, addr);
+	spinlock_t *ptl = pte_lockptr(pte);
+
+	spin_lock(ptl);
+	for (; addr < end; addr += PAGE_SIZE, pte++) {
+		pte_t old;
+
+		do {
+			old = ptep_get(pte);
+		} while (pte_present(old) &&
+			 !hp_entry_cmpxchg(&pte->pte, pte_val(old),
+					   pte_val(pte_modify(old, prot))));
+		*changed |= pte_present(old);
+	}
+	spin_unlock(ptl);
+}
+
+static void change_huge_pmd(pmd_t *pmd, pgprot_t prot, bool *changed)
+{
+	spinlock_t *ptl = pmd_lockptr(pmd);
+	pmd_t old;
+
+	spin_lock(ptl);
+	do {
+		old = pmdp_get(pmd);
+	} while (pmd_leaf(old) &&
+		 !hp_entry_cmpxchg(&pmd->pmd, pmd_val(old),
+				   pmd_val(pmd_modify(old, pgprot_4k_2_large(prot)))));
+	*changed |= pmd_leaf(old);
+	spin_unlock(ptl);
+}
+
+static void change_huge_pud(struct mm_struct *mm, pud_t *pud, pgprot_t prot, bool *changed)
+{
+	spinlock_t *ptl = pud_lockptr(mm, pud);
+	pud_t old;
+
+	spin_lock(ptl);
+	do {
+		old = pudp_get(pud);
+	} while (pud_leaf(old) &&
+		 !hp_entry_cmpxchg(&pud->pud, pud_val(old),
+				   pud_val(pud_modify(old, pgprot_4k_2_large(prot)))));
+	*changed |= pud_leaf(old);
+	spin_unlock(ptl);
+}
+
+static unsigned long level_end(unsigned long addr, unsigned long size, unsigned long end)
+{
+	unsigned long next = (addr + size) & ~(size - 1);
+
+	return next - 1 < end - 1 ? next : end;
+}
+
+static void change_pmd_range(struct vm_area_struct *vma, pud_t *pud, unsigned long addr,
+			     unsigned long end, pgprot_t prot, bool *changed)
+{
+	pmd_t *pmd = pmd_offset(pud, addr);
+
+	for (; addr < end; pmd++) {
+		unsigned long next = level_end(addr, PMD_SIZE, end);
+		pmd_t val = pmdp_get_lockless(pmd);
+
+		if (pmd_leaf(val) && next - addr == PMD_SIZE) {
+			change_huge_pmd(pmd, prot, changed);
+			addr = next;
+			continue;
+		}
+		if (pmd_leaf(val)) {
+			__split_huge_pmd(vma, pmd, addr);
+			val = pmdp_get_lockless(pmd);
+		}
+		if (!pmd_none(val) && !pmd_leaf(val))
+			change_pte_range(pmd, addr, next, prot, changed);
+		addr = next;
+	}
+}
+
+static void change_protection(struct vm_area_struct *vma, unsigned long addr,
+			      unsigned long end, pgprot_t prot)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	bool changed = false;
+
+	for (; addr < end;) {
+		unsigned long next = level_end(addr, PGDIR_SIZE, end);
+		p4d_t *p4d = p4d_offset(pgd_offset(mm, addr), addr);
+
+		if (!p4d_none(p4dp_get_lockless(p4d))) {
+			pud_t *pud = pud_offset(p4d, addr);
+
+			for (; addr < next; pud++) {
+				unsigned long pnext = level_end(addr, PUD_SIZE, next);
+				pud_t val = pudp_get_lockless(pud);
+
+				if (pud_leaf(val) && pnext - addr == PUD_SIZE) {
+					change_huge_pud(mm, pud, prot, &changed);
+				} else {
+					if (pud_leaf(val))
+						__split_huge_pud(vma, pud, addr);
+					if (!pud_none(pudp_get_lockless(pud)))
+						change_pmd_range(vma, pud, addr, pnext, prot, &changed);
+				}
+				addr = pnext;
+			}
+		}
+		addr = next;
+	}
+	/* Accesses in flight under the old protection finish before we return. */
+	if (changed)
+		flush_tlb_mm(mm);
+}
+
+static int check_range(struct mm_struct *mm, unsigned long start, unsigned long end,
+		       unsigned long prot)
+{
+	for (unsigned long addr = start; addr < end;) {
+		struct vm_area_struct *vma = find_vma(mm, addr);
+
+		if (!vma || vma->vm_start > addr)
+			return -ENOMEM;		/* a hole, as Linux reports it */
+		if ((prot & PROT_WRITE) && (vma->vm_flags & VM_SHARED) &&
+		    !(vma->vm_flags & VM_MAYWRITE))
+			return -EACCES;
+		addr = vma->vm_end;
+	}
+	return 0;
+}
+
+int hp_mprotect(struct mm_struct *mm, unsigned long start, size_t len, unsigned long prot)
+{
+	unsigned long end = start + ((len + PAGE_SIZE - 1) & PAGE_MASK);
+	int err;
+
+	if (start & ~PAGE_MASK || end < start || end > TASK_SIZE_MAX ||
+	    prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	down_write(&mm->mmap_lock);
+	err = check_range(mm, start, end, prot);
+	if (!err)
+		err = hp_split_vmas_at(mm, start, end);
+	for (unsigned int i = 0; !err && i < mm->map_count; i++) {
+		struct vm_area_struct *vma = mm->vmas[i];
+		unsigned long flags = vma->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC);
+
+		if (vma->vm_start < start || vma->vm_end > end)
+			continue;
+		if (prot & PROT_READ)
+			flags |= VM_READ;
+		if (prot & PROT_WRITE)
+			flags |= VM_WRITE;
+		if (prot & PROT_EXEC)
+			flags |= VM_EXEC;
+		vma->vm_flags = flags;
+		vma->vm_page_prot = pgprot_modify(vma->vm_page_prot, vm_get_page_prot(flags));
+		change_protection(vma, vma->vm_start, vma->vm_end, vma->vm_page_prot);
+	}
+	up_write(&mm->mmap_lock);
+	return err;
+}
