@@ -97,6 +97,7 @@ int hp_machine_init(const struct hp_config *config)
 	}
 	hp_violations_reset();
 	memset(fail_sites, 0, sizeof(fail_sites));
+	hp_pgtable_stats_reset();
 	policy = config->policy;
 	hp_rcu_register_thread();
 	return 0;

@@ -4,7 +4,7 @@
  * vfio-pci maps BARs (VM_PFNMAP | VM_IO, 4 KiB faults plus PMD and PUD huge
  * faults when the address and the pfn are both aligned).  With zone_device the
  * BAR is ZONE_DEVICE memory (it has struct pages and a dev_pagemap) and is
- * mapped VM_MIXEDMAP instead.
+ * mapped VM_MIXEDMAP (without VM_IO) instead.
  */
 #ifndef HUGEPFN_BAR_H
 #define HUGEPFN_BAR_H

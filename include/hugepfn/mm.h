@@ -157,6 +157,12 @@ void unmap_mapping_range(struct address_space *mapping, uint64_t holebegin,
 struct file *hp_file_create(const struct file_operations *f_op, void *private_data);
 void fput(struct file *file);
 
+/* Page-table pages machine-wide: ever allocated, ever freed, waiting for a grace period. */
+struct hp_pgtable_stats {
+	unsigned long allocated, freed, pending;
+};
+void hp_pgtable_stats(struct hp_pgtable_stats *stats);
+
 /* Present leaf entries, by level and kind. */
 enum hp_entry_kind { HP_KIND_NORMAL, HP_KIND_SPECIAL, HP_KIND_DEVMAP, HP_NR_KINDS };
 const char *hp_entry_kind_name(enum hp_entry_kind kind);

@@ -73,8 +73,9 @@ static int bar_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_flags &= ~VM_MAYWRITE;
 	if (vma->vm_flags & VM_SHARED)
 		vma->vm_flags |= VM_MAYWRITE;
-	vma->vm_flags |= VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
-			 (bar->zone_device ? VM_MIXEDMAP : VM_PFNMAP);
+	/* ZONE_DEVICE memory is memory (DAX-like): struct pages, no VM_IO. */
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP |
+			 (bar->zone_device ? VM_MIXEDMAP : VM_PFNMAP | VM_IO);
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	vma->vm_ops = &bar_vm_ops;
 	return 0;

@@ -84,6 +84,17 @@ void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
 	folio_put_refs(folio, refs);
 }
 
+void gup_put_pages(struct page *page, int refs, unsigned int flags)
+{
+	while (refs > 0) {
+		int n = hp_folio_run(page, refs);
+
+		gup_put_folio(page_folio(page), n, flags);
+		page += n;
+		refs -= n;
+	}
+}
+
 void unpin_user_page(struct page *page)
 {
 	gup_put_folio(page_folio(page), 1, FOLL_PIN);
@@ -141,8 +152,16 @@ static struct page *follow_leaf(struct vm_area_struct *vma, struct page *normal,
 	if ((ctx->flags & FOLL_LONGTERM) && is_zone_device_page(page))
 		return ERR_PTR(-EOPNOTSUPP);
 	(void)vma;
-	if (try_grab_folio(page_folio(page), ctx->nr, ctx->flags))
-		return ERR_PTR(-ENOMEM);
+	/* One grab per folio: a THP leaf once, ZONE_DEVICE pages one by one. */
+	for (unsigned long done = 0; done < ctx->nr;) {
+		int n = hp_folio_run(page + done, ctx->nr - done);
+
+		if (try_grab_folio(page_folio(page + done), n, ctx->flags)) {
+			gup_put_pages(page, done, ctx->flags);
+			return ERR_PTR(-ENOMEM);
+		}
+		done += n;
+	}
 	return page;
 }
 

@@ -49,20 +49,6 @@ static bool gup_fast_devmap_allowed(unsigned long pfn, unsigned int flags)
 	return pgmap != NULL;
 }
 
-/* Gives back what gup_fast_grab() took, page by page or folio by folio. */
-static void gup_fast_undo(struct page *page, int refs, unsigned int flags)
-{
-	while (refs > 0) {
-		struct folio *folio = page_folio(page);
-		int in_folio = folio_nr_pages(folio) - (int)(page - folio_page(folio, 0));
-		int n = in_folio < refs ? in_folio : refs;
-
-		gup_put_folio(folio, n, flags);
-		page += n;
-		refs -= n;
-	}
-}
-
 /*
  * References on refs consecutive pages: one try per folio, so a THP leaf is
  * grabbed once for all its pages.  All or nothing.
@@ -72,13 +58,10 @@ static bool gup_fast_grab(struct page *page, int refs, unsigned int flags)
 	int done = 0;
 
 	while (done < refs) {
-		struct page *p = page + done;
-		struct folio *folio = page_folio(p);
-		int in_folio = folio_nr_pages(folio) - (int)(p - folio_page(folio, 0));
-		int n = in_folio < refs - done ? in_folio : refs - done;
+		int n = hp_folio_run(page + done, refs - done);
 
-		if (!try_grab_folio_fast(p, n, flags)) {
-			gup_fast_undo(page, done, flags);
+		if (!try_grab_folio_fast(page + done, n, flags)) {
+			gup_put_pages(page, done, flags);
 			return false;
 		}
 		done += n;
@@ -133,7 +116,7 @@ static bool gup_fast_leaf(uint64_t *slot, uint64_t seen, uint64_t *parent,
 		return false;
 	if (!gup_fast_unchanged(slot, seen) ||
 	    (parent && !gup_fast_unchanged(parent, parent_seen))) {
-		gup_fast_undo(page, refs, flags);
+		gup_put_pages(page, refs, flags);
 		return false;
 	}
 	gup_fast_check_owner(page, refs, level);

@@ -20,6 +20,8 @@ bool hp_should_fail(enum hp_fail_site site);
 struct page *pte_alloc_one(struct mm_struct *mm);
 void pte_free(struct mm_struct *mm, struct page *table);
 void hp_pagetable_free(struct page *table);
+void hp_pgtable_pending(long delta);
+void hp_pgtable_stats_reset(void);
 pud_t *pud_alloc(struct mm_struct *mm, p4d_t *p4d, unsigned long addr);
 pmd_t *pmd_alloc(struct mm_struct *mm, pud_t *pud, unsigned long addr);
 int __pte_alloc(struct mm_struct *mm, pmd_t *pmd);
@@ -82,10 +84,21 @@ bool zap_huge_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t *pmd
 void __split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr);
 void __split_huge_pud(struct vm_area_struct *vma, pud_t *pud, unsigned long addr);
 
+/* How many of refs pages from page on lie in page's folio. */
+static inline int hp_folio_run(struct page *page, int refs)
+{
+	struct folio *folio = page_folio(page);
+	int in_folio = (int)folio_nr_pages(folio) - (int)(page - folio_page(folio, 0));
+
+	return in_folio < refs ? in_folio : refs;
+}
+
 /* gup.c: taking and dropping GUP references (FOLL_GET or FOLL_PIN). */
 int try_grab_folio(struct folio *folio, int refs, unsigned int flags);
 struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flags);
 void gup_put_folio(struct folio *folio, int refs, unsigned int flags);
+/* Drops refs GUP references on consecutive pages, folio by folio. */
+void gup_put_pages(struct page *page, int refs, unsigned int flags);
 long __get_user_pages_locked(struct mm_struct *mm, unsigned long start,
 			     unsigned long nr_pages, unsigned int flags,
 			     struct page **pages);

@@ -88,6 +88,7 @@ void tlb_remove_table(struct mmu_gather *tlb, struct page *table,
 		      enum hp_table_level level)
 {
 	mm_dec_tables(tlb->mm, level);
+	hp_pgtable_pending(1);
 	list_add_tail(&table->lru, &tlb->tables);
 }
 
@@ -102,6 +103,7 @@ void tlb_finish_mmu(struct mmu_gather *tlb)
 	list_for_each_entry_safe(table, next, &tlb->tables, lru) {
 		list_del(&table->lru);
 		hp_pagetable_free(table);
+		hp_pgtable_pending(-1);
 	}
 	free(tlb->folios);
 	tlb->folios = NULL;

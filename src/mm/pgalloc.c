@@ -8,6 +8,27 @@
 
 #include "mm/internal.h"
 
+static atomic_ulong tables_allocated, tables_freed, tables_pending;
+
+void hp_pgtable_stats(struct hp_pgtable_stats *stats)
+{
+	stats->allocated = atomic_load(&tables_allocated);
+	stats->freed = atomic_load(&tables_freed);
+	stats->pending = atomic_load(&tables_pending);
+}
+
+void hp_pgtable_stats_reset(void)
+{
+	atomic_store(&tables_allocated, 0);
+	atomic_store(&tables_freed, 0);
+	atomic_store(&tables_pending, 0);
+}
+
+void hp_pgtable_pending(long delta)
+{
+	atomic_fetch_add_explicit(&tables_pending, delta, memory_order_relaxed);
+}
+
 static struct page *pagetable_alloc(struct mm_struct *mm, enum hp_table_level level)
 {
 	struct page *table;
@@ -20,12 +41,14 @@ static struct page *pagetable_alloc(struct mm_struct *mm, enum hp_table_level le
 	SetPageFlag(table, PG_table);
 	spin_lock_init(&table->ptl);
 	mm_inc_tables(mm, level);
+	atomic_fetch_add_explicit(&tables_allocated, 1, memory_order_relaxed);
 	return table;
 }
 
 /* The table was never reachable, or every walker that could see it has left. */
 void hp_pagetable_free(struct page *table)
 {
+	atomic_fetch_add_explicit(&tables_freed, 1, memory_order_relaxed);
 	spin_lock_destroy(&table->ptl);
 	ClearPageFlag(table, PG_table);
 	put_page(table);

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: MIT
+/*
+ * GUP, slow and fast: what each returns for every kind of entry, the
+ * reference accounting of FOLL_GET and FOLL_PIN, the refusals (pfn mappings,
+ * special leaves, longterm ZONE_DEVICE pins), and the thread's bug: under the
+ * plain policy gup-fast takes an unmarked huge pfn entry for a THP.
+ */
+#include <string.h>
+
+#include "hp_test.h"
+
+struct run {
+	struct mm_struct *mm;
+	unsigned long addr;
+	struct hp_bar *bar;
+};
+
+static void map_anon(struct run *r, enum hugepfn_policy policy, unsigned long len, bool thp)
+{
+	hp_test_machine(policy);
+	r->mm = mm_alloc();
+	r->bar = NULL;
+	r->addr = hp_test_mmap_anon(r->mm, len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	if (thp)
+		assert_int_equal(hp_madvise(r->mm, r->addr, len, MADV_HUGEPAGE), 0);
+}
+
+static void map_bar(struct run *r, enum hugepfn_policy policy, unsigned long len,
+		    bool zone_device)
+{
+	hp_test_machine(policy);
+	r->mm = mm_alloc();
+	r->bar = hp_bar_create("bar", len, zone_device);
+	r->addr = hp_mmap(r->mm, hp_bar_file(r->bar), 0, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	assert_false(IS_ERR_VALUE(r->addr));
+	hp_bar_destroy(r->bar);
+}
+
+static void touch(struct mm_struct *mm, unsigned long addr, unsigned long len)
+{
+	assert_int_equal(hp_access_fill(mm, addr, len, 0x11), HP_ACCESS_OK);
+}
+
+static void finish(struct run *r, unsigned long violations)
+{
+	mmput(r->mm);
+	hp_test_done_expecting(violations);
+}
+
+/* ---- reference accounting ------------------------------------------------ */
+
+static void test_get_and_pin_small_page(void **state)
+{
+	struct run r;
+	struct page *page, *again;
+
+	(void)state;
+	map_anon(&r, HP_POLICY_SPECIAL, 4 * PAGE_SIZE, false);
+	/* Slow GUP faults the page in itself. */
+	assert_int_equal(get_user_pages(r.mm, r.addr, 1, FOLL_WRITE, &page), 1);
+	assert_int_equal(hp_test_faults(r.mm), 1);
+	assert_int_equal(page_ref_count(page), 2);
+	put_page(page);
+	assert_int_equal(pin_user_pages(r.mm, r.addr, 1, 0, &page), 1);
+	assert_int_equal(page_ref_count(page), 1 + GUP_PIN_COUNTING_BIAS);
+	assert_true(folio_maybe_dma_pinned(page_folio(page)));
+	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, 1, FOLL_WRITE, &again), 1);
+	assert_ptr_equal(again, page);
+	assert_int_equal(page_ref_count(page), 1 + 2 * GUP_PIN_COUNTING_BIAS);
+	unpin_user_page(page);
+	unpin_user_pages(&again, 1);
+	assert_int_equal(page_ref_count(page), 1);
+	assert_false(folio_maybe_dma_pinned(page_folio(page)));
+	finish(&r, 0);
+}
+
+static void test_pin_thp_counts_pins_apart(void **state)
+{
+	struct page *pages[HPAGE_PMD_NR];
+	struct folio *folio;
+	struct run r;
+
+	(void)state;
+	map_anon(&r, HP_POLICY_SPECIAL, PMD_SIZE, true);
+	touch(r.mm, r.addr, PAGE_SIZE);
+	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, HPAGE_PMD_NR, FOLL_WRITE, pages),
+			 HPAGE_PMD_NR);
+	folio = page_folio(pages[0]);
+	assert_true(folio_test_large(folio));
+	for (int i = 0; i < (int)HPAGE_PMD_NR; i++)
+		assert_ptr_equal(pages[i], folio_page(folio, i));
+	assert_int_equal(folio_ref_count(folio), 1 + HPAGE_PMD_NR);
+	assert_int_equal(folio_maybe_dma_pinned_count(folio), HPAGE_PMD_NR);
+	unpin_user_pages(pages, HPAGE_PMD_NR);
+	assert_int_equal(folio_ref_count(folio), 1);
+	assert_int_equal(folio_maybe_dma_pinned_count(folio), 0);
+
+	/* Slow GUP from the middle: the tail of the leaf, grabbed together. */
+	assert_int_equal(get_user_pages(r.mm, r.addr + 500 * PAGE_SIZE, 12, 0, pages), 12);
+	assert_ptr_equal(pages[0], folio_page(folio, 500));
+	assert_int_equal(folio_ref_count(folio), 13);
+	for (int i = 0; i < 12; i++)
+		put_page(pages[i]);
+	finish(&r, 0);
+}
+
+static void test_gup_stops_at_a_hole(void **state)
+{
+	struct page *pages[8];
+	struct run r;
+
+	(void)state;
+	map_anon(&r, HP_POLICY_SPECIAL, 4 * PAGE_SIZE, false);
+	/* Four pages mapped, eight asked: four come back. */
+	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 8, 0, pages), 4);
+	for (int i = 0; i < 4; i++)
+		put_page(pages[i]);
+	assert_int_equal(get_user_pages_fast(r.mm, r.addr + 4 * PAGE_SIZE, 1, 0, pages), -EFAULT);
+	assert_int_equal(get_user_pages(r.mm, r.addr + 4 * PAGE_SIZE, 1, 0, pages), -EFAULT);
+	assert_int_equal(get_user_pages(r.mm, r.addr + 1, 1, 0, pages), -EINVAL);
+	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 1, FOLL_PIN, pages), -EINVAL);
+	assert_int_equal(pin_user_pages(r.mm, r.addr, 1, FOLL_GET, pages), -EINVAL);
+	finish(&r, 0);
+}
+
+static void test_write_gup_on_readonly_vma_fails(void **state)
+{
+	struct page *page;
+	struct mm_struct *mm;
+	unsigned long addr;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	mm = mm_alloc();
+	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ, MAP_PRIVATE);
+	assert_int_equal(get_user_pages(mm, addr, 1, FOLL_WRITE, &page), -EFAULT);
+	assert_int_equal(get_user_pages_fast(mm, addr, 1, FOLL_WRITE, &page), -EFAULT);
+	/* A read gets the zero page. */
+	assert_int_equal(get_user_pages(mm, addr, 1, 0, &page), 1);
+	assert_int_equal(page_to_pfn(page), zero_pfn);
+	put_page(page);
+	mmput(mm);
+	hp_test_done();
+}
+
+/* A write pin on the zero page breaks COW first: the pin is on a private copy. */
+static void test_write_pin_breaks_cow(void **state)
+{
+	struct page *page;
+	struct run r;
+	char v;
+
+	(void)state;
+	map_anon(&r, HP_POLICY_SPECIAL, PAGE_SIZE, false);
+	assert_int_equal(hp_access(r.mm, r.addr, 1, HP_ACCESS_READ, &v), HP_ACCESS_OK);
+	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, 1, FOLL_WRITE, &page), 1);
+	assert_int_not_equal(page_to_pfn(page), zero_pfn);
+	assert_true(PageAnon(page));
+	unpin_user_page(page);
+	finish(&r, 0);
+}
+
+/* ---- pfn mappings --------------------------------------------------------- */
+
+static void test_special_leaves_are_refused(void **state)
+{
+	static const unsigned long sizes[] = { PMD_SIZE, PUD_SIZE };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct page *page = NULL;
+		struct hp_entry_counts c;
+		struct run r;
+
+		map_bar(&r, HP_POLICY_SPECIAL, sizes[i], false);
+		touch(r.mm, r.addr, PAGE_SIZE);
+		c = hp_test_counts(r.mm);
+		assert_int_equal(c.leaves[sizes[i] == PUD_SIZE ? HP_LEVEL_PUD : HP_LEVEL_PMD][HP_KIND_SPECIAL], 1);
+		assert_int_equal(get_user_pages_fast_only(r.mm, r.addr, 1, 0, &page), 0);
+		assert_int_equal(get_user_pages_fast(r.mm, r.addr, 1, 0, &page), -EFAULT);
+		assert_int_equal(pin_user_pages_fast(r.mm, r.addr, 1, FOLL_LONGTERM, &page), -EFAULT);
+		assert_int_equal(get_user_pages(r.mm, r.addr, 1, 0, &page), -EFAULT);
+		assert_null(page);
+		finish(&r, 0);
+	}
+}
+
+static void test_special_ptes_are_refused(void **state)
+{
+	struct page *page = NULL;
+	struct run r;
+
+	(void)state;
+	map_bar(&r, HP_POLICY_NONE, PMD_SIZE, false);
+	touch(r.mm, r.addr, PAGE_SIZE);
+	assert_int_equal(hp_test_counts(r.mm).leaves[HP_LEVEL_PTE][HP_KIND_SPECIAL], 1);
+	assert_int_equal(get_user_pages_fast_only(r.mm, r.addr, 1, 0, &page), 0);
+	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 1, 0, &page), -EFAULT);
+	finish(&r, 0);
+}
+
+/* The thread's bug: the unmarked PUD looks like a THP to the lockless walk. */
+static void test_plain_policy_gup_fast_violates(void **state)
+{
+	static const unsigned long sizes[] = { PMD_SIZE, PUD_SIZE };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct hp_violation v;
+		struct page *page = NULL;
+		struct run r;
+
+		map_bar(&r, HP_POLICY_PLAIN, sizes[i], false);
+		touch(r.mm, r.addr, PAGE_SIZE);
+		assert_int_equal(get_user_pages_fast(r.mm, r.addr + 3 * PAGE_SIZE, 1, 0, &page), -EFAULT);
+		assert_int_equal(hp_violation_count(), 1);
+		assert_true(hp_violation_get(0, &v));
+		assert_int_equal(v.pfn, hp_bar_pfn(r.bar) + 3);
+		assert_int_equal(v.level, sizes[i] == PUD_SIZE ? HP_LEVEL_PUD : HP_LEVEL_PMD);
+		assert_string_equal(v.op, "gup_fast");
+		/* The slow path, which sees the VMA, is safe under every policy. */
+		assert_int_equal(get_user_pages(r.mm, r.addr, 1, 0, &page), -EFAULT);
+		assert_int_equal(hp_violation_count(), 1);
+		finish(&r, 1);
+	}
+}
+
+/* The rejected proposal: devmap without a pagemap is treated as special. */
+static void test_devmap_policy_refuses_without_pagemap(void **state)
+{
+	struct page *page = NULL;
+	struct run r;
+
+	(void)state;
+	map_bar(&r, HP_POLICY_DEVMAP, PUD_SIZE, false);
+	touch(r.mm, r.addr, PAGE_SIZE);
+	assert_int_equal(hp_test_counts(r.mm).leaves[HP_LEVEL_PUD][HP_KIND_DEVMAP], 1);
+	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 1, 0, &page), -EFAULT);
+	finish(&r, 0);
+}
+
+static void test_zone_device_pins_but_not_longterm(void **state)
+{
+	struct page *pages[4];
+	struct run r;
+
+	(void)state;
+	map_bar(&r, HP_POLICY_SPECIAL, PMD_SIZE, true);
+	touch(r.mm, r.addr, PAGE_SIZE);
+	assert_int_equal(hp_test_counts(r.mm).leaves[HP_LEVEL_PMD][HP_KIND_DEVMAP], 1);
+	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, 4, FOLL_WRITE, pages), 4);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(page_to_pfn(pages[i]), hp_bar_pfn(r.bar) + i);
+		assert_true(is_zone_device_page(pages[i]));
+		assert_int_equal(page_ref_count(pages[i]), 1 + GUP_PIN_COUNTING_BIAS);
+	}
+	unpin_user_pages(pages, 4);
+	assert_int_equal(page_ref_count(pages[0]), 1);
+	/* Slow path, same answer. */
+	assert_int_equal(get_user_pages(r.mm, r.addr + PAGE_SIZE, 2, 0, pages), 2);
+	put_page(pages[0]);
+	put_page(pages[1]);
+	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, 1, FOLL_LONGTERM, pages), -EOPNOTSUPP);
+	assert_int_equal(pin_user_pages(r.mm, r.addr, 1, FOLL_LONGTERM, pages), -EOPNOTSUPP);
+	finish(&r, 0);
+}
+
+/* ---- pages a driver owns -------------------------------------------------- */
+
+static struct folio *owned;
+
+static vm_fault_t owner_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	if (order != PMD_ORDER)
+		return VM_FAULT_FALLBACK;
+	return vmf_insert_pfn_pmd(vmf, folio_pfn(owned), vmf->flags & FAULT_FLAG_WRITE);
+}
+
+static vm_fault_t owner_fault(struct vm_fault *vmf)
+{
+	return vmf_insert_pfn(vmf->vma, vmf->address, folio_pfn(owned) + vmf->pgoff);
+}
+
+static const struct vm_operations_struct owner_vm_ops = {
+	.fault = owner_fault,
+	.huge_fault = owner_huge_fault,
+};
+
+static int owner_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	(void)file;
+	vma->vm_flags |= VM_PFNMAP | VM_IO;
+	vma->vm_ops = &owner_vm_ops;
+	return 0;
+}
+
+static const struct file_operations owner_fops = { .mmap = owner_mmap };
+
+/* System pages a driver maps special (TTM's): plain lets gup-fast take them. */
+static void test_driver_owned_pages(void **state)
+{
+	static const enum hugepfn_policy policies[] = { HP_POLICY_PLAIN, HP_POLICY_SPECIAL };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct page *page = NULL;
+		struct hp_violation v;
+		struct mm_struct *mm;
+		struct file *file;
+		unsigned long addr;
+		int got;
+
+		hp_test_machine(policies[i]);
+		owned = folio_alloc(__GFP_ZERO, PMD_ORDER);
+		SetPageFlag(&owned->page, PG_owner_priv);
+		mm = mm_alloc();
+		file = hp_file_create(&owner_fops, NULL);
+		addr = hp_mmap(mm, file, 0, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+		touch(mm, addr, PAGE_SIZE);
+		got = get_user_pages_fast(mm, addr, 1, 0, &page);
+		if (policies[i] == HP_POLICY_PLAIN) {
+			assert_int_equal(got, 1);
+			assert_int_equal(hp_violation_count(), 1);
+			assert_true(hp_violation_get(0, &v));
+			assert_int_equal(v.pfn, folio_pfn(owned));
+			assert_string_equal(v.what, "reference on a page its driver maps special");
+			assert_int_equal(folio_ref_count(owned), 2);
+			put_page(page);
+		} else {
+			assert_int_equal(got, -EFAULT);
+			assert_int_equal(hp_violation_count(), 0);
+		}
+		mmput(mm);
+		fput(file);
+		folio_put(owned);
+		hp_test_done_expecting(policies[i] == HP_POLICY_PLAIN);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_get_and_pin_small_page),
+		cmocka_unit_test(test_pin_thp_counts_pins_apart),
+		cmocka_unit_test(test_gup_stops_at_a_hole),
+		cmocka_unit_test(test_write_gup_on_readonly_vma_fails),
+		cmocka_unit_test(test_write_pin_breaks_cow),
+		cmocka_unit_test(test_special_leaves_are_refused),
+		cmocka_unit_test(test_special_ptes_are_refused),
+		cmocka_unit_test(test_plain_policy_gup_fast_violates),
+		cmocka_unit_test(test_devmap_policy_refuses_without_pagemap),
+		cmocka_unit_test(test_zone_device_pins_but_not_longterm),
+		cmocka_unit_test(test_driver_owned_pages),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
