@@ -99,7 +99,20 @@ static inline void ClearPageFlag(struct page *page, enum pageflags f)
 	atomic_fetch_and_explicit(&page->flags, ~(1UL << f), memory_order_relaxed);
 }
 
-static inline bool PageTail(const struct page *page) { return page->compound_head & 1; }
+/*
+ * compound_head and order are read without a reference by lockless walkers
+ * (gup-fast looks before it grabs), while the page may be freed and reused:
+ * every access is an atomic relaxed one, a stale value is caught by the grab.
+ */
+static inline unsigned long page_compound_head_raw(const struct page *page)
+{
+	return __atomic_load_n(&page->compound_head, __ATOMIC_RELAXED);
+}
+static inline unsigned int page_order_raw(const struct page *page)
+{
+	return __atomic_load_n(&page->order, __ATOMIC_RELAXED);
+}
+static inline bool PageTail(const struct page *page) { return page_compound_head_raw(page) & 1; }
 static inline bool PageHead(const struct page *page) { return PageFlag(page, PG_head); }
 static inline bool PageAnon(const struct page *page) { return PageFlag(page, PG_anon); }
 static inline bool is_zone_device_page(const struct page *page)
@@ -109,7 +122,7 @@ static inline bool is_zone_device_page(const struct page *page)
 
 static inline struct page *compound_head(const struct page *page)
 {
-	unsigned long head = page->compound_head;
+	unsigned long head = page_compound_head_raw(page);
 
 	if (head & 1)
 		return (struct page *)(head - 1);
@@ -125,7 +138,7 @@ static inline struct page *folio_page(struct folio *folio, unsigned long n)
 }
 static inline unsigned int folio_order(const struct folio *folio)
 {
-	return PageHead(&folio->page) ? folio->page.order : 0;
+	return PageHead(&folio->page) ? page_order_raw(&folio->page) : 0;
 }
 static inline unsigned long folio_nr_pages(const struct folio *folio)
 {

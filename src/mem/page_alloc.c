@@ -10,15 +10,25 @@
 
 unsigned long zero_pfn;
 
+static void set_page_order(struct page *page, unsigned int order)
+{
+	__atomic_store_n(&page->order, order, __ATOMIC_RELAXED);
+}
+
+static void set_compound_head(struct page *page, unsigned long head)
+{
+	__atomic_store_n(&page->compound_head, head, __ATOMIC_RELAXED);
+}
+
 static void set_buddy(struct page *page, unsigned int order)
 {
-	page->order = order;
+	set_page_order(page, order);
 	SetPageFlag(page, PG_buddy);
 }
 
 static bool page_is_buddy(struct page *page, unsigned int order)
 {
-	return PageFlag(page, PG_buddy) && page->order == order;
+	return PageFlag(page, PG_buddy) && page_order_raw(page) == order;
 }
 
 /* Called with zone_lock held. */
@@ -70,9 +80,9 @@ static struct page *take_block(unsigned int order)
 static void prep_compound(struct page *page, unsigned int order)
 {
 	SetPageFlag(page, PG_head);
-	page->order = order;
+	set_page_order(page, order);
 	for (unsigned long i = 1; i < (1UL << order); i++)
-		page[i].compound_head = (unsigned long)page | 1;
+		set_compound_head(&page[i], (unsigned long)page | 1);
 }
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
@@ -88,7 +98,7 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 		return NULL;
 	atomic_fetch_sub_explicit(&physmem.nr_free, 1UL << order,
 				  memory_order_relaxed);
-	page->order = 0;
+	set_page_order(page, 0);
 	if (order && (gfp & __GFP_COMP))
 		prep_compound(page, order);
 	atomic_store_explicit(&page->_refcount, 1, memory_order_relaxed);
@@ -108,8 +118,8 @@ static void reset_page(struct page *page)
 	atomic_store_explicit(&page->_mapcount, 0, memory_order_relaxed);
 	atomic_store_explicit(&page->_pincount, 0, memory_order_relaxed);
 	atomic_store_explicit(&page->_entire_mapcount, 0, memory_order_relaxed);
-	page->compound_head = 0;
-	page->order = 0;
+	set_compound_head(page, 0);
+	set_page_order(page, 0);
 	page->mapping = NULL;
 	page->index = 0;
 	page->pmd_huge_pte = NULL;
@@ -183,8 +193,9 @@ bool folio_try_get(struct folio *folio)
 
 void folio_put_refs(struct folio *folio, int refs)
 {
+	/* Release our accesses; the last one acquires everyone's before freeing. */
 	int old = atomic_fetch_sub_explicit(&folio->page._refcount, refs,
-					    memory_order_release);
+					    memory_order_acq_rel);
 
 	if (old > refs)
 		return;
@@ -193,7 +204,6 @@ void folio_put_refs(struct folio *folio, int refs)
 				    "reference count underflow");
 		return;
 	}
-	atomic_thread_fence(memory_order_acquire);
 	free_folio(folio);
 }
 
