@@ -10,10 +10,12 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: hugepfn demo [--policy none|plain|devmap|special] [--size BYTES[K|M|G]]\n"
+		"       hugepfn gup [--policy none|plain|devmap|special]\n"
 		"       hugepfn --help\n"
 		"\n"
 		"demo   maps a device BAR and an anonymous THP region, touches every 4 KiB,\n"
-		"       and reports faults, entries and page-table pages per mapping.\n");
+		"       and reports faults, entries and page-table pages per mapping.\n"
+		"gup    shows what slow and fast GUP answer for each kind of entry.\n");
 }
 
 /* A size with an optional K, M or G suffix; 0 on any error. */
@@ -35,6 +37,49 @@ static uint64_t parse_size(const char *s)
 	return v << shift;
 }
 
+/* --policy NAME into *policy; 0, or 2 after a message. */
+static int parse_policy(const char *cmd, const char *arg, enum hugepfn_policy *policy)
+{
+	int p = hp_policy_parse(arg);
+
+	if (p < 0) {
+		fprintf(stderr, "hugepfn %s: unknown policy '%s' (none, plain, devmap, special)\n",
+			cmd, arg);
+		return 2;
+	}
+	*policy = p;
+	return 0;
+}
+
+static int cmd_gup(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	enum hugepfn_policy policy = HP_POLICY_SPECIAL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+		if (c == 'p' && parse_policy("gup", optarg, &policy))
+			return 2;
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (c != 'p') {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "hugepfn gup: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return hp_gup_table(stdout, policy);
+}
+
 static int cmd_demo(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -45,17 +90,13 @@ static int cmd_demo(int argc, char **argv)
 	};
 	enum hugepfn_policy policy = HP_POLICY_SPECIAL;
 	uint64_t size = 1ULL << 30;
-	int c, p;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "p:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			p = hp_policy_parse(optarg);
-			if (p < 0) {
-				fprintf(stderr, "hugepfn demo: unknown policy '%s' (none, plain, devmap, special)\n", optarg);
+			if (parse_policy("demo", optarg, &policy))
 				return 2;
-			}
-			policy = p;
 			break;
 		case 's':
 			size = parse_size(optarg);
@@ -91,6 +132,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "demo"))
 		return cmd_demo(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "gup"))
+		return cmd_gup(argc - 1, argv + 1);
 	fprintf(stderr, "hugepfn: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

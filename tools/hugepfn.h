@@ -8,5 +8,7 @@
 
 /* demo.c: returns the exit status. */
 int hp_demo(FILE *out, enum hugepfn_policy policy, uint64_t size);
+/* gup_table.c: what GUP answers for each kind of entry. */
+int hp_gup_table(FILE *out, enum hugepfn_policy policy);
 
 #endif
