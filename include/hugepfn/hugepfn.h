@@ -13,6 +13,7 @@
 #include <hugepfn/gup.h>
 #include <hugepfn/cpu.h>
 #include <hugepfn/bar.h>
+#include <hugepfn/ttm.h>
 
 /* The designs of the March 2021 thread, runnable side by side. */
 enum hugepfn_policy {

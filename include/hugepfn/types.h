@@ -19,8 +19,10 @@ typedef unsigned int gfp_t;
 
 /* A spinning lock (page-table locks). */
 typedef struct { pthread_spinlock_t raw; } spinlock_t;
-/* A sleeping reader/writer lock (mmap_lock, the BO lock). */
+/* A sleeping reader/writer lock (mmap_lock, i_mmap_rwsem). */
 struct rw_semaphore { pthread_rwlock_t raw; };
+/* A sleeping lock (a BO's reservation lock). */
+struct mutex { pthread_mutex_t raw; };
 
 struct list_head {
 	struct list_head *next, *prev;

@@ -20,4 +20,10 @@ static inline void up_read(struct rw_semaphore *s) { pthread_rwlock_unlock(&s->r
 static inline void down_write(struct rw_semaphore *s) { pthread_rwlock_wrlock(&s->raw); }
 static inline void up_write(struct rw_semaphore *s) { pthread_rwlock_unlock(&s->raw); }
 
+static inline void mutex_init(struct mutex *m) { pthread_mutex_init(&m->raw, NULL); }
+static inline void mutex_destroy(struct mutex *m) { pthread_mutex_destroy(&m->raw); }
+static inline void mutex_lock(struct mutex *m) { pthread_mutex_lock(&m->raw); }
+static inline bool mutex_trylock(struct mutex *m) { return pthread_mutex_trylock(&m->raw) == 0; }
+static inline void mutex_unlock(struct mutex *m) { pthread_mutex_unlock(&m->raw); }
+
 #endif

@@ -180,15 +180,17 @@ static void vma_unlink_file(struct vm_area_struct *vma)
 	up_write(&mapping->i_mmap_rwsem);
 }
 
-/* The VMA is unmapped and out of the mm's array: let it go. */
+/*
+ * The VMA is unmapped, off its file's rmap, and every access through it has
+ * finished: let it go.  Only now may the object behind it (a BO's backing)
+ * be freed by ->close.
+ */
 static void vma_free(struct vm_area_struct *vma)
 {
 	if (vma->vm_ops && vma->vm_ops->close)
 		vma->vm_ops->close(vma);
-	if (vma->vm_file) {
-		vma_unlink_file(vma);
+	if (vma->vm_file)
 		fput(vma->vm_file);
-	}
 	free(vma);
 }
 
@@ -421,8 +423,10 @@ static unsigned int detach_vmas(struct mm_struct *mm, unsigned long start,
 
 /*
  * Unmaps and frees detached VMAs, then the page tables under [start, end)
- * that no remaining VMA uses.  The VMAs leave their files' rmap before any
- * table is queued for freeing, so an rmap walker never walks a freed table.
+ * that no remaining VMA uses.  As in Linux: the VMAs leave their files' rmap
+ * before any table is queued (an rmap walker never walks a freed table), and
+ * are closed only after the gather's grace period (no access is still in
+ * flight into the object when its owner learns it is unmapped).
  */
 static void remove_vmas(struct mm_struct *mm, struct vm_area_struct **vmas,
 			unsigned int n, unsigned long start, unsigned long end)
@@ -433,9 +437,12 @@ static void remove_vmas(struct mm_struct *mm, struct vm_area_struct **vmas,
 	for (unsigned int i = 0; i < n; i++)
 		unmap_vmas(&tlb, vmas[i]);
 	for (unsigned int i = 0; i < n; i++)
-		vma_free(vmas[i]);
+		if (vmas[i]->vm_file)
+			vma_unlink_file(vmas[i]);
 	free_pgtables(&tlb, mm, start, end);
 	tlb_finish_mmu(&tlb);
+	for (unsigned int i = 0; i < n; i++)
+		vma_free(vmas[i]);
 }
 
 int hp_munmap(struct mm_struct *mm, unsigned long start, size_t len)
