@@ -6,13 +6,20 @@
  * violation, no pin ever returned for the pfn mappings, every page and table
  * back, every reference count at its baseline.
  *
- * Runs for HP_STRESS_SECONDS (default 2).  Only one thread writes anonymous
+ * Then BO traffic: two processes write their BOs through huge mappings while
+ * a thread pins BO mappings with gup-fast and the main thread evicts and
+ * validates BOs between VRAM and system memory: no byte is lost, and
+ * gup-fast never gets a BO page under special, while under plain it does and
+ * the violations are reported.
+ *
+ * Each part runs for HP_STRESS_SECONDS (default 2).  Only one thread writes anonymous
  * memory, so the simulated program itself has no data race for the sanitizer
  * to report; the device mappings are written by another.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "hp_test.h"
@@ -222,10 +229,192 @@ static void test_gup_against_teardown(void **state)
 	hp_test_done();
 }
 
+/* ---- BO traffic: two processes, a pinner and an evictor ------------------- */
+
+#define NR_BOS	4
+#define BO_SIZE	(2 * PMD_SIZE)
+
+static const struct ttm_place vram_place = { .mem_type = TTM_PL_VRAM };
+static const struct ttm_place sys_place = { .mem_type = TTM_PL_SYSTEM };
+static const struct ttm_place vram_then_sys[] = { { .mem_type = TTM_PL_VRAM },
+						  { .mem_type = TTM_PL_SYSTEM } };
+static const struct ttm_placement in_vram = { 1, &vram_place };
+static const struct ttm_placement in_sys = { 1, &sys_place };
+static const struct ttm_placement vram_or_sys = { 2, vram_then_sys };
+
+struct bo_writer {
+	struct mm_struct *mm;
+	unsigned long addr[2];		/* two BOs, written only by this thread */
+	unsigned char shadow[2][BO_SIZE >> PAGE_SHIFT];
+	unsigned int seed;
+	unsigned long writes, lost;
+};
+
+static atomic_bool bo_stop;
+static struct {
+	struct mm_struct *mm;
+	unsigned long addr;
+} bo_maps[NR_BOS + 1];
+static atomic_ulong bo_pins, bo_refusals;
+
+static void bo_verify(struct bo_writer *w)
+{
+	for (int b = 0; b < 2; b++) {
+		for (unsigned long p = 0; p < (BO_SIZE >> PAGE_SHIFT); p++) {
+			unsigned char v = 0;
+
+			if (hp_access(w->mm, w->addr[b] + (p << PAGE_SHIFT) + 123, 1,
+				      HP_ACCESS_READ, &v) != HP_ACCESS_OK || v != w->shadow[b][p])
+				w->lost++;
+		}
+	}
+}
+
+/* Writes one byte per page of its own BOs, remembers it, and checks them all. */
+static void *bo_writer_thread(void *arg)
+{
+	struct bo_writer *w = arg;
+
+	hp_thread_register();
+	while (!atomic_load(&bo_stop)) {
+		for (int i = 0; i < 256; i++) {
+			int b = (int)rnd(&w->seed, 2);
+			unsigned long p = rnd(&w->seed, BO_SIZE >> PAGE_SHIFT);
+			unsigned char v = (unsigned char)rnd(&w->seed, 256);
+
+			if (hp_access(w->mm, w->addr[b] + (p << PAGE_SHIFT) + 123, 1,
+				      HP_ACCESS_WRITE, &v) == HP_ACCESS_OK)
+				w->shadow[b][p] = v;
+			else
+				w->lost++;
+			w->writes++;
+		}
+		bo_verify(w);
+	}
+	bo_verify(w);
+	hp_thread_unregister();
+	return NULL;
+}
+
+static void *bo_pinner_thread(void *arg)
+{
+	unsigned int seed = (unsigned int)(uintptr_t)arg;
+	struct page *pages[16];
+
+	hp_thread_register();
+	while (!atomic_load(&bo_stop)) {
+		unsigned long m = rnd(&seed, NR_BOS + 1);
+		int nr = 1 + (int)rnd(&seed, 16);
+		unsigned long off = rnd(&seed, (BO_SIZE >> PAGE_SHIFT) - nr) << PAGE_SHIFT;
+		int got = pin_user_pages_fast(bo_maps[m].mm, bo_maps[m].addr + off, nr, 0, pages);
+
+		if (got > 0) {
+			atomic_fetch_add(&bo_pins, got);
+			unpin_user_pages(pages, got);
+		} else {
+			atomic_fetch_add(&bo_refusals, 1);
+		}
+	}
+	hp_thread_unregister();
+	return NULL;
+}
+
+static void bo_traffic(enum hugepfn_policy policy)
+{
+	struct ttm_device_config config = { .vram_size = 3 * BO_SIZE };
+	const char *env = getenv("HP_STRESS_SECONDS");
+	double duration = env ? atof(env) : 2.0, start;
+	struct ttm_buffer_object *bos[NR_BOS];
+	static struct bo_writer w[2];
+	struct mm_struct *mm[2];
+	struct ttm_device *bdev;
+	unsigned int seed = 99;
+	unsigned long moves = 0, violations;
+	pthread_t wt[2], pt;
+
+	hp_test_machine(policy);
+	bdev = ttm_device_init(&config);
+	for (int i = 0; i < 2; i++)
+		mm[i] = mm_alloc();
+	for (int i = 0; i < NR_BOS; i++) {
+		assert_int_equal(ttm_bo_create(bdev, BO_SIZE, &vram_or_sys, &bos[i]), 0);
+		bo_maps[i].mm = mm[i / 2];
+		bo_maps[i].addr = ttm_bo_mmap(mm[i / 2], bos[i], PROT_READ | PROT_WRITE);
+		assert_false(IS_ERR_VALUE(bo_maps[i].addr));
+	}
+	/* The first BO is mapped by the second process too (pinned there, written here). */
+	bo_maps[NR_BOS].mm = mm[1];
+	bo_maps[NR_BOS].addr = ttm_bo_mmap(mm[1], bos[0], PROT_READ | PROT_WRITE);
+	for (int i = 0; i < 2; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].mm = mm[i];
+		w[i].addr[0] = bo_maps[2 * i].addr;
+		w[i].addr[1] = bo_maps[2 * i + 1].addr;
+		w[i].seed = 17 + i;
+	}
+	atomic_store(&bo_stop, false);
+	atomic_store(&bo_pins, 0);
+	atomic_store(&bo_refusals, 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&wt[i], NULL, bo_writer_thread, &w[i]), 0);
+	assert_int_equal(pthread_create(&pt, NULL, bo_pinner_thread, (void *)(uintptr_t)5), 0);
+
+	start = seconds();
+	while (seconds() - start < duration) {
+		struct ttm_buffer_object *bo = bos[rnd(&seed, NR_BOS)];
+		unsigned long before = ttm_bo_moves(bo);
+
+		switch (rnd(&seed, 3)) {
+		case 0: assert_int_equal(ttm_bo_evict(bo), 0); break;
+		case 1: assert_int_equal(ttm_bo_validate(bo, &in_vram), 0); break;
+		default: assert_int_equal(ttm_bo_validate(bo, &in_sys), 0); break;
+		}
+		moves += ttm_bo_moves(bo) - before;
+	}
+	atomic_store(&bo_stop, true);
+	for (int i = 0; i < 2; i++)
+		pthread_join(wt[i], NULL);
+	pthread_join(pt, NULL);
+
+	violations = hp_violation_count();
+	print_message("%s: %.1f s, %lu BO moves, %lu writes, %lu bytes lost, %lu pages pinned, "
+		      "%lu refusals, %lu violations\n", hp_policy_name(policy), duration, moves,
+		      w[0].writes + w[1].writes, w[0].lost + w[1].lost, atomic_load(&bo_pins),
+		      atomic_load(&bo_refusals), violations);
+	assert_true(moves > 0);
+	assert_int_equal(w[0].lost + w[1].lost, 0);
+	if (policy == HP_POLICY_PLAIN) {
+		assert_true(violations > 0);
+	} else {
+		assert_int_equal(violations, 0);
+		assert_int_equal(atomic_load(&bo_pins), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		mmput(mm[i]);
+	for (int i = 0; i < NR_BOS; i++)
+		assert_int_equal(ttm_bo_destroy(bos[i]), 0);
+	ttm_device_fini(bdev);
+	hp_test_done_expecting(violations);
+}
+
+static void test_bo_traffic_special(void **state)
+{
+	(void)state;
+	bo_traffic(HP_POLICY_SPECIAL);
+}
+
+static void test_bo_traffic_plain(void **state)
+{
+	(void)state;
+	bo_traffic(HP_POLICY_PLAIN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gup_against_teardown),
+		cmocka_unit_test(test_bo_traffic_special),
+		cmocka_unit_test(test_bo_traffic_plain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
