@@ -164,6 +164,21 @@ static bool check_pattern(struct mm_struct *mm, unsigned long addr, uint64_t siz
 	return true;
 }
 
+/* FNV-1a over every byte of a mapping. */
+static uint64_t checksum(struct mm_struct *mm, unsigned long addr, uint64_t size)
+{
+	unsigned char buf[PAGE_SIZE];
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+		assert_int_equal(hp_access(mm, addr + off, PAGE_SIZE, HP_ACCESS_READ, buf),
+				 HP_ACCESS_OK);
+		for (unsigned int i = 0; i < PAGE_SIZE; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
 static unsigned long resolved_at(struct mm_struct *mm, enum hp_level level)
 {
 	return atomic_load(&mm->faults.resolved_at[level]);
@@ -274,6 +289,7 @@ static void test_eviction_keeps_bytes(void **state)
 	struct hp_entry_counts c;
 	unsigned long addr, vram_pfn;
 	struct env e;
+	uint64_t sum;
 
 	(void)state;
 	env_setup(&e, HP_POLICY_SPECIAL, 64ULL << 20);
@@ -281,6 +297,7 @@ static void test_eviction_keeps_bytes(void **state)
 	assert_int_equal(ttm_bo_mem_type(bo), TTM_PL_VRAM);
 	addr = bo_map(e.mm, bo);
 	fill_pattern(e.mm, addr, 4 * PMD_SIZE, 7);
+	sum = checksum(e.mm, addr, 4 * PMD_SIZE);
 	vram_pfn = ttm_bo_pfn(bo, 0);
 	assert_int_equal(ttm_bo_evict(bo), 0);
 	assert_int_equal(ttm_bo_mem_type(bo), TTM_PL_SYSTEM);
@@ -289,12 +306,13 @@ static void test_eviction_keeps_bytes(void **state)
 	assert_int_not_equal(ttm_bo_pfn(bo, 0), vram_pfn);
 	/* The mapping was invalidated: nothing mapped until the next access. */
 	assert_int_equal(hp_test_counts(e.mm).leaves[HP_LEVEL_PMD][HP_KIND_SPECIAL], 0);
-	assert_true(check_pattern(e.mm, addr, 4 * PMD_SIZE, 7));
+	assert_int_equal(checksum(e.mm, addr, 4 * PMD_SIZE), sum);
 	c = hp_test_counts(e.mm);
 	assert_int_equal(c.leaves[HP_LEVEL_PMD][HP_KIND_SPECIAL], 4);
 	/* And back into VRAM, still intact. */
 	assert_int_equal(ttm_bo_validate(bo, &in_vram), 0);
 	assert_int_equal(ttm_bo_mem_type(bo), TTM_PL_VRAM);
+	assert_int_equal(checksum(e.mm, addr, 4 * PMD_SIZE), sum);
 	assert_true(check_pattern(e.mm, addr, 4 * PMD_SIZE, 7));
 	assert_int_equal(ttm_bo_moves(bo), 2);
 	assert_int_equal(ttm_bo_destroy(bo), 0);
