@@ -259,11 +259,9 @@ static int check_vma_flags(struct vm_area_struct *vma, unsigned int flags)
 {
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
 		return -EFAULT;
-	if ((flags & FOLL_WRITE) && !(vma->vm_flags & VM_WRITE))
-		return -EFAULT;
-	if (!(vma->vm_flags & VM_READ))
-		return -EFAULT;
-	return 0;
+	if (flags & FOLL_WRITE)
+		return vma->vm_flags & VM_WRITE ? 0 : -EFAULT;
+	return vma->vm_flags & VM_READ ? 0 : -EFAULT;
 }
 
 static int faultin_page(struct vm_area_struct *vma, unsigned long addr,

@@ -115,9 +115,9 @@ static void huge_pmd_set_accessed(struct vm_fault *vmf, pmd_t orig)
 
 	if (vmf->flags & FAULT_FLAG_WRITE)
 		entry = pmd_mkdirty(entry);
+	/* A compare-and-exchange: the MMU may set DIRTY on the leaf meanwhile. */
 	spin_lock(ptl);
-	if (pmd_same(pmdp_get(vmf->pmd), orig))
-		set_pmd_at(vmf->pmd, entry);
+	hp_entry_cmpxchg(&vmf->pmd->pmd, pmd_val(orig), pmd_val(entry));
 	spin_unlock(ptl);
 }
 
@@ -129,8 +129,7 @@ static void huge_pud_set_accessed(struct vm_fault *vmf, pud_t orig)
 	if (vmf->flags & FAULT_FLAG_WRITE)
 		entry = pud_mkdirty(entry);
 	spin_lock(ptl);
-	if (pud_same(pudp_get(vmf->pud), orig))
-		set_pud_at(vmf->pud, entry);
+	hp_entry_cmpxchg(&vmf->pud->pud, pud_val(orig), pud_val(entry));
 	spin_unlock(ptl);
 }
 
@@ -267,8 +266,9 @@ void __split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr
 		spin_unlock(ptl);
 		return;
 	}
-	page = vm_normal_page_pmd(vma, addr, old);
-	if (page && PageAnon(page)) {
+	/* Only anonymous VMAs have THPs; every other leaf is a pfn leaf. */
+	page = vma_is_anonymous(vma) ? vm_normal_page_pmd(vma, addr, old) : NULL;
+	if (page) {
 		split_anon_pmd_locked(vma, pmd, page_folio(page));
 		spin_unlock(ptl);
 		return;
@@ -320,7 +320,11 @@ bool zap_huge_pmd(struct mmu_gather *tlb, struct vm_area_struct *vma, pmd_t *pmd
 	tlb->need_flush = true;
 	if (pmd_devmap(old))
 		hp_devmap_entry_put(pmd_pfn(old));
-	page = vm_normal_page_pmd(vma, addr, old);
+	/*
+	 * Decided by the VMA, as Linux does: a pfn leaf in a mixed map may point
+	 * at a struct page (the plain policy's TTM pages), but holds nothing.
+	 */
+	page = vma_is_anonymous(vma) ? vm_normal_page_pmd(vma, addr, old) : NULL;
 	if (page) {
 		struct folio *folio = page_folio(page);
 

@@ -35,6 +35,8 @@ static pte_t *walk_to_pte(struct mm_struct *mm, unsigned long addr, vm_fault_t *
 {
 	p4d_t *p4d = p4d_offset(pgd_offset(mm, addr), addr);
 	pud_t *pud = pud_alloc(mm, p4d, addr);
+	pud_t pud_val_now;
+	pmd_t pmd_val_now;
 	pmd_t *pmd;
 
 	*ret = VM_FAULT_OOM;
@@ -43,20 +45,23 @@ static pte_t *walk_to_pte(struct mm_struct *mm, unsigned long addr, vm_fault_t *
 	*ret = VM_FAULT_SIGBUS;		/* a huge leaf already covers addr */
 	if (pud_leaf(pudp_get_lockless(pud)))
 		return NULL;
-	pmd = pmd_alloc(mm, pud, addr);
-	if (!pmd) {
+	if (!pmd_alloc(mm, pud, addr)) {
 		*ret = VM_FAULT_OOM;
 		return NULL;
 	}
-	if (pud_leaf(pudp_get_lockless(pud)) || pmd_leaf(pmdp_get_lockless(pmd)))
+	/* Walk on only through values that are tables, and from those values. */
+	pud_val_now = pudp_get_lockless(pud);
+	if (pud_none(pud_val_now) || pud_leaf(pud_val_now))
 		return NULL;
+	pmd = pmd_offset_lockless(pud_val_now, addr);
 	if (pmd_none(pmdp_get_lockless(pmd)) && __pte_alloc(mm, pmd)) {
 		*ret = VM_FAULT_OOM;
 		return NULL;
 	}
-	if (pmd_leaf(pmdp_get_lockless(pmd)))
+	pmd_val_now = pmdp_get_lockless(pmd);
+	if (pmd_none(pmd_val_now) || pmd_leaf(pmd_val_now))
 		return NULL;
-	return pte_offset(pmd, addr);
+	return pte_offset_lockless(pmd_val_now, addr);
 }
 
 static vm_fault_t insert_pfn(struct vm_area_struct *vma, unsigned long addr,

@@ -196,24 +196,35 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 		set_pte_at(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(pte))));
 		goto unlock;
 	}
+	/* Held across the copy: an rmap zap could otherwise free it meanwhile. */
+	if (old)
+		get_page(old);
 	spin_unlock(ptl);
 
 	copy = hp_alloc_anon_folio();
-	if (!copy)
+	if (!copy) {
+		if (old)
+			put_page(old);
 		return VM_FAULT_OOM;
+	}
 	/*
 	 * The old entry is read-only, so nothing can change the source while it
-	 * is copied; a raw pfn other than the zero page is copied from its bytes.
+	 * is copied; a raw pfn other than the zero page is copied from its bytes
+	 * (device memory is not freed under a mapping).
 	 */
 	if (!is_zero_pfn(pte_pfn(pte)) && __va((phys_addr_t)pte_pfn(pte) << PAGE_SHIFT))
 		memcpy(page_address(&copy->page),
 		       __va((phys_addr_t)pte_pfn(pte) << PAGE_SHIFT), PAGE_SIZE);
+	if (old)
+		put_page(old);
 	spin_lock(ptl);
 	if (!pte_same(ptep_get(vmf->pte), vmf->orig_pte)) {
 		spin_unlock(ptl);
 		folio_put(copy);
 		return 0;
 	}
+	if (pte_devmap(pte))
+		hp_devmap_entry_put(pte_pfn(pte));
 	atomic_fetch_add_explicit(&copy->page._mapcount, 1, memory_order_relaxed);
 	set_pte_at(vmf->pte, hp_mk_anon_pte(vma, copy));
 	if (old)
@@ -280,12 +291,17 @@ retry_pud:
 			return ret;
 	}
 
-	vmf->pmd = pmd_alloc(mm, vmf->pud, vmf->address);
-	if (!vmf->pmd)
+	if (!pmd_alloc(mm, vmf->pud, vmf->address))
 		return VM_FAULT_OOM;
-	/* A huge PUD raced in after the look above: start over at that level. */
-	if (pud_leaf(pudp_get_lockless(vmf->pud)))
+	/*
+	 * A huge PUD may have raced in (and even been zapped again) since the
+	 * look above: only a PUD that points at a table may be walked through,
+	 * and the PMD slot is computed from that very value.
+	 */
+	pud = pudp_get_lockless(vmf->pud);
+	if (pud_none(pud) || pud_leaf(pud))
 		goto retry_pud;
+	vmf->pmd = pmd_offset_lockless(pud, vmf->address);
 
 	*level = HP_LEVEL_PMD;
 	pmd = pmdp_get_lockless(vmf->pmd);
@@ -334,8 +350,9 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
 	enum hp_level level = HP_LEVEL_NONE;
 	vm_fault_t ret;
 
+	/* As x86: a write needs VM_WRITE; a read, any of read, write or exec. */
 	if (address < vma->vm_start || address >= vma->vm_end ||
-	    !(vma->vm_flags & (write ? VM_WRITE : VM_READ)))
+	    !(vma->vm_flags & (write ? VM_WRITE : VM_READ | VM_WRITE | VM_EXEC)))
 		ret = VM_FAULT_SIGSEGV;
 	else
 		ret = __handle_mm_fault(&vmf, &level);

@@ -145,8 +145,12 @@ static int check_range(struct mm_struct *mm, unsigned long start, unsigned long 
 
 		if (!vma || vma->vm_start > addr)
 			return -ENOMEM;		/* a hole, as Linux reports it */
-		if ((prot & PROT_WRITE) && (vma->vm_flags & VM_SHARED) &&
-		    !(vma->vm_flags & VM_MAYWRITE))
+		/* A new access right needs its VM_MAY* bit, shared or private. */
+		unsigned long want = (prot & PROT_READ ? VM_READ : 0) |
+				     (prot & PROT_WRITE ? VM_WRITE : 0) |
+				     (prot & PROT_EXEC ? VM_EXEC : 0);
+
+		if (want & ~(vma->vm_flags >> 4))
 			return -EACCES;
 		addr = vma->vm_end;
 	}
@@ -179,8 +183,13 @@ int hp_mprotect(struct mm_struct *mm, unsigned long start, size_t len, unsigned 
 			flags |= VM_WRITE;
 		if (prot & PROT_EXEC)
 			flags |= VM_EXEC;
+		/* rmap walkers read a file VMA's flags under i_mmap_rwsem only. */
+		if (vma->vm_file)
+			down_write(&vma->vm_file->f_mapping->i_mmap_rwsem);
 		vma->vm_flags = flags;
 		vma->vm_page_prot = pgprot_modify(vma->vm_page_prot, vm_get_page_prot(flags));
+		if (vma->vm_file)
+			up_write(&vma->vm_file->f_mapping->i_mmap_rwsem);
 		change_protection(vma, vma->vm_start, vma->vm_end, vma->vm_page_prot);
 	}
 	up_write(&mm->mmap_lock);

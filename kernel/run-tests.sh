@@ -1,0 +1,323 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# The proof of the TTM huge fault series on a real kernel, in one script.
+#
+# On a Debian 12 machine: installs what it needs (as root), downloads and
+# unpacks Debian's linux-source-6.12 once, builds up to three kernels with
+# the config fragment, boots each under QEMU with a busybox initramfs that
+# runs the tests in tests/, and prints one "N passed, M failed" line.
+#
+#   patched    the series in patches/                (tests 1-5)
+#   control    the series plus patches/control/*     (tests 1 and 5: the
+#              2021 bug, huge pfn entries without the special bit)
+#   unpatched  Debian's source as is                 (tests 1-5, baseline)
+#
+# Everything that is not source lives under $HUGEPFN_KERNEL_CACHE
+# (default ~/.cache/hugepfn-kernel): the source, one build tree per
+# kernel, ccache, the initramfs and the QEMU logs. A second run rebuilds
+# only what the patches or the fragment changed.
+#
+# Environment:
+#   HUGEPFN_KERNELS        kernels to test (default "patched control unpatched")
+#   HUGEPFN_KERNEL_CACHE   cache directory
+#   JOBS                   make -j (default: number of CPUs)
+#   QEMU_TIMEOUT           seconds per boot (default 300)
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+CACHE=${HUGEPFN_KERNEL_CACHE:-$HOME/.cache/hugepfn-kernel}
+KERNELS=${HUGEPFN_KERNELS:-"patched control unpatched"}
+JOBS=${JOBS:-$(nproc)}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
+SRCPKG=linux-source-6.12
+PATCHES=("$HERE"/patches/*.patch)
+CONTROL_PATCHES=("$HERE"/patches/control/*.patch)
+FRAGMENT=$HERE/config.fragment
+TESTS="t1_pmd_map t2_unaligned t3_gup t4_evict t5_gup_control"
+
+passed=0
+failed=0
+T0=$(date +%s)
+
+log() { printf 'kernel-test: %s\n' "$*"; }
+die() { log "error: $*"; echo "$passed passed, $((failed + 1)) failed"; exit 1; }
+elapsed() { echo $(($(date +%s) - $1)); }
+check() { # check <pass:0|1> <name> [figures]
+	if [ "$1" = 1 ]; then
+		passed=$((passed + 1)); printf 'PASS  %s %s\n' "$2" "${3:-}"
+	else
+		failed=$((failed + 1)); printf 'FAIL  %s %s\n' "$2" "${3:-}"
+	fi
+}
+want() { case " $KERNELS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# ---------------------------------------------------------------- packages
+PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
+      rsync qemu-system-x86 busybox-static ccache"
+install_packages() {
+	local missing="" p
+	for p in $PKGS; do
+		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		die "missing Debian packages:$missing (run as root or install them)"
+	fi
+	log "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null 2>&1
+	# shellcheck disable=SC2086
+	apt-get install -y -qq $missing >/dev/null 2>&1 || die "apt-get install failed"
+}
+
+# ------------------------------------------------------------------ source
+SRC=$CACHE/src/$SRCPKG
+fetch_source() {
+	[ -f "$SRC/.hugepfn-complete" ] && return 0
+	local t=$(date +%s) deb
+	mkdir -p "$CACHE/dl" "$CACHE/src"
+	(
+		cd "$CACHE/dl" || exit 1
+		if ! ls ${SRCPKG}_*.deb >/dev/null 2>&1; then
+			apt-get download "$SRCPKG" >/dev/null 2>&1 ||
+			{ [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 &&
+			  apt-get download "$SRCPKG" >/dev/null 2>&1; }
+		fi
+	) || die "apt-get download $SRCPKG failed"
+	deb=$(ls "$CACHE"/dl/${SRCPKG}_*.deb 2>/dev/null | tail -1)
+	[ -n "$deb" ] || die "apt-get download $SRCPKG failed"
+	rm -rf "$SRC" "$CACHE/src/tmp"
+	mkdir -p "$CACHE/src/tmp"
+	dpkg-deb --fsys-tarfile "$deb" |
+		tar -x -O "./usr/src/$SRCPKG.tar.xz" |
+		tar -xJ -C "$CACHE/src/tmp" || die "unpacking $deb failed"
+	mv "$CACHE/src/tmp/$SRCPKG" "$SRC" && rmdir "$CACHE/src/tmp"
+	basename "$deb" >"$SRC/.hugepfn-complete"
+	log "source $(cat "$SRC/.hugepfn-complete") unpacked in $(elapsed "$t") s"
+}
+
+# ------------------------------------------------------------------- build
+MAKEFLAGS_CC=()
+if command -v ccache >/dev/null 2>&1; then
+	export CCACHE_DIR=$CACHE/ccache
+	MAKEFLAGS_CC=(CC="ccache gcc")
+	ccache -M 5G >/dev/null 2>&1
+fi
+
+kmake() { make -C "$1" -j"$JOBS" "${MAKEFLAGS_CC[@]}" "${@:2}"; }
+
+configure() { # configure <tree>
+	local tree=$1 opt
+	kmake "$tree" tinyconfig >/dev/null || return 1
+	"$tree/scripts/kconfig/merge_config.sh" -m -O "$tree" "$tree/.config" \
+		"$FRAGMENT" >/dev/null || return 1
+	kmake "$tree" olddefconfig >/dev/null || return 1
+	for opt in $(grep -o '^CONFIG_[A-Z0-9_]*=[^ ]*' "$FRAGMENT"); do
+		grep -qx "$opt" "$tree/.config" || { log "$opt not set"; return 1; }
+	done
+}
+
+# Applies (or with -R reverts) a list of patches in a tree.
+apply_patches() { # apply_patches <tree> [-R] patch...
+	local tree=$1 p; shift
+	local rev=""
+	if [ "${1:-}" = -R ]; then rev=-R; shift; fi
+	for p in "$@"; do
+		patch -d "$tree" -p1 -s -N $rev <"$p" || return 1
+	done
+}
+
+stamp_of() { cat "$SRC/.hugepfn-complete" "$FRAGMENT" "$@" | sha256sum | cut -c1-16; }
+
+# Brings <tree> to "source + <patches>" and builds it. Patches already
+# applied in the tree are kept as long as they match the wanted list from
+# the start; only the rest is reverted and applied, so make rebuilds only
+# what changed.
+build_tree() { # build_tree <name> <patch>...
+	local name=$1; shift
+	local tree=$CACHE/trees/$name stamp t=$(date +%s)
+	local -a old=() want=("$@")
+	local keep=0 i
+	stamp=$(stamp_of "$@")
+	if [ -f "$tree/.hugepfn-stamp" ] && [ "$(cat "$tree/.hugepfn-stamp")" = "$stamp" ] &&
+	   [ -f "$tree/arch/x86/boot/bzImage" ]; then
+		log "$name: up to date"
+		return 0
+	fi
+	if [ -f "$tree/.config" ] && [ -d "$tree/.hugepfn-applied" ]; then
+		mapfile -t old < <(ls "$tree"/.hugepfn-applied/*.patch 2>/dev/null)
+		while [ "$keep" -lt "${#old[@]}" ] && [ "$keep" -lt "${#want[@]}" ] &&
+		      cmp -s "${old[$keep]}" "${want[$keep]}"; do
+			keep=$((keep + 1))
+		done
+		for ((i = ${#old[@]} - 1; i >= keep; i--)); do
+			if ! apply_patches "$tree" -R "${old[$i]}"; then
+				log "$name: cannot revert $(basename "${old[$i]}"), starting afresh"
+				rm -rf "$tree"
+				keep=0
+				break
+			fi
+			rm -f "${old[$i]}"
+		done
+	else
+		rm -rf "$tree"
+	fi
+	if [ ! -d "$tree" ]; then
+		mkdir -p "$CACHE/trees"
+		log "$name: copying the source"
+		cp -a "$SRC" "$tree" || return 1
+		mkdir -p "$tree/.hugepfn-applied"
+	fi
+	rm -f "$tree/.hugepfn-stamp"
+	for ((i = keep; i < ${#want[@]}; i++)); do
+		apply_patches "$tree" "${want[$i]}" ||
+			{ log "$name: $(basename "${want[$i]}") does not apply"; return 1; }
+		cp "${want[$i]}" "$tree/.hugepfn-applied/$(printf '%02d' "$i")-$(basename "${want[$i]}")"
+	done
+	if ! cmp -s "$FRAGMENT" "$tree/.hugepfn-fragment"; then
+		configure "$tree" || { log "$name: configure failed"; return 1; }
+		cp "$FRAGMENT" "$tree/.hugepfn-fragment"
+	fi
+	log "$name: building with $((${#want[@]} - keep)) new patches ($JOBS jobs, log in $CACHE/logs/build-$name.log)"
+	kmake "$tree" bzImage >"$CACHE/logs/build-$name.log" 2>&1 || {
+		tail -20 "$CACHE/logs/build-$name.log"; return 1; }
+	echo "$stamp" >"$tree/.hugepfn-stamp"
+	BUILD_TIME[$name]=$(elapsed "$t")
+	log "$name: built in ${BUILD_TIME[$name]} s"
+}
+
+# The control tree starts as a copy of the built patched tree, objects
+# included, so only what the control patch touches is rebuilt.
+seed_from() { # seed_from <from> <to> <patch>...
+	local from=$CACHE/trees/$1 to=$CACHE/trees/$2; shift 2
+	local stamp
+	stamp=$(stamp_of "${PATCHES[@]}" "$@")
+	if [ -f "$to/.hugepfn-stamp" ] && [ "$(cat "$to/.hugepfn-stamp")" = "$stamp" ]; then
+		return 0
+	fi
+	log "$2: copying the built $1 tree"
+	mkdir -p "$to"
+	rsync -a --delete "$from/" "$to/"
+}
+
+# --------------------------------------------------------------- initramfs
+build_initramfs() {
+	local w=$CACHE/initramfs t hdrs
+	rm -rf "$w" && mkdir -p "$w/hdr" "$w/bin" "$w/root"/{bin,dev,proc,sys,tmp}
+	hdrs=$CACHE/trees/uapi
+	# The drm uapi headers of 6.12 (Debian's libc headers have none).
+	if [ ! -f "$hdrs/include/drm/drm.h" ]; then
+		make -C "$SRC" -s headers_install INSTALL_HDR_PATH="$hdrs" \
+			O="$CACHE/trees/uapi-build" >/dev/null 2>&1 ||
+			die "headers_install failed"
+	fi
+	cp -r "$hdrs/include/drm" "$w/hdr/"
+	cp "$SRC/mm/gup_test.h" "$w/hdr/"
+	for t in $TESTS; do
+		gcc -static -O2 -Wall -Wextra -I"$w/hdr" -o "$w/root/bin/${t%%_*}" \
+			"$HERE/tests/$t.c" "$HERE/tests/ktest.c" ||
+			die "building $t failed"
+	done
+	cp /bin/busybox "$w/root/bin/busybox"
+	cp "$HERE/tests/init" "$w/root/init"
+	chmod +x "$w/root/init"
+	(cd "$w/root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$w/initramfs.gz"
+}
+
+# -------------------------------------------------------------------- boot
+boot() { # boot <kernel name>
+	local name=$1 t=$(date +%s)
+	local logf=$CACHE/logs/qemu-$name.log
+	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 \
+		-nographic -no-reboot -vga none \
+		-device bochs-display,vgamem=64M \
+		-kernel "$CACHE/trees/$name/arch/x86/boot/bzImage" \
+		-initrd "$CACHE/initramfs/initramfs.gz" \
+		-append "console=ttyS0 panic=-1 hugepfn.kernel=$name" \
+		</dev/null >"$logf" 2>&1
+	tr -d '\r' <"$logf" >"$logf.txt" && mv "$logf.txt" "$logf"
+	BOOT_TIME[$name]=$(elapsed "$t")
+	log "$name: booted and tested in ${BOOT_TIME[$name]} s (log: $logf)"
+}
+
+# Reads the log of one kernel: its test lines and its kernel messages.
+BAD_LOG='Oops|BUG:|WARNING:|Bad page|general protection|Kernel panic|Call Trace'
+evaluate() { # evaluate <kernel name> <expected tests...>
+	local name=$1; shift
+	local logf=$CACHE/logs/qemu-$name.log t line
+	for t in "$@"; do
+		line=$(grep -m1 "^hugepfn-test: $t " "$logf" || true)
+		if [ -z "$line" ]; then
+			check 0 "$name/$t" "(no result: see $logf)"
+		else
+			check "$([ "$(echo "$line" | awk '{print $3}')" = PASS ] && echo 1 || echo 0)" \
+				"$name/$t" "$(echo "$line" | cut -d' ' -f4-)"
+		fi
+	done
+	if [ "$name" = control ]; then
+		local hit
+		hit=$(grep -m1 -E 'BUG: unable to handle|Oops|Bad page' "$logf" || true)
+		check "$([ -n "$hit" ] && echo 1 || echo 0)" "control/reproduces-2021-bug" \
+			"log: ${hit:-nothing}"
+	else
+		local bad
+		bad=$(grep -m3 -E "$BAD_LOG" "$logf" | tr '\n' ' ' || true)
+		check "$([ -z "$bad" ] && echo 1 || echo 0)" "$name/kernel-log-clean" \
+			"${bad:+log: $bad}"
+	fi
+	check "$(grep -q '^hugepfn-init: done' "$logf" && echo 1 || echo 0)" "$name/vm-finished"
+}
+
+checkpatch() {
+	local p out
+	for p in "${PATCHES[@]}" "${CONTROL_PATCHES[@]}"; do
+		out=$("$SRC/scripts/checkpatch.pl" --strict -q "$p" 2>&1 | grep -E '^(ERROR|WARNING|CHECK):' | head -3 | tr '\n' ' ')
+		check "$([ -z "$out" ] && echo 1 || echo 0)" "checkpatch --strict $(basename "$p")" "$out"
+	done
+}
+
+# -------------------------------------------------------------------- main
+declare -A BUILD_TIME BOOT_TIME
+mkdir -p "$CACHE/logs"
+install_packages
+fetch_source
+log "source: $(cat "$SRC/.hugepfn-complete"), kernels: $KERNELS"
+
+checkpatch
+
+built=()
+if want patched || want control; then
+	build_tree patched "${PATCHES[@]}" && built+=(patched) || check 0 "patched/build"
+fi
+if want control && [[ " ${built[*]} " == *" patched "* ]]; then
+	seed_from patched control "${CONTROL_PATCHES[@]}"
+	build_tree control "${PATCHES[@]}" "${CONTROL_PATCHES[@]}" && built+=(control) ||
+		check 0 "control/build"
+fi
+if want unpatched; then
+	build_tree unpatched && built+=(unpatched) || check 0 "unpatched/build"
+fi
+
+build_initramfs
+for k in "${built[@]}"; do
+	want "$k" || continue
+	boot "$k"
+	case $k in
+	control) evaluate control t5-gup-control ;;
+	*) evaluate "$k" t1-pmd-map t2-unaligned t3-gup t4-evict t5-gup-control ;;
+	esac
+done
+
+# The figures side by side, for the README.
+echo
+echo "figures (from the QEMU logs):"
+for k in "${built[@]}"; do
+	want "$k" || continue
+	grep '^hugepfn-test: ' "$CACHE/logs/qemu-$k.log" | sed "s/^hugepfn-test: /  $k: /"
+done
+echo
+for k in "${!BUILD_TIME[@]}"; do log "build time $k: ${BUILD_TIME[$k]} s"; done
+log "total time: $(elapsed "$T0") s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: MIT
+/* Helpers shared by the in-VM tests: DRM set-up, ptdump, GUP probes. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <linux/io_uring.h>
+
+#include <drm/drm.h>
+#include <drm/drm_fourcc.h>
+#include <drm/drm_mode.h>
+
+#include "ktest.h"
+#include "gup_test.h"
+
+_Static_assert(sizeof(struct drm_mode_modeinfo) <= sizeof(((struct kt_dev *)0)->mode),
+	       "mode buffer too small");
+
+void kt_parse_args(int argc, char **argv, struct kt_args *a)
+{
+	a->expect = KT_EXPECT_PTE;
+	a->kernel = "unknown";
+	if (argc > 1 && !strcmp(argv[1], "huge"))
+		a->expect = KT_EXPECT_HUGE;
+	if (argc > 2)
+		a->kernel = argv[2];
+}
+
+void kt_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hugepfn-info: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+int kt_result(const char *name, int pass, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("hugepfn-test: %s %s ", name, pass ? "PASS" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+	return !pass;
+}
+
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, req, arg);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	return ret == -1 ? -errno : 0;
+}
+
+int kt_open(struct kt_dev *d)
+{
+	struct drm_mode_card_res res = { 0 };
+	struct drm_mode_get_connector conn = { 0 };
+	struct drm_mode_modeinfo *modes;
+	uint32_t crtcs[8], conns[8], encs[8], fbs[8];
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+	if (d->fd < 0) {
+		kt_info("open /dev/dri/card0: %s", strerror(errno));
+		return -errno;
+	}
+
+	res.crtc_id_ptr = (uintptr_t)crtcs;
+	res.connector_id_ptr = (uintptr_t)conns;
+	res.encoder_id_ptr = (uintptr_t)encs;
+	res.fb_id_ptr = (uintptr_t)fbs;
+	res.count_crtcs = 8;
+	res.count_connectors = 8;
+	res.count_encoders = 8;
+	res.count_fbs = 8;
+	ret = xioctl(d->fd, DRM_IOCTL_MODE_GETRESOURCES, &res);
+	if (ret || !res.count_crtcs || !res.count_connectors) {
+		kt_info("GETRESOURCES: %d crtcs %u connectors %u", ret,
+			res.count_crtcs, res.count_connectors);
+		return ret ? ret : -ENODEV;
+	}
+	d->crtc = crtcs[0];
+	d->connector = conns[0];
+
+	/* The first call probes the connector and counts its modes. */
+	conn.connector_id = d->connector;
+	ret = xioctl(d->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn);
+	if (ret || !conn.count_modes) {
+		kt_info("GETCONNECTOR: %d, %u modes", ret, conn.count_modes);
+		return ret ? ret : -ENODEV;
+	}
+	modes = calloc(conn.count_modes, sizeof(*modes));
+	if (!modes)
+		return -ENOMEM;
+	conn.modes_ptr = (uintptr_t)modes;
+	conn.count_props = 0;
+	conn.count_encoders = 0;
+	ret = xioctl(d->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn);
+	if (!ret) {
+		/* Prefer the preferred mode, else the first one. */
+		unsigned int i, pick = 0;
+
+		for (i = 0; i < conn.count_modes; i++)
+			if (modes[i].type & DRM_MODE_TYPE_PREFERRED) {
+				pick = i;
+				break;
+			}
+		memcpy(d->mode, &modes[pick], sizeof(modes[pick]));
+		d->have_mode = 1;
+	}
+	free(modes);
+	return ret;
+}
+
+int kt_bo_create(struct kt_dev *d, struct kt_bo *bo, uint32_t width,
+		 uint32_t height)
+{
+	struct drm_mode_create_dumb create = { 0 };
+	struct drm_mode_map_dumb map = { 0 };
+	struct drm_mode_fb_cmd2 fb = { 0 };
+	int ret;
+
+	memset(bo, 0, sizeof(*bo));
+	create.width = width;
+	create.height = height;
+	create.bpp = 32;
+	ret = xioctl(d->fd, DRM_IOCTL_MODE_CREATE_DUMB, &create);
+	if (ret) {
+		kt_info("CREATE_DUMB %ux%u: %s", width, height, strerror(-ret));
+		return ret;
+	}
+	bo->handle = create.handle;
+	bo->pitch = create.pitch;
+	bo->size = create.size;
+
+	map.handle = bo->handle;
+	ret = xioctl(d->fd, DRM_IOCTL_MODE_MAP_DUMB, &map);
+	if (ret) {
+		kt_info("MAP_DUMB: %s", strerror(-ret));
+		return ret;
+	}
+	bo->offset = map.offset;
+
+	fb.width = width;
+	fb.height = height;
+	fb.pixel_format = DRM_FORMAT_XRGB8888;
+	fb.handles[0] = bo->handle;
+	fb.pitches[0] = bo->pitch;
+	ret = xioctl(d->fd, DRM_IOCTL_MODE_ADDFB2, &fb);
+	if (ret) {
+		kt_info("ADDFB2: %s", strerror(-ret));
+		return ret;
+	}
+	bo->fb = fb.fb_id;
+	return 0;
+}
+
+void kt_bo_destroy(struct kt_dev *d, struct kt_bo *bo)
+{
+	struct drm_mode_destroy_dumb destroy = { .handle = bo->handle };
+
+	if (bo->fb)
+		xioctl(d->fd, DRM_IOCTL_MODE_RMFB, &bo->fb);
+	xioctl(d->fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
+	memset(bo, 0, sizeof(*bo));
+}
+
+int kt_scanout(struct kt_dev *d, struct kt_bo *bo)
+{
+	struct drm_mode_crtc crtc = { 0 };
+	uint32_t connector = d->connector;
+	int ret;
+
+	crtc.crtc_id = d->crtc;
+	if (bo) {
+		crtc.fb_id = bo->fb;
+		crtc.set_connectors_ptr = (uintptr_t)&connector;
+		crtc.count_connectors = 1;
+		memcpy(&crtc.mode, d->mode, sizeof(crtc.mode));
+		crtc.mode_valid = 1;
+	}
+	ret = xioctl(d->fd, DRM_IOCTL_MODE_SETCRTC, &crtc);
+	if (ret)
+		kt_info("SETCRTC fb %u: %s", bo ? bo->fb : 0, strerror(-ret));
+	return ret;
+}
+
+int kt_place_in_vram(struct kt_dev *d, struct kt_bo *bo)
+{
+	int ret = kt_scanout(d, bo);
+
+	/*
+	 * Scan-out pins the BO into VRAM; switching the display off unpins it
+	 * and TTM leaves it where it is until it needs the space.
+	 */
+	if (!ret)
+		ret = kt_scanout(d, NULL);
+	return ret;
+}
+
+void *kt_map(struct kt_dev *d, struct kt_bo *bo, void *fixed_addr)
+{
+	void *p;
+
+	p = mmap(fixed_addr, bo->size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | (fixed_addr ? MAP_FIXED : 0), d->fd, bo->offset);
+	if (p == MAP_FAILED) {
+		kt_info("mmap: %s", strerror(errno));
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Lines of /sys/kernel/debug/page_tables/current_kernel look like
+ *   0x00007f...000-0x00007f...000   16M  USR RW PWT PCD PSE  ...  NX pmd
+ * with a run of equal entries merged into one line and the level last.
+ */
+int kt_ptdump(const void *addr, size_t len, struct kt_levels *lv)
+{
+	unsigned long lo = (unsigned long)addr, hi = lo + len;
+	unsigned long covered = 0;
+	char line[512];
+	FILE *f;
+
+	memset(lv, 0, sizeof(*lv));
+	f = fopen("/sys/kernel/debug/page_tables/current_kernel", "r");
+	if (!f) {
+		kt_info("ptdump: %s", strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long s, e, from, to, n;
+		char *level;
+		int present;
+
+		if (sscanf(line, "0x%lx-0x%lx", &s, &e) != 2)
+			continue;
+		if (e <= lo || s >= hi)
+			continue;
+		from = s > lo ? s : lo;
+		to = e < hi ? e : hi;
+		n = to - from;
+		covered += n;
+
+		line[strcspn(line, "\n")] = 0;
+		level = strrchr(line, ' ');
+		level = level ? level + 1 : line;
+		present = strstr(line, " RW ") || strstr(line, " ro ");
+		if (!present)
+			lv->none += n;
+		else if (!strcmp(level, "pte"))
+			lv->pte += n;
+		else if (!strcmp(level, "pmd"))
+			lv->pmd += n;
+		else if (!strcmp(level, "pud"))
+			lv->pud += n;
+		else
+			lv->none += n;
+		if (present) {
+			if (strstr(line, " PWT ") || strstr(line, " PCD "))
+				lv->uncached = 1;
+			else
+				lv->cached = 1;
+		}
+	}
+	fclose(f);
+	/* Ranges that ptdump never printed are unmapped too. */
+	if (covered < len)
+		lv->none += len - covered;
+	return 0;
+}
+
+void kt_print_levels(const char *what, const struct kt_levels *lv)
+{
+	kt_info("%s: pud=%lu pmd=%lu pte=%lu unmapped=%luK caching=%s",
+		what, lv->pud / KT_1G, lv->pmd / KT_2M, lv->pte / KT_4K,
+		lv->none / 1024,
+		lv->uncached ? (lv->cached ? "mixed" : "wc/uc") :
+			       (lv->cached ? "wb" : "none"));
+}
+
+long kt_minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+static inline uint64_t kt_word(uint64_t seed, size_t i)
+{
+	uint64_t x = seed ^ (i * 0x9e3779b97f4a7c15ULL);
+
+	x ^= x >> 31;
+	return x * 0xbf58476d1ce4e5b9ULL;
+}
+
+void kt_fill(void *p, size_t len, uint64_t seed)
+{
+	volatile uint64_t *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = kt_word(seed, i);
+}
+
+size_t kt_check(const void *p, size_t len, uint64_t seed)
+{
+	const volatile uint64_t *w = p;
+	size_t i, bad = 0;
+
+	for (i = 0; i < len / 8; i++)
+		if (w[i] != kt_word(seed, i))
+			bad++;
+	return bad;
+}
+
+int kt_gup_test(unsigned long cmd, void *addr, size_t len, int write,
+		uint64_t *pinned)
+{
+	struct gup_test gup = { 0 };
+	int fd, ret;
+
+	*pinned = 0;
+	fd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	if (fd < 0) {
+		kt_info("open gup_test: %s", strerror(errno));
+		return -errno;
+	}
+	gup.addr = (uintptr_t)addr;
+	gup.size = len;
+	gup.nr_pages_per_call = 512;
+	gup.gup_flags = write ? 1 /* FOLL_WRITE */ : 0;
+	ret = ioctl(fd, cmd, &gup) ? -errno : 0;
+	close(fd);
+	/* gup_test reports how far it got in .size. */
+	if (!ret)
+		*pinned = gup.size;
+	return ret;
+}
+
+int kt_iouring_register(void *addr, size_t len)
+{
+	struct io_uring_params params = { 0 };
+	struct iovec iov = { .iov_base = addr, .iov_len = len };
+	int ring, ret;
+
+	ring = syscall(__NR_io_uring_setup, 4, &params);
+	if (ring < 0) {
+		kt_info("io_uring_setup: %s", strerror(errno));
+		return -errno;
+	}
+	ret = syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS,
+		      &iov, 1);
+	ret = ret < 0 ? -errno : 0;
+	close(ring);
+	return ret;
+}
+
+long kt_odirect_read(void *addr, size_t len)
+{
+	long n;
+	int fd;
+
+	fd = open("/dev/ram0", O_RDONLY | O_DIRECT);
+	if (fd < 0) {
+		kt_info("open /dev/ram0: %s", strerror(errno));
+		return -errno;
+	}
+	n = read(fd, addr, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}
+
+void kt_dump_vram_mm(void)
+{
+	char line[256];
+	FILE *f;
+
+	f = fopen("/sys/kernel/debug/dri/0/vram-mm", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		kt_info("vram-mm: %s", line);
+	}
+	fclose(f);
+}

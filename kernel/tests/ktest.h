@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the in-VM tests of the TTM huge fault series.
+ *
+ * Every test is a small static program run by /init in QEMU. It sets up
+ * dumb buffers on the bochs-display DRM device, maps them, and reports one
+ * line per test on stdout:
+ *
+ *   hugepfn-test: <name> PASS|FAIL <figures as key=value>
+ *
+ * plus "hugepfn-info:" lines with details. The host script counts the
+ * PASS/FAIL lines and checks the kernel log.
+ */
+#ifndef HUGEPFN_KTEST_H
+#define HUGEPFN_KTEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+#define KT_4K		4096UL
+#define KT_2M		(2UL << 20)
+#define KT_1G		(1UL << 30)
+
+/* What the kernel under test should do with a well-placed BO. */
+enum kt_expect {
+	KT_EXPECT_PTE,		/* unpatched: 4 KiB PTEs, 16-page prefault */
+	KT_EXPECT_HUGE,		/* patched or control: PMD entries */
+};
+
+struct kt_dev {
+	int fd;
+	uint32_t crtc;
+	uint32_t connector;
+	unsigned char mode[68];	/* struct drm_mode_modeinfo, opaque here */
+	int have_mode;
+};
+
+struct kt_bo {
+	uint32_t handle;
+	uint32_t fb;
+	uint32_t pitch;
+	uint64_t size;
+	uint64_t offset;	/* fake mmap offset */
+};
+
+/* Page-table levels covering a user range, from the kernel's ptdump. */
+struct kt_levels {
+	unsigned long pud;	/* bytes mapped by 1 GiB entries */
+	unsigned long pmd;	/* bytes mapped by 2 MiB entries */
+	unsigned long pte;	/* bytes mapped by 4 KiB entries */
+	unsigned long none;	/* bytes not mapped */
+	int uncached;		/* some entry has PWT or PCD: VRAM caching */
+	int cached;		/* some present entry has neither */
+};
+
+/* Parsed from argv: "<huge|pte> <kernel name>". */
+struct kt_args {
+	enum kt_expect expect;
+	const char *kernel;
+};
+
+void kt_parse_args(int argc, char **argv, struct kt_args *a);
+
+int kt_open(struct kt_dev *d);
+int kt_bo_create(struct kt_dev *d, struct kt_bo *bo, uint32_t width,
+		 uint32_t height);
+void kt_bo_destroy(struct kt_dev *d, struct kt_bo *bo);
+/* Scan out @bo (pins it into VRAM); NULL switches the display off. */
+int kt_scanout(struct kt_dev *d, struct kt_bo *bo);
+/* Move @bo into VRAM and leave it there unpinned. */
+int kt_place_in_vram(struct kt_dev *d, struct kt_bo *bo);
+void *kt_map(struct kt_dev *d, struct kt_bo *bo, void *fixed_addr);
+
+int kt_ptdump(const void *addr, size_t len, struct kt_levels *lv);
+void kt_print_levels(const char *what, const struct kt_levels *lv);
+long kt_minflt(void);
+
+void kt_fill(void *p, size_t len, uint64_t seed);
+/* Returns the number of 8-byte words that differ from the pattern. */
+size_t kt_check(const void *p, size_t len, uint64_t seed);
+
+/* gup_test ioctl; returns 0 or -errno, bytes pinned in *pinned. */
+int kt_gup_test(unsigned long cmd, void *addr, size_t len, int write,
+		uint64_t *pinned);
+/* io_uring fixed-buffer registration; returns 0 or -errno. */
+int kt_iouring_register(void *addr, size_t len);
+/* O_DIRECT read from /dev/ram0; returns bytes read or -errno. */
+long kt_odirect_read(void *addr, size_t len);
+
+/* Prints the vram-mm allocation list from debugfs as info lines. */
+void kt_dump_vram_mm(void);
+
+void kt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the result line; returns 0 for PASS, 1 for FAIL. */
+int kt_result(const char *name, int pass, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

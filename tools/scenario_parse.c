@@ -1,0 +1,636 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reading a scenario: one command per line, `#` comments, `key=value`
+ * options and bare flags.  Every line is checked before anything runs: the
+ * command exists, its arguments have the right number and type, every name
+ * it uses was made earlier and is still alive, every name it makes is new.
+ * The first mistake is reported as file:line: message.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+
+enum arg_type {
+	A_PROC_NEW, A_PROC, A_MAP_NEW, A_MAP, A_BO_NEW, A_BO, A_GUP_NEW, A_GUP,
+	A_SIZE, A_NUM, A_PROT, A_PLACES,
+};
+
+struct spec {
+	const char *name;
+	int min_args, max_args;
+	enum arg_type args[SC_MAX_ARGS];
+	const char *flags;	/* allowed bare words, space separated */
+	const char *opts;	/* allowed key:type pairs */
+};
+
+static const struct spec specs[SC_NR_CMDS] = {
+	[SC_MACHINE]	 = { "machine", 0, 0, {0}, "", "ram:size vram:size policy:policy" },
+	[SC_PROCESS]	 = { "process", 1, 1, { A_PROC_NEW }, "", "" },
+	[SC_FORK]	 = { "fork", 2, 2, { A_PROC, A_PROC_NEW }, "", "" },
+	[SC_EXIT]	 = { "exit", 1, 1, { A_PROC }, "", "" },
+	[SC_ANON]	 = { "anon", 3, 3, { A_MAP_NEW, A_PROC, A_SIZE }, "shared huge",
+			     "prot:prot at:num" },
+	[SC_BAR]	 = { "bar", 3, 3, { A_MAP_NEW, A_PROC, A_SIZE }, "zone-device",
+			     "prot:prot offset:size" },
+	[SC_BO]		 = { "bo", 3, 3, { A_BO_NEW, A_SIZE, A_PLACES }, "contiguous", "" },
+	[SC_BOMAP]	 = { "bomap", 3, 3, { A_MAP_NEW, A_PROC, A_BO }, "",
+			     "prot:prot offset:size size:size" },
+	[SC_BO_DESTROY]	 = { "bo-destroy", 1, 1, { A_BO }, "", "" },
+	[SC_BO_PIN]	 = { "bo-pin", 1, 1, { A_BO }, "", "" },
+	[SC_BO_UNPIN]	 = { "bo-unpin", 1, 1, { A_BO }, "", "" },
+	[SC_BO_EVICT]	 = { "bo-evict", 1, 1, { A_BO }, "", "" },
+	[SC_BO_VALIDATE] = { "bo-validate", 2, 2, { A_BO, A_PLACES }, "contiguous", "" },
+	[SC_MUNMAP]	 = { "munmap", 1, 3, { A_MAP, A_SIZE, A_SIZE }, "", "" },
+	[SC_MPROTECT]	 = { "mprotect", 4, 4, { A_MAP, A_SIZE, A_SIZE, A_PROT }, "", "" },
+	[SC_TOUCH]	 = { "touch", 1, 3, { A_MAP, A_SIZE, A_SIZE }, "read write", "" },
+	[SC_FILL]	 = { "fill", 4, 4, { A_MAP, A_SIZE, A_SIZE, A_NUM }, "", "" },
+	[SC_VERIFY]	 = { "verify", 4, 4, { A_MAP, A_SIZE, A_SIZE, A_NUM }, "", "" },
+	[SC_GUP]	 = { "gup", 4, 4, { A_GUP_NEW, A_MAP, A_SIZE, A_NUM },
+			     "slow fast fast-only get pin write longterm", "" },
+	[SC_RELEASE]	 = { "release", 1, 1, { A_GUP }, "", "" },
+	[SC_DMA]	 = { "dma", 2, 2, { A_GUP, A_NUM }, "", "" },
+	[SC_SHOW]	 = { "show", 2, 2, {0}, "", "" },
+	[SC_EXPECT]	 = { "expect", 3, SC_MAX_ARGS, {0}, "", "policy:policies" },
+};
+
+/* Names made by the script so far, with their kind and whether they live. */
+enum sym_kind { SYM_PROC, SYM_MAP, SYM_BO, SYM_GUP };
+struct sym {
+	char *name;
+	enum sym_kind kind;
+	bool live;
+	char *owner;		/* a map's process */
+};
+
+struct parser {
+	const char *file;
+	unsigned int line;
+	struct sym *syms;
+	int nsyms, cap;
+	bool failed;
+};
+
+static int error(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%u: ", p->file, p->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	p->failed = true;
+	return -1;
+}
+
+/* ---- numbers and words ------------------------------------------------------ */
+
+bool sc_parse_num(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (end == s || *end || errno)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool sc_parse_size(const char *s, uint64_t *out)
+{
+	unsigned int shift = 0;
+	unsigned long long v;
+	char *end;
+
+	if (*s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (end == s || errno)
+		return false;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	}
+	if (*end || v > (~0ULL >> shift))
+		return false;
+	*out = v << shift;
+	return true;
+}
+
+static bool valid_prot(const char *s)
+{
+	return !strcmp(s, "none") || !strcmp(s, "r") || !strcmp(s, "rw") ||
+	       !strcmp(s, "rx") || !strcmp(s, "rwx");
+}
+
+static bool valid_places(const char *s)
+{
+	char buf[64], *save, *tok;
+
+	if (strlen(s) >= sizeof(buf))
+		return false;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (strcmp(tok, "vram") && strcmp(tok, "system") && strcmp(tok, "tt"))
+			return false;
+	return s[0] && s[strlen(s) - 1] != ',';
+}
+
+/* "none,plain" into a bit per policy; 0 if a name is unknown. */
+static unsigned int parse_policies(const char *s)
+{
+	char buf[64], *save, *tok;
+	unsigned int bits = 0;
+
+	if (strlen(s) >= sizeof(buf))
+		return 0;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int p = hp_policy_parse(tok);
+
+		if (p < 0)
+			return 0;
+		bits |= 1u << p;
+	}
+	return bits;
+}
+
+static bool word_in(const char *word, const char *list)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; *p;) {
+		const char *end = strchr(p, ' ');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && !strncmp(p, word, n))
+			return true;
+		p += len + (end ? 1 : 0);
+	}
+	return false;
+}
+
+/* The type of option key in a "key:type ..." list, or NULL. */
+static const char *opt_type(const char *key, const char *opts, char *buf, size_t len)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = opts; *p;) {
+		const char *colon = strchr(p, ':'), *end = strchr(p, ' ');
+		size_t tlen;
+
+		if (!colon)
+			break;
+		tlen = end ? (size_t)(end - colon - 1) : strlen(colon + 1);
+		if ((size_t)(colon - p) == n && !strncmp(p, key, n) && tlen < len) {
+			memcpy(buf, colon + 1, tlen);
+			buf[tlen] = '\0';
+			return buf;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return NULL;
+}
+
+/* ---- names ----------------------------------------------------------------- */
+
+static const char *const kind_names[] = { "process", "mapping", "BO", "GUP result" };
+
+static struct sym *sym_find(struct parser *p, const char *name)
+{
+	for (int i = p->nsyms - 1; i >= 0; i--)
+		if (!strcmp(p->syms[i].name, name))
+			return &p->syms[i];
+	return NULL;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+static int sym_new(struct parser *p, const char *name, enum sym_kind kind, const char *owner)
+{
+	struct sym *s = sym_find(p, name);
+
+	if (!valid_name(name) || strlen(name) >= 32)
+		return error(p, "'%s' is not a valid name (a letter, then letters, digits, _ or -; at most 31)", name);
+	if (s)
+		return error(p, "'%s' is already the name of a %s", name, kind_names[s->kind]);
+	if (p->nsyms == p->cap) {
+		int cap = p->cap ? p->cap * 2 : 16;
+		struct sym *syms = realloc(p->syms, cap * sizeof(*syms));
+
+		if (!syms)
+			return error(p, "out of memory");
+		p->syms = syms;
+		p->cap = cap;
+	}
+	p->syms[p->nsyms++] = (struct sym){ strdup(name), kind, true, owner ? strdup(owner) : NULL };
+	return 0;
+}
+
+static int sym_use(struct parser *p, const char *name, enum sym_kind kind, struct sym **out)
+{
+	struct sym *s = sym_find(p, name);
+
+	if (!s)
+		return error(p, "no %s named '%s'", kind_names[kind], name);
+	if (s->kind != kind)
+		return error(p, "'%s' is a %s, not a %s", name, kind_names[s->kind], kind_names[kind]);
+	if (!s->live)
+		return error(p, "%s '%s' is gone", kind_names[kind], name);
+	if (out)
+		*out = s;
+	return 0;
+}
+
+/* ---- lines ----------------------------------------------------------------- */
+
+static int check_arg(struct parser *p, struct sc_line *l, int i, enum arg_type t)
+{
+	const char *a = l->args[i];
+	uint64_t size;
+	long num;
+
+	switch (t) {
+	case A_PROC_NEW: return sym_new(p, a, SYM_PROC, NULL);
+	case A_PROC: return sym_use(p, a, SYM_PROC, NULL);
+	case A_MAP_NEW: return sym_new(p, a, SYM_MAP, l->args[i + 1]);
+	case A_MAP: return sym_use(p, a, SYM_MAP, NULL);
+	case A_BO_NEW: return sym_new(p, a, SYM_BO, NULL);
+	case A_BO: return sym_use(p, a, SYM_BO, NULL);
+	case A_GUP_NEW: return sym_new(p, a, SYM_GUP, NULL);
+	case A_GUP: return sym_use(p, a, SYM_GUP, NULL);
+	case A_SIZE:
+		return sc_parse_size(a, &size) ? 0 :
+		       error(p, "'%s' is not a size (a number with an optional K, M or G)", a);
+	case A_NUM:
+		return sc_parse_num(a, &num) ? 0 : error(p, "'%s' is not a number", a);
+	case A_PROT:
+		return valid_prot(a) ? 0 : error(p, "'%s' is not a protection (none, r, rw, rx, rwx)", a);
+	case A_PLACES:
+		return valid_places(a) ? 0 :
+		       error(p, "'%s' is not a list of placements (vram, system, tt, comma separated)", a);
+	}
+	return 0;
+}
+
+static int check_opt(struct parser *p, const struct spec *spec, struct sc_line *l, int i)
+{
+	const char *key = l->opt_key[i], *val = l->opt_val[i];
+	char type[16];
+	uint64_t size;
+	long num;
+
+	if (!val)
+		return word_in(key, spec->flags) ? 0 :
+		       error(p, "%s: unknown argument '%s'", spec->name, key);
+	if (!opt_type(key, spec->opts, type, sizeof(type)))
+		return error(p, "%s: unknown option '%s='", spec->name, key);
+	if (!strcmp(type, "size") && !sc_parse_size(val, &size))
+		return error(p, "%s=%s: not a size", key, val);
+	if (!strcmp(type, "num") && !sc_parse_num(val, &num))
+		return error(p, "%s=%s: not a number", key, val);
+	if (!strcmp(type, "prot") && !valid_prot(val))
+		return error(p, "%s=%s: not a protection (none, r, rw, rx, rwx)", key, val);
+	if (!strcmp(type, "policy") && hp_policy_parse(val) < 0)
+		return error(p, "%s=%s: not a policy (none, plain, devmap, special)", key, val);
+	if (!strcmp(type, "policies") && !parse_policies(val))
+		return error(p, "%s=%s: not a list of policies (none, plain, devmap, special)", key, val);
+	return 0;
+}
+
+static const char *const levels = "pud pmd pte any";
+static const char *const kinds = "normal special devmap any";
+static const char *const table_levels = "pgd pud pmd pte";
+static const char *const fault_keys = "total pud pmd pte fallback-pud fallback-pmd";
+
+/* `expect KEY... OP VALUE`: the key must name something that exists now. */
+static int check_expect(struct parser *p, struct sc_line *l, struct sc_script *script)
+{
+	static const char *const ops = "== != < <= > >=";
+	const char *key = l->args[0];
+	int nkey = l->nargs - 2;
+	struct sym *s;
+
+	if (!word_in(l->args[l->nargs - 2], ops))
+		return error(p, "expect: '%s' is not a comparison (==, !=, <, <=, >, >=)",
+			     l->args[l->nargs - 2]);
+	if (!strcmp(key, "result") || !strcmp(key, "violations")) {
+		if (nkey != 1)
+			return error(p, "expect %s: takes no argument", key);
+		if (!strcmp(key, "violations"))
+			for (int pol = 0; pol < HP_NR_POLICIES; pol++)
+				if (l->policies & (1u << pol))
+					script->expects_violations[pol] = true;
+		return 0;
+	}
+	if (!strcmp(key, "faults")) {
+		if (nkey < 2 || nkey > 3 || sym_use(p, l->args[1], SYM_PROC, NULL))
+			return p->failed ? -1 : error(p, "expect faults PROCESS [%s]", fault_keys);
+		if (nkey == 3 && !word_in(l->args[2], fault_keys))
+			return error(p, "expect faults: '%s' is not one of %s", l->args[2], fault_keys);
+		return 0;
+	}
+	if (!strcmp(key, "entries")) {
+		if (nkey != 4)
+			return error(p, "expect entries PROCESS|MAPPING LEVEL KIND");
+		s = sym_find(p, l->args[1]);
+		if (!s || (s->kind != SYM_PROC && s->kind != SYM_MAP) || !s->live)
+			return error(p, "expect entries: no live process or mapping named '%s'", l->args[1]);
+		if (!word_in(l->args[2], levels) || !word_in(l->args[3], kinds))
+			return error(p, "expect entries: LEVEL is one of %s, KIND one of %s", levels, kinds);
+		return 0;
+	}
+	if (!strcmp(key, "tables")) {
+		if (nkey != 3 || sym_use(p, l->args[1], SYM_PROC, NULL))
+			return p->failed ? -1 : error(p, "expect tables PROCESS LEVEL");
+		return word_in(l->args[2], table_levels) ? 0 :
+		       error(p, "expect tables: '%s' is not one of %s", l->args[2], table_levels);
+	}
+	if (!strcmp(key, "gup"))
+		return nkey == 2 ? sym_use(p, l->args[1], SYM_GUP, NULL) :
+		       error(p, "expect gup NAME");
+	if (!strcmp(key, "level") || !strcmp(key, "kind")) {
+		uint64_t off;
+
+		if (nkey != 3 || sym_use(p, l->args[1], SYM_MAP, NULL))
+			return p->failed ? -1 : error(p, "expect %s MAPPING OFFSET", key);
+		return sc_parse_size(l->args[2], &off) ? 0 : error(p, "'%s' is not a size", l->args[2]);
+	}
+	if (!strcmp(key, "placement"))
+		return nkey == 2 ? sym_use(p, l->args[1], SYM_BO, NULL) :
+		       error(p, "expect placement BO");
+	if (!strcmp(key, "rss"))
+		return nkey == 2 ? sym_use(p, l->args[1], SYM_PROC, NULL) :
+		       error(p, "expect rss PROCESS");
+	return error(p, "expect: unknown key '%s' (result, violations, faults, entries, tables, "
+		     "gup, level, kind, placement, rss)", key);
+}
+
+static int check_show(struct parser *p, struct sc_line *l)
+{
+	if (!strcmp(l->args[0], "map"))
+		return sym_use(p, l->args[1], SYM_MAP, NULL);
+	if (!strcmp(l->args[0], "stats"))
+		return sym_use(p, l->args[1], SYM_PROC, NULL);
+	return error(p, "show: '%s' is not a view (map MAPPING, stats PROCESS)", l->args[0]);
+}
+
+/* Names that a line ends: exit, munmap of a whole mapping, bo-destroy, release. */
+static void retire_names(struct parser *p, struct sc_line *l)
+{
+	struct sym *s;
+
+	switch (l->cmd) {
+	case SC_EXIT:
+		for (int i = 0; i < p->nsyms; i++)
+			if (p->syms[i].kind == SYM_MAP && p->syms[i].owner &&
+			    !strcmp(p->syms[i].owner, l->args[0]))
+				p->syms[i].live = false;
+		/* fall through */
+	case SC_BO_DESTROY:
+	case SC_RELEASE:
+		s = sym_find(p, l->args[0]);
+		s->live = false;
+		break;
+	case SC_MUNMAP:
+		if (l->nargs == 1)
+			sym_find(p, l->args[0])->live = false;
+		break;
+	default:
+		break;
+	}
+}
+
+static int check_line(struct parser *p, struct sc_line *l, struct sc_script *script)
+{
+	const struct spec *spec = &specs[l->cmd];
+
+	if (l->nargs < spec->min_args || l->nargs > spec->max_args) {
+		if (spec->min_args == spec->max_args)
+			return error(p, "%s takes %d argument%s, not %d", spec->name, spec->min_args,
+				     spec->min_args == 1 ? "" : "s", l->nargs);
+		return error(p, "%s takes %d to %d arguments, not %d", spec->name,
+			     spec->min_args, spec->max_args, l->nargs);
+	}
+	for (int i = 0; i < l->nopts; i++)
+		if (check_opt(p, spec, l, i))
+			return -1;
+	if (l->cmd == SC_EXPECT) {
+		l->policies = (1u << HP_NR_POLICIES) - 1;
+		for (int i = 0; i < l->nopts; i++)
+			if (!strcmp(l->opt_key[i], "policy"))
+				l->policies = parse_policies(l->opt_val[i]);
+		return check_expect(p, l, script);
+	}
+	if (l->cmd == SC_SHOW)
+		return check_show(p, l);
+	if (l->cmd == SC_MUNMAP && l->nargs == 2)
+		return error(p, "munmap MAPPING [OFFSET SIZE]: give both or neither");
+	if ((l->cmd == SC_TOUCH) && l->nargs == 2)
+		return error(p, "touch MAPPING [OFFSET SIZE]: give both or neither");
+	/* A new mapping's process comes after its name: check it first. */
+	for (int i = spec->args[0] == A_MAP_NEW ? 1 : 0; i < l->nargs; i++)
+		if (check_arg(p, l, i, spec->args[i]))
+			return -1;
+	if (spec->args[0] == A_MAP_NEW && check_arg(p, l, 0, A_MAP_NEW))
+		return -1;
+	retire_names(p, l);
+	return 0;
+}
+
+static int find_cmd(const char *name)
+{
+	for (int c = 0; c < SC_NR_CMDS; c++)
+		if (!strcmp(specs[c].name, name))
+			return c;
+	return -1;
+}
+
+/* Splits a line into words; false if it holds too many. */
+static bool split(struct parser *p, char *text, char **words, int *n, int max)
+{
+	char *save, *tok;
+
+	*n = 0;
+	for (tok = strtok_r(text, " \t\r", &save); tok; tok = strtok_r(NULL, " \t\r", &save)) {
+		if (*n == max) {
+			error(p, "too many words on one line");
+			return false;
+		}
+		words[(*n)++] = tok;
+	}
+	return true;
+}
+
+static int parse_line(struct parser *p, char *text, struct sc_line *l)
+{
+	char *words[SC_MAX_ARGS + SC_MAX_OPTS + 1];
+	int n, c;
+
+	if (!split(p, text, words, &n, SC_MAX_ARGS + SC_MAX_OPTS + 1))
+		return -1;
+	c = find_cmd(words[0]);
+	if (c < 0)
+		return error(p, "unknown command '%s'", words[0]);
+	memset(l, 0, sizeof(*l));
+	l->cmd = c;
+	l->line = p->line;
+	for (int i = 1; i < n; i++) {
+		/* In expect, only policy= is an option: ==, <= and the like are arguments. */
+		char *eq = c == SC_EXPECT ? (strncmp(words[i], "policy=", 7) ? NULL : words[i] + 6)
+					  : strchr(words[i], '=');
+		bool is_flag = c != SC_EXPECT && word_in(words[i], specs[c].flags);
+
+		if (eq) {
+			if (l->nopts == SC_MAX_OPTS)
+				return error(p, "too many options");
+			*eq = '\0';
+			l->opt_key[l->nopts] = strdup(words[i]);
+			l->opt_val[l->nopts++] = strdup(eq + 1);
+		} else if (is_flag) {
+			if (l->nopts == SC_MAX_OPTS)
+				return error(p, "too many options");
+			l->opt_key[l->nopts++] = strdup(words[i]);
+		} else {
+			if (l->nargs == SC_MAX_ARGS)
+				return error(p, "%s: too many arguments", specs[c].name);
+			l->args[l->nargs++] = strdup(words[i]);
+		}
+	}
+	return 0;
+}
+
+static void free_line(struct sc_line *l)
+{
+	for (int i = 0; i < l->nargs; i++)
+		free(l->args[i]);
+	for (int i = 0; i < l->nopts; i++) {
+		free(l->opt_key[i]);
+		free(l->opt_val[i]);
+	}
+}
+
+static const char *opt_of(const struct sc_line *l, const char *key)
+{
+	for (int i = 0; i < l->nopts; i++)
+		if (!strcmp(l->opt_key[i], key))
+			return l->opt_val[i] ? l->opt_val[i] : "";
+	return NULL;
+}
+
+static int apply_machine(struct parser *p, const struct sc_line *l, struct sc_script *s)
+{
+	const char *v;
+
+	if ((v = opt_of(l, "ram")))
+		sc_parse_size(v, &s->ram);
+	if ((v = opt_of(l, "vram")))
+		sc_parse_size(v, &s->vram);
+	if ((v = opt_of(l, "policy")))
+		s->policy = hp_policy_parse(v);
+	if (s->ram % (4 << 20) || s->ram < (16 << 20) || s->ram > (64ULL << 30))
+		return error(p, "machine: ram=%llu must be a multiple of 4M between 16M and 64G",
+			     (unsigned long long)s->ram);
+	if (s->vram % (2 << 20) || s->vram > (64ULL << 30))
+		return error(p, "machine: vram=%llu must be a multiple of 2M, at most 64G",
+			     (unsigned long long)s->vram);
+	return 0;
+}
+
+int sc_parse(FILE *in, const char *file, struct sc_script *script)
+{
+	struct parser p = { .file = file };
+	char *text = NULL;
+	size_t cap = 0;
+	int cap_lines = 0;
+
+	memset(script, 0, sizeof(*script));
+	script->file = file;
+	script->ram = HP_DEFAULT_RAM_SIZE;
+	script->vram = 2ULL << 30;
+	script->policy = -1;
+	while (getline(&text, &cap, in) > 0 && !p.failed) {
+		char *hash = strchr(text, '#'), *nl = strchr(text, '\n');
+		struct sc_line *l;
+
+		p.line++;
+		if (hash)
+			*hash = '\0';
+		if (nl)
+			*nl = '\0';
+		if (strspn(text, " \t\r") == strlen(text))
+			continue;
+		if (script->nlines == cap_lines) {
+			struct sc_line *lines;
+
+			cap_lines = cap_lines ? cap_lines * 2 : 32;
+			lines = realloc(script->lines, cap_lines * sizeof(*lines));
+			if (!lines) {
+				error(&p, "out of memory");
+				break;
+			}
+			script->lines = lines;
+		}
+		l = &script->lines[script->nlines];
+		if (parse_line(&p, text, l)) {
+			free_line(l);
+			break;
+		}
+		script->nlines++;
+		if (l->cmd == SC_MACHINE && script->nlines != 1)
+			error(&p, "machine must come before every other command");
+		else if (l->cmd == SC_MACHINE)
+			apply_machine(&p, l, script);
+		else
+			check_line(&p, l, script);
+	}
+	free(text);
+	/* A command failing is an error unless the next line expects its result. */
+	for (int i = 0; i + 1 < script->nlines; i++) {
+		const struct sc_line *next = &script->lines[i + 1];
+
+		script->lines[i].result_expected = next->cmd == SC_EXPECT &&
+						   !strcmp(next->args[0], "result");
+	}
+	for (int i = 0; i < p.nsyms; i++) {
+		free(p.syms[i].name);
+		free(p.syms[i].owner);
+	}
+	free(p.syms);
+	if (!p.failed && !script->nlines) {
+		p.line = 0;
+		error(&p, "empty scenario");
+	}
+	if (p.failed) {
+		sc_free(script);
+		return -1;
+	}
+	return 0;
+}
+
+void sc_free(struct sc_script *script)
+{
+	for (int i = 0; i < script->nlines; i++)
+		free_line(&script->lines[i]);
+	free(script->lines);
+	script->lines = NULL;
+	script->nlines = 0;
+}

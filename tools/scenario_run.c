@@ -1,0 +1,910 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Running a checked scenario on a fresh machine under one policy, and
+ * tearing everything down afterwards so that leaks show.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+
+#define MAX_OBJS 64
+
+struct proc { char name[32]; struct mm_struct *mm; bool live; };
+struct map { char name[32]; int proc; unsigned long addr, len; bool live; };
+struct bo { char name[32]; struct ttm_buffer_object *bo; bool live; };
+struct gup {
+	char name[32];
+	struct page **pages;
+	long got;
+	unsigned int flags;
+	bool live;
+};
+
+struct run {
+	const struct sc_script *script;
+	const struct sc_line *l;
+	FILE *out;
+	struct sc_result *res;
+	struct ttm_device *bdev;
+	struct proc procs[MAX_OBJS];
+	struct map maps[MAX_OBJS];
+	struct bo bos[MAX_OBJS];
+	struct gup gups[MAX_OBJS];
+	int nprocs, nmaps, nbos, ngups;
+	struct sc_value last;
+	bool stop;
+};
+
+/* ---- values ----------------------------------------------------------------- */
+
+static const struct { int err; const char *name; } errnos[] = {
+	{ EFAULT, "EFAULT" }, { EINVAL, "EINVAL" }, { ENOMEM, "ENOMEM" }, { ENOSPC, "ENOSPC" },
+	{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { EOPNOTSUPP, "EOPNOTSUPP" },
+	{ EACCES, "EACCES" }, { EOVERFLOW, "EOVERFLOW" }, { EAGAIN, "EAGAIN" },
+};
+
+const char *sc_errno_name(long err)
+{
+	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (errnos[i].err == -err)
+			return errnos[i].name;
+	return "E?";
+}
+
+static struct sc_value num_value(long n)
+{
+	return (struct sc_value){ .is_num = true, .num = n };
+}
+
+static struct sc_value word_value(const char *w)
+{
+	struct sc_value v = { .is_num = false };
+
+	snprintf(v.word, sizeof(v.word), "%s", w);
+	return v;
+}
+
+void sc_value_print(FILE *out, const struct sc_value *v)
+{
+	if (!v->is_num)
+		fputs(v->word, out);
+	else if (v->num < 0 && v->num > -4096)
+		fprintf(out, "-%s", sc_errno_name(v->num));
+	else
+		fprintf(out, "%ld", v->num);
+}
+
+/* An expected value as written: a size, a number, -ERRNO, or a word. */
+static struct sc_value parse_value(const char *s)
+{
+	uint64_t size;
+	long n;
+
+	if (sc_parse_size(s, &size))
+		return num_value((long)size);
+	if (sc_parse_num(s, &n))
+		return num_value(n);
+	if (s[0] == '-' && s[1] == 'E')
+		for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+			if (!strcmp(s + 1, errnos[i].name))
+				return num_value(-errnos[i].err);
+	return word_value(s);
+}
+
+static bool value_failed(const struct sc_value *v)
+{
+	return v->is_num ? v->num < 0 : strcmp(v->word, "ok") != 0;
+}
+
+/* ---- objects ---------------------------------------------------------------- */
+
+static void runtime_error(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%u: ", r->script->file, r->l->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	r->res->script_error = true;
+	r->stop = true;
+}
+
+#define FIND(arr, n, key) ({						\
+	int __i = (n) - 1;						\
+	while (__i >= 0 && strcmp((arr)[__i].name, (key)))		\
+		__i--;							\
+	__i; })
+
+static struct proc *proc_of(struct run *r, const char *name)
+{
+	return &r->procs[FIND(r->procs, r->nprocs, name)];
+}
+
+static struct map *map_of(struct run *r, const char *name)
+{
+	return &r->maps[FIND(r->maps, r->nmaps, name)];
+}
+
+static struct bo *bo_of(struct run *r, const char *name)
+{
+	return &r->bos[FIND(r->bos, r->nbos, name)];
+}
+
+static struct gup *gup_of(struct run *r, const char *name)
+{
+	return &r->gups[FIND(r->gups, r->ngups, name)];
+}
+
+static const char *opt(const struct sc_line *l, const char *key)
+{
+	for (int i = 0; i < l->nopts; i++)
+		if (!strcmp(l->opt_key[i], key))
+			return l->opt_val[i] ? l->opt_val[i] : "";
+	return NULL;
+}
+
+static uint64_t size_arg(const struct sc_line *l, int i)
+{
+	uint64_t v = 0;
+
+	sc_parse_size(l->args[i], &v);
+	return v;
+}
+
+static unsigned long prot_bits(const char *s)
+{
+	unsigned long prot = 0;
+
+	if (!s)
+		return PROT_READ | PROT_WRITE;
+	if (strchr(s, 'r'))
+		prot |= PROT_READ;
+	if (strchr(s, 'w'))
+		prot |= PROT_WRITE;
+	if (strchr(s, 'x'))
+		prot |= PROT_EXEC;
+	return prot;
+}
+
+static bool room(struct run *r, int n)
+{
+	if (n < MAX_OBJS)
+		return true;
+	runtime_error(r, "more than %d objects of one kind", MAX_OBJS);
+	return false;
+}
+
+static void add_map(struct run *r, const char *name, int proc, unsigned long addr,
+		    unsigned long len)
+{
+	struct map *m = &r->maps[r->nmaps++];
+
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	m->proc = proc;
+	m->addr = addr;
+	m->len = len;
+	m->live = true;
+}
+
+/* Adds an mm's fault counters to the run's before the mm goes. */
+static void account_faults(struct run *r, struct mm_struct *mm)
+{
+	r->res->faults += atomic_load(&mm->faults.total);
+	for (int l = HP_LEVEL_PTE; l <= HP_LEVEL_PUD; l++) {
+		r->res->resolved_at[l] += atomic_load(&mm->faults.resolved_at[l]);
+		r->res->fallback[l] += atomic_load(&mm->faults.fallback[l]);
+	}
+}
+
+static void proc_exit(struct run *r, int p)
+{
+	account_faults(r, r->procs[p].mm);
+	mmput(r->procs[p].mm);
+	r->procs[p].live = false;
+	for (int i = 0; i < r->nmaps; i++)
+		if (r->maps[i].proc == p)
+			r->maps[i].live = false;
+}
+
+/* ---- commands --------------------------------------------------------------- */
+
+static struct sc_value do_mmap_result(struct run *r, const char *name, int proc,
+				      unsigned long addr, unsigned long len)
+{
+	if (IS_ERR_VALUE(addr))
+		return num_value((long)addr);
+	add_map(r, name, proc, addr, len);
+	return num_value(0);
+}
+
+static struct sc_value cmd_anon(struct run *r, const struct sc_line *l)
+{
+	int p = FIND(r->procs, r->nprocs, l->args[1]);
+	uint64_t len = size_arg(l, 2);
+	unsigned long flags = MAP_ANONYMOUS | (opt(l, "shared") ? MAP_SHARED : MAP_PRIVATE);
+	long at = 0;
+	unsigned long addr;
+
+	if (opt(l, "at")) {
+		sc_parse_num(opt(l, "at"), &at);
+		flags |= MAP_FIXED_NOREPLACE;
+	}
+	addr = hp_mmap(r->procs[p].mm, NULL, at, len, prot_bits(opt(l, "prot")), flags, 0);
+	if (!IS_ERR_VALUE(addr) && opt(l, "huge"))
+		hp_madvise(r->procs[p].mm, addr, (len + PAGE_SIZE - 1) & PAGE_MASK, MADV_HUGEPAGE);
+	return do_mmap_result(r, l->args[0], p, addr, (len + PAGE_SIZE - 1) & PAGE_MASK);
+}
+
+static struct sc_value cmd_bar(struct run *r, const struct sc_line *l)
+{
+	int p = FIND(r->procs, r->nprocs, l->args[1]);
+	uint64_t len = size_arg(l, 2), offset = 0;
+	struct hp_bar *bar;
+	unsigned long addr;
+
+	if (opt(l, "offset"))
+		sc_parse_size(opt(l, "offset"), &offset);
+	bar = hp_bar_create(l->args[0], len + offset, opt(l, "zone-device") != NULL);
+	if (!bar)
+		return num_value(-EINVAL);
+	addr = hp_mmap(r->procs[p].mm, hp_bar_file(bar), 0, len, prot_bits(opt(l, "prot")),
+		       MAP_SHARED, offset >> PAGE_SHIFT);
+	hp_bar_destroy(bar);	/* the mapping keeps it */
+	return do_mmap_result(r, l->args[0], p, addr, len);
+}
+
+/* "vram,system" into places; every place gets flags. */
+static struct ttm_placement places_of(const char *s, unsigned int flags, struct ttm_place *places)
+{
+	char buf[64], *save, *tok;
+	unsigned int n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok && n < 3; tok = strtok_r(NULL, ",", &save))
+		places[n++] = (struct ttm_place){
+			.mem_type = !strcmp(tok, "vram") ? TTM_PL_VRAM :
+				    !strcmp(tok, "tt") ? TTM_PL_TT : TTM_PL_SYSTEM,
+			.flags = flags };
+	return (struct ttm_placement){ n, places };
+}
+
+static struct sc_value cmd_bo(struct run *r, const struct sc_line *l)
+{
+	struct ttm_place places[3];
+	struct ttm_placement placement =
+		places_of(l->args[2], opt(l, "contiguous") ? TTM_PL_FLAG_CONTIGUOUS : 0, places);
+	struct bo *b = &r->bos[r->nbos];
+	int err;
+
+	if (!r->bdev) {
+		r->bdev = ttm_device_init(&(struct ttm_device_config){ .vram_size = r->script->vram });
+		if (!r->bdev)
+			return num_value(-ENOMEM);
+	}
+	err = ttm_bo_create(r->bdev, size_arg(l, 1), &placement, &b->bo);
+	if (!err) {
+		snprintf(b->name, sizeof(b->name), "%s", l->args[0]);
+		b->live = true;
+		r->nbos++;
+	}
+	return num_value(err);
+}
+
+/* A window of a BO: all of it, or size bytes from offset (both page-aligned). */
+static struct sc_value cmd_bomap(struct run *r, const struct sc_line *l)
+{
+	int p = FIND(r->procs, r->nprocs, l->args[1]);
+	struct ttm_buffer_object *bo = bo_of(r, l->args[2])->bo;
+	uint64_t offset = 0, len = ttm_bo_size(bo);
+	unsigned long addr;
+
+	if (opt(l, "offset"))
+		sc_parse_size(opt(l, "offset"), &offset);
+	len = offset < len ? len - offset : 0;
+	if (opt(l, "size"))
+		sc_parse_size(opt(l, "size"), &len);
+	if (offset & ~PAGE_MASK)
+		return num_value(-EINVAL);
+	addr = hp_mmap(r->procs[p].mm, ttm_device_file(r->bdev), 0, len, prot_bits(opt(l, "prot")),
+		       MAP_SHARED, ttm_bo_mmap_offset(bo) + (offset >> PAGE_SHIFT));
+	return do_mmap_result(r, l->args[0], p, addr, (len + PAGE_SIZE - 1) & PAGE_MASK);
+}
+
+static struct sc_value cmd_bo_op(struct run *r, const struct sc_line *l)
+{
+	struct bo *b = bo_of(r, l->args[0]);
+	struct ttm_place places[3];
+	struct ttm_placement placement;
+	int err = 0;
+
+	switch (l->cmd) {
+	case SC_BO_DESTROY:
+		err = ttm_bo_destroy(b->bo);
+		if (!err)
+			b->live = false;
+		break;
+	case SC_BO_PIN: ttm_bo_pin(b->bo); break;
+	case SC_BO_UNPIN: ttm_bo_unpin(b->bo); break;
+	case SC_BO_EVICT: err = ttm_bo_evict(b->bo); break;
+	default:
+		placement = places_of(l->args[1], opt(l, "contiguous") ? TTM_PL_FLAG_CONTIGUOUS : 0,
+				      places);
+		err = ttm_bo_validate(b->bo, &placement);
+		break;
+	}
+	return num_value(err);
+}
+
+static const char *access_word(enum hp_access_result a)
+{
+	return a == HP_ACCESS_OK ? "ok" : hp_access_result_name(a);
+}
+
+/* The bytes fill writes: a function of the seed and the offset in the mapping. */
+static unsigned char pattern_byte(long seed, uint64_t off)
+{
+	return (unsigned char)(seed * 251 + (off >> PAGE_SHIFT) * 7 + (off & (PAGE_SIZE - 1)));
+}
+
+static bool range_arg(struct run *r, const struct sc_line *l, const struct map *m,
+		      uint64_t *off, uint64_t *len)
+{
+	*off = l->nargs >= 3 ? size_arg(l, 1) : 0;
+	*len = l->nargs >= 3 ? size_arg(l, 2) : m->len;
+	if (*off > m->len || *len > m->len - *off) {
+		runtime_error(r, "[%#llx, +%#llx) is outside mapping '%s' (%#lx bytes)",
+			      (unsigned long long)*off,
+			      (unsigned long long)*len, m->name, m->len);
+		return false;
+	}
+	return true;
+}
+
+static struct sc_value cmd_access(struct run *r, const struct sc_line *l)
+{
+	struct map *m = map_of(r, l->args[0]);
+	struct mm_struct *mm = r->procs[m->proc].mm;
+	unsigned char buf[PAGE_SIZE];
+	uint64_t off, len;
+	long seed = 0;
+
+	if (!range_arg(r, l, m, &off, &len))
+		return num_value(0);
+	if (l->cmd != SC_TOUCH)
+		sc_parse_num(l->args[3], &seed);
+	for (uint64_t o = off; o < off + len;) {
+		uint64_t chunk = PAGE_SIZE - ((m->addr + o) & (PAGE_SIZE - 1));
+		enum hp_access_result a;
+
+		if (chunk > off + len - o)
+			chunk = off + len - o;
+		if (l->cmd == SC_TOUCH) {
+			buf[0] = 0x5a;
+			a = hp_access(mm, m->addr + o, 1, opt(l, "read") ? HP_ACCESS_READ :
+				      HP_ACCESS_WRITE, buf);
+		} else if (l->cmd == SC_FILL) {
+			for (uint64_t i = 0; i < chunk; i++)
+				buf[i] = pattern_byte(seed, o + i);
+			a = hp_access(mm, m->addr + o, chunk, HP_ACCESS_WRITE, buf);
+		} else {
+			a = hp_access(mm, m->addr + o, chunk, HP_ACCESS_READ, buf);
+			for (uint64_t i = 0; a == HP_ACCESS_OK && i < chunk; i++) {
+				if (buf[i] != pattern_byte(seed, o + i)) {
+					r->res->mismatches++;
+					if (!l->result_expected)
+						r->res->unexpected_mismatches++;
+					return word_value("mismatch");
+				}
+			}
+		}
+		if (a != HP_ACCESS_OK)
+			return word_value(access_word(a));
+		o += chunk;
+	}
+	if (l->cmd == SC_VERIFY)
+		r->res->verified++;
+	return word_value("ok");
+}
+
+static struct sc_value cmd_gup(struct run *r, const struct sc_line *l)
+{
+	struct map *m = map_of(r, l->args[1]);
+	struct mm_struct *mm = r->procs[m->proc].mm;
+	struct gup *g = &r->gups[r->ngups];
+	unsigned int flags = (opt(l, "write") ? FOLL_WRITE : 0) |
+			     (opt(l, "longterm") ? FOLL_LONGTERM : 0);
+	bool get = opt(l, "get") != NULL, slow = opt(l, "slow") != NULL;
+	unsigned long addr = m->addr + size_arg(l, 2);
+	long n = 0;
+
+	sc_parse_num(l->args[3], &n);
+	if (n <= 0 || n > 1 << 20) {
+		runtime_error(r, "gup: %ld pages: between 1 and 1048576", n);
+		return num_value(0);
+	}
+	g->pages = calloc(n, sizeof(*g->pages));
+	if (!g->pages)
+		return num_value(-ENOMEM);
+	if (opt(l, "fast-only"))
+		g->got = get ? get_user_pages_fast_only(mm, addr, n, flags, g->pages) : 0;
+	else if (slow)
+		g->got = get ? get_user_pages(mm, addr, n, flags, g->pages) :
+			       pin_user_pages(mm, addr, n, flags, g->pages);
+	else
+		g->got = get ? get_user_pages_fast(mm, addr, n, flags, g->pages) :
+			       pin_user_pages_fast(mm, addr, n, flags, g->pages);
+	g->flags = get ? FOLL_GET : FOLL_PIN;
+	g->live = true;
+	snprintf(g->name, sizeof(g->name), "%s", l->args[0]);
+	r->ngups++;
+	if (r->res->ngups < SC_MAX_GUPS) {
+		int i = r->res->ngups++;
+
+		snprintf(r->res->gups[i].name, sizeof(r->res->gups[i].name), "%s", g->name);
+		snprintf(r->res->gups[i].how, sizeof(r->res->gups[i].how), "%s %s%s%s",
+			 opt(l, "fast-only") ? "fast-only" : slow ? "slow" : "fast",
+			 get ? "get" : "pin", opt(l, "write") ? " write" : "",
+			 opt(l, "longterm") ? " longterm" : "");
+		r->res->gups[i].result = g->got;
+	}
+	return num_value(g->got);
+}
+
+static void gup_release(struct gup *g)
+{
+	for (long i = 0; i < g->got; i++) {
+		if (g->flags == FOLL_PIN)
+			unpin_user_page(g->pages[i]);
+		else
+			put_page(g->pages[i]);
+	}
+	free(g->pages);
+	g->pages = NULL;
+	g->live = false;
+}
+
+/*
+ * A device writing through the pins, as an O_DIRECT read or an RDMA write
+ * would: every pinned page gets a byte from the seed.  Returns pages written.
+ */
+static struct sc_value cmd_dma(struct run *r, const struct sc_line *l)
+{
+	struct gup *g = gup_of(r, l->args[0]);
+	long seed = 0;
+
+	sc_parse_num(l->args[1], &seed);
+	for (long i = 0; i < g->got; i++)
+		memset(page_address(g->pages[i]), (int)(seed * 37 + 11) & 0xff, PAGE_SIZE);
+	return num_value(g->got > 0 ? g->got : 0);
+}
+
+/* ---- views ------------------------------------------------------------------ */
+
+static const char *kind_word(uint64_t val)
+{
+	return (val & _PAGE_DEVMAP) ? "devmap" : (val & _PAGE_SPECIAL) ? "special" : "normal";
+}
+
+static unsigned long leaf_size(enum hp_level level)
+{
+	return level == HP_LEVEL_PUD ? PUD_SIZE : level == HP_LEVEL_PMD ? PMD_SIZE : PAGE_SIZE;
+}
+
+static unsigned long leaf_pfn(enum hp_level level, uint64_t val)
+{
+	return level == HP_LEVEL_PUD ? pud_pfn(__pud(val)) :
+	       level == HP_LEVEL_PMD ? pmd_pfn(__pmd(val)) : pte_pfn(__pte(val));
+}
+
+/* One line per run of entries of the same level, kind and rights, pfns consecutive. */
+static void show_map(struct run *r, const struct map *m)
+{
+	struct mm_struct *mm = r->procs[m->proc].mm;
+	unsigned long start = m->addr, end = m->addr + m->len, addr = start;
+	unsigned long run_start = start, run_pfn = 0, run_n = 0;
+	enum hp_level run_level = HP_LEVEL_NONE;
+	uint64_t run_flags = ~0ULL, val;
+
+	fprintf(r->out, "map %s in %s: 0x%lx-0x%lx (%lu KiB)\n", m->name, r->procs[m->proc].name,
+		start, end, m->len >> 10);
+	while (addr <= end) {
+		enum hp_level level = addr < end ? hp_lookup_entry(mm, addr, &val) : HP_LEVEL_NONE;
+		unsigned long step = level == HP_LEVEL_NONE ? PAGE_SIZE : leaf_size(level);
+		uint64_t flags = level == HP_LEVEL_NONE ? 0 : (val & (_PAGE_RW | _PAGE_SPECIAL | _PAGE_DEVMAP));
+		unsigned long pfn = level == HP_LEVEL_NONE ? 0 : leaf_pfn(level, val);
+		bool same = addr < end && level == run_level && flags == run_flags &&
+			    (level == HP_LEVEL_NONE || pfn == run_pfn + run_n * (step >> PAGE_SHIFT));
+
+		if (!same && run_n) {
+			if (run_level == HP_LEVEL_NONE)
+				fprintf(r->out, "  0x%lx-0x%lx  %-4s\n", run_start, addr, "none");
+			else
+				fprintf(r->out, "  0x%lx-0x%lx  %-4s %-8s pfn 0x%-9lx %s  x%lu\n",
+					run_start, addr, hp_level_name(run_level),
+					kind_word(run_flags), run_pfn,
+					(run_flags & _PAGE_RW) ? "rw" : "r-", run_n);
+			run_n = 0;
+		}
+		if (addr >= end)
+			break;
+		if (!run_n) {
+			run_start = addr;
+			run_level = level;
+			run_flags = flags;
+			run_pfn = pfn;
+		}
+		run_n++;
+		addr = (addr & ~(step - 1)) + step;
+		if (addr > end)
+			addr = end;
+	}
+}
+
+static void show_stats(struct run *r, struct proc *p)
+{
+	struct hp_entry_counts c;
+	struct mm_struct *mm = p->mm;
+
+	hp_mm_count_entries(mm, &c);
+	fprintf(r->out, "stats %s: faults %lu (pud %lu, pmd %lu, pte %lu; fallbacks pud %lu, pmd %lu), "
+		"rss %ld pages\n", p->name, atomic_load(&mm->faults.total),
+		atomic_load(&mm->faults.resolved_at[HP_LEVEL_PUD]),
+		atomic_load(&mm->faults.resolved_at[HP_LEVEL_PMD]),
+		atomic_load(&mm->faults.resolved_at[HP_LEVEL_PTE]),
+		atomic_load(&mm->faults.fallback[HP_LEVEL_PUD]),
+		atomic_load(&mm->faults.fallback[HP_LEVEL_PMD]), atomic_load(&mm->rss));
+	for (int l = HP_LEVEL_PUD; l >= HP_LEVEL_PTE; l--)
+		fprintf(r->out, "  %s entries: %lu normal, %lu special, %lu devmap\n",
+			hp_level_name(l), c.leaves[l][HP_KIND_NORMAL], c.leaves[l][HP_KIND_SPECIAL],
+			c.leaves[l][HP_KIND_DEVMAP]);
+	fprintf(r->out, "  tables: pgd %lu, pud %lu, pmd %lu, pte %lu (%lu deposited)\n",
+		c.tables[HP_TABLE_PGD], c.tables[HP_TABLE_PUD], c.tables[HP_TABLE_PMD],
+		c.tables[HP_TABLE_PTE], c.deposited);
+}
+
+/* ---- expectations ----------------------------------------------------------- */
+
+static int index_of(const char *word, const char *const *list, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(word, list[i]))
+			return i;
+	return -1;
+}
+
+/* Counts entries of level/kind ("any" for all) in [start, end) of mm. */
+static long count_entries(struct mm_struct *mm, unsigned long start, unsigned long end,
+			  const char *level, const char *kind)
+{
+	unsigned long addr = start;
+	long n = 0;
+	uint64_t val;
+
+	while (addr < end) {
+		enum hp_level l = hp_lookup_entry(mm, addr, &val);
+
+		if (l != HP_LEVEL_NONE && (!strcmp(level, "any") || !strcmp(level, hp_level_name(l))) &&
+		    (!strcmp(kind, "any") || !strcmp(kind, kind_word(val))))
+			n++;
+		addr = (addr & ~(leaf_size(l) - 1)) + leaf_size(l);
+	}
+	return n;
+}
+
+/* The same over a whole address space, from its table walk. */
+static long count_mm_entries(struct mm_struct *mm, const char *level, const char *kind)
+{
+	struct hp_entry_counts c;
+	long n = 0;
+
+	hp_mm_count_entries(mm, &c);
+	for (int l = HP_LEVEL_PTE; l <= HP_LEVEL_PUD; l++)
+		for (int k = 0; k < HP_NR_KINDS; k++)
+			if ((!strcmp(level, "any") || !strcmp(level, hp_level_name(l))) &&
+			    (!strcmp(kind, "any") || !strcmp(kind, hp_entry_kind_name(k))))
+				n += c.leaves[l][k];
+	return n;
+}
+
+static struct sc_value eval_key(struct run *r, const struct sc_line *l)
+{
+	static const char *const lv[] = { "-", "pte", "pmd", "pud" };
+	static const char *const tl[] = { "pgd", "pud", "pmd", "pte" };
+	const char *key = l->args[0];
+
+	if (!strcmp(key, "result"))
+		return r->last;
+	if (!strcmp(key, "violations"))
+		return num_value((long)hp_violation_count());
+	if (!strcmp(key, "faults")) {
+		struct mm_struct *mm = proc_of(r, l->args[1])->mm;
+		const char *what = l->nargs == 5 ? l->args[2] : "total";
+
+		if (!strcmp(what, "total"))
+			return num_value(atomic_load(&mm->faults.total));
+		if (!strncmp(what, "fallback-", 9))
+			return num_value(atomic_load(&mm->faults.fallback[index_of(what + 9, lv, 4)]));
+		return num_value(atomic_load(&mm->faults.resolved_at[index_of(what, lv, 4)]));
+	}
+	if (!strcmp(key, "entries")) {
+		int m = FIND(r->maps, r->nmaps, l->args[1]);
+
+		if (m >= 0 && r->maps[m].live)
+			return num_value(count_entries(r->procs[r->maps[m].proc].mm, r->maps[m].addr,
+						       r->maps[m].addr + r->maps[m].len,
+						       l->args[2], l->args[3]));
+		return num_value(count_mm_entries(proc_of(r, l->args[1])->mm, l->args[2], l->args[3]));
+	}
+	if (!strcmp(key, "tables"))
+		return num_value(atomic_load(&proc_of(r, l->args[1])->mm->nr_tables[index_of(l->args[2], tl, 4)]));
+	if (!strcmp(key, "gup"))
+		return num_value(gup_of(r, l->args[1])->got);
+	if (!strcmp(key, "rss"))
+		return num_value(atomic_load(&proc_of(r, l->args[1])->mm->rss));
+	if (!strcmp(key, "placement")) {
+		unsigned int t = ttm_bo_mem_type(bo_of(r, l->args[1])->bo);
+
+		return word_value(t == TTM_PL_VRAM ? "vram" : t == TTM_PL_TT ? "tt" : "system");
+	}
+	{	/* level / kind MAPPING OFFSET */
+		struct map *m = map_of(r, l->args[1]);
+		uint64_t off = size_arg(l, 2), val;
+		enum hp_level lvl;
+
+		if (off >= m->len) {
+			runtime_error(r, "expect %s: offset %#llx is outside mapping '%s'", key,
+				      (unsigned long long)off, m->name);
+			return num_value(0);
+		}
+		lvl = hp_lookup_entry(r->procs[m->proc].mm, m->addr + off, &val);
+		if (!strcmp(key, "level"))
+			return word_value(lvl == HP_LEVEL_NONE ? "none" : hp_level_name(lvl));
+		return word_value(lvl == HP_LEVEL_NONE ? "none" : kind_word(val));
+	}
+}
+
+static bool compare(const struct sc_value *a, const char *op, const struct sc_value *b)
+{
+	int c;
+
+	if (a->is_num != b->is_num)
+		return !strcmp(op, "!=");
+	c = a->is_num ? (a->num > b->num) - (a->num < b->num) : strcmp(a->word, b->word);
+	if (!strcmp(op, "=="))
+		return c == 0;
+	if (!strcmp(op, "!="))
+		return c != 0;
+	if (!a->is_num)
+		return false;
+	if (!strcmp(op, "<"))
+		return c < 0;
+	if (!strcmp(op, "<="))
+		return c <= 0;
+	if (!strcmp(op, ">"))
+		return c > 0;
+	return c >= 0;
+}
+
+static void cmd_expect(struct run *r, const struct sc_line *l)
+{
+	const char *op = l->args[l->nargs - 2];
+	struct sc_value want = parse_value(l->args[l->nargs - 1]), got;
+
+	if (!(l->policies & (1u << r->res->policy)))
+		return;
+	got = eval_key(r, l);
+	if (r->stop)
+		return;
+	if (compare(&got, op, &want)) {
+		r->res->expect_passed++;
+		return;
+	}
+	r->res->expect_failed++;
+	fprintf(r->out, "%s:%u: expectation failed under %s:", r->script->file, l->line,
+		hp_policy_name(r->res->policy));
+	for (int i = 0; i < l->nargs; i++)
+		fprintf(r->out, " %s", l->args[i]);
+	fputs(" -- actual ", r->out);
+	sc_value_print(r->out, &got);
+	fputc('\n', r->out);
+}
+
+/* ---- the run ---------------------------------------------------------------- */
+
+static const char *const cmd_names[SC_NR_CMDS] = {
+	"machine", "process", "fork", "exit", "anon", "bar", "bo", "bomap", "bo-destroy",
+	"bo-pin", "bo-unpin", "bo-evict", "bo-validate", "munmap", "mprotect", "touch",
+	"fill", "verify", "gup", "release", "dma", "show", "expect",
+};
+
+static struct sc_value exec_line(struct run *r, const struct sc_line *l)
+{
+	struct map *m;
+	int p;
+
+	switch (l->cmd) {
+	case SC_MACHINE:
+		return num_value(0);
+	case SC_PROCESS:
+	case SC_FORK:
+		if (!room(r, r->nprocs))
+			return num_value(0);
+		p = r->nprocs;
+		r->procs[p].mm = l->cmd == SC_PROCESS ? mm_alloc() :
+				 hp_fork(proc_of(r, l->args[0])->mm);
+		if (!r->procs[p].mm)
+			return num_value(-ENOMEM);
+		snprintf(r->procs[p].name, sizeof(r->procs[p].name), "%s",
+			 l->args[l->cmd == SC_PROCESS ? 0 : 1]);
+		r->procs[p].live = true;
+		r->nprocs++;
+		return num_value(0);
+	case SC_EXIT:
+		proc_exit(r, FIND(r->procs, r->nprocs, l->args[0]));
+		return num_value(0);
+	case SC_ANON:
+		return room(r, r->nmaps) ? cmd_anon(r, l) : num_value(0);
+	case SC_BAR:
+		return room(r, r->nmaps) ? cmd_bar(r, l) : num_value(0);
+	case SC_BO:
+		return room(r, r->nbos) ? cmd_bo(r, l) : num_value(0);
+	case SC_BOMAP:
+		return room(r, r->nmaps) ? cmd_bomap(r, l) : num_value(0);
+	case SC_BO_DESTROY:
+	case SC_BO_PIN:
+	case SC_BO_UNPIN:
+	case SC_BO_EVICT:
+	case SC_BO_VALIDATE:
+		return cmd_bo_op(r, l);
+	case SC_MUNMAP:
+	case SC_MPROTECT: {
+		uint64_t off, len;
+		int err;
+
+		m = map_of(r, l->args[0]);
+		if (!range_arg(r, l, m, &off, &len))
+			return num_value(0);
+		if (l->cmd == SC_MUNMAP) {
+			err = hp_munmap(r->procs[m->proc].mm, m->addr + off, len);
+			if (!err && l->nargs == 1)
+				m->live = false;
+		} else {
+			err = hp_mprotect(r->procs[m->proc].mm, m->addr + off, len,
+					  prot_bits(l->args[3]));
+		}
+		return num_value(err);
+	}
+	case SC_TOUCH:
+	case SC_FILL:
+	case SC_VERIFY:
+		return cmd_access(r, l);
+	case SC_GUP:
+		return room(r, r->ngups) ? cmd_gup(r, l) : num_value(0);
+	case SC_RELEASE:
+		gup_release(gup_of(r, l->args[0]));
+		return num_value(0);
+	case SC_DMA:
+		return cmd_dma(r, l);
+	case SC_SHOW:
+		if (!strcmp(l->args[0], "map"))
+			show_map(r, map_of(r, l->args[1]));
+		else
+			show_stats(r, proc_of(r, l->args[1]));
+		return num_value(0);
+	case SC_EXPECT:
+		cmd_expect(r, l);
+		return r->last;
+	case SC_NR_CMDS:
+		break;
+	}
+	return num_value(0);
+}
+
+/* The peak of entries and tables across live processes, after each command. */
+static void sample_peaks(struct run *r)
+{
+	unsigned long leaves[HP_LEVEL_PUD + 1][HP_NR_KINDS] = { { 0 } };
+	unsigned long tables[HP_NR_TABLE_LEVELS] = { 0 };
+
+	for (int p = 0; p < r->nprocs; p++) {
+		struct hp_entry_counts c;
+
+		if (!r->procs[p].live)
+			continue;
+		hp_mm_count_entries(r->procs[p].mm, &c);
+		for (int l = 0; l <= HP_LEVEL_PUD; l++)
+			for (int k = 0; k < HP_NR_KINDS; k++)
+				leaves[l][k] += c.leaves[l][k];
+		for (int t = 0; t < HP_NR_TABLE_LEVELS; t++)
+			tables[t] += atomic_load(&r->procs[p].mm->nr_tables[t]);
+	}
+	for (int l = 0; l <= HP_LEVEL_PUD; l++)
+		for (int k = 0; k < HP_NR_KINDS; k++)
+			if (leaves[l][k] > r->res->leaves[l][k])
+				r->res->leaves[l][k] = leaves[l][k];
+	for (int t = 0; t < HP_NR_TABLE_LEVELS; t++)
+		if (tables[t] > r->res->tables[t])
+			r->res->tables[t] = tables[t];
+}
+
+/* Everything the script made goes, in an order that lets nothing dangle. */
+static void teardown(struct run *r)
+{
+	for (int i = 0; i < r->ngups; i++)
+		if (r->gups[i].live)
+			gup_release(&r->gups[i]);
+	for (int p = 0; p < r->nprocs; p++)
+		if (r->procs[p].live)
+			proc_exit(r, p);
+	for (int i = 0; i < r->nbos; i++) {
+		if (!r->bos[i].live)
+			continue;
+		while (ttm_bo_destroy(r->bos[i].bo) == -EBUSY)
+			ttm_bo_unpin(r->bos[i].bo);
+	}
+	if (r->bdev)
+		ttm_device_fini(r->bdev);
+}
+
+void sc_run(const struct sc_script *script, enum hugepfn_policy policy, FILE *out,
+	    struct sc_result *res)
+{
+	struct hp_config config = { .ram_size = script->ram, .policy = policy };
+	struct run *r = calloc(1, sizeof(*r));
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	res->policy = policy;
+	res->violations_expected = script->expects_violations[policy];
+	if (!r) {
+		res->script_error = true;
+		return;
+	}
+	err = hp_machine_init(&config);
+	if (err) {
+		fprintf(stderr, "%s: cannot set up a machine with %llu bytes of RAM: %s\n",
+			script->file, (unsigned long long)script->ram, strerror(-err));
+		res->script_error = true;
+		free(r);
+		return;
+	}
+	r->script = script;
+	r->out = out;
+	r->res = res;
+	for (int i = 0; i < script->nlines && !r->stop; i++) {
+		r->l = &script->lines[i];
+		r->last = exec_line(r, r->l);
+		if (r->stop)
+			break;
+		if (r->l->cmd != SC_EXPECT && !r->l->result_expected && value_failed(&r->last)) {
+			fprintf(stderr, "%s:%u: %s failed: ", script->file, r->l->line,
+				cmd_names[r->l->cmd]);
+			sc_value_print(stderr, &r->last);
+			fprintf(stderr, " (under %s)\n", hp_policy_name(policy));
+			res->script_error = true;
+			break;
+		}
+		sample_peaks(r);
+	}
+	teardown(r);
+	res->violations = hp_violation_count();
+	hp_violation_get(0, &res->first_violation);
+	hp_machine_leaks(&res->leaks);
+	hp_machine_exit();
+	free(r);
+}
+
+int sc_status(const struct sc_result *r)
+{
+	if (r->script_error)
+		return 2;
+	if (r->expect_failed || r->unexpected_mismatches || r->leaks.pages || r->leaks.pgmap_refs ||
+	    (r->violations && !r->violations_expected))
+		return 1;
+	return 0;
+}
