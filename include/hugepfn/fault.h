@@ -19,6 +19,8 @@ typedef unsigned int vm_fault_t;
 
 #define FAULT_FLAG_WRITE	0x01u
 #define FAULT_FLAG_USER		0x40u
+/* Not a write: make a shared anonymous page this process's own (for a R/O pin). */
+#define FAULT_FLAG_UNSHARE	0x400u
 
 struct vm_fault {
 	struct vm_area_struct *vma;

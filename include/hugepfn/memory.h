@@ -25,6 +25,7 @@ enum pageflags {
 	PG_anon,	/* anonymous memory (Linux encodes this in ->mapping) */
 	PG_zone_device,	/* belongs to a ZONE_DEVICE region */
 	PG_owner_priv,	/* owned by a driver that maps it special (TTM) */
+	PG_anon_exclusive, /* anonymous, mapped by one process only: writes may reuse it */
 };
 
 enum memory_type {
@@ -114,7 +115,11 @@ static inline unsigned int page_order_raw(const struct page *page)
 }
 static inline bool PageTail(const struct page *page) { return page_compound_head_raw(page) & 1; }
 static inline bool PageHead(const struct page *page) { return PageFlag(page, PG_head); }
-static inline bool PageAnon(const struct page *page) { return PageFlag(page, PG_anon); }
+
+static inline bool PageAnonExclusive(const struct page *page)
+{
+	return PageFlag(page, PG_anon_exclusive);
+}
 static inline bool is_zone_device_page(const struct page *page)
 {
 	return PageFlag(page, PG_zone_device);
@@ -127,6 +132,11 @@ static inline struct page *compound_head(const struct page *page)
 	if (head & 1)
 		return (struct page *)(head - 1);
 	return (struct page *)page;
+}
+/* Anonymous is a property of the folio (Linux keeps it in folio->mapping). */
+static inline bool PageAnon(const struct page *page)
+{
+	return PageFlag(compound_head(page), PG_anon);
 }
 static inline struct folio *page_folio(const struct page *page)
 {

@@ -43,9 +43,18 @@ int main(int argc, char **argv)
 
 	pid = fork();
 	if (pid == 0) {
+		struct kt_levels child;
 		uint64_t pinned;
 		int ret;
 
+		/*
+		 * fork() copies special huge entries but leaves plain ones to
+		 * be faulted again, so touch every 2 MiB block in the child to
+		 * have its own entries in place before GUP-fast walks them.
+		 */
+		kt_fill(p, bo.size, 9);
+		kt_ptdump(p, bo.size, &child);
+		kt_print_levels("t5 child mapping", &child);
 		kt_info("t5 child: pin_user_pages_fast over %p", (void *)p);
 		ret = kt_gup_test(PIN_FAST_BENCHMARK, p, bo.size, 1, &pinned);
 		kt_info("t5 child: returned %d, pinned %llu bytes", ret,

@@ -47,6 +47,7 @@ static int copy_pte(struct copy_ctx *c, pte_t *dst, pte_t *src, unsigned long ad
 		folio_get(page_folio(page));
 		atomic_fetch_add_explicit(&page->_mapcount, 1, memory_order_relaxed);
 		hp_mm_add_rss(c->dst_mm, 1);
+		ClearPageFlag(page, PG_anon_exclusive);	/* shared with the child now */
 	}
 	if (pte_devmap(pte))
 		hp_devmap_entry_get(pte_pfn(pte));
@@ -125,6 +126,7 @@ static int copy_huge_pmd(struct copy_ctx *c, pmd_t *dst, pmd_t *src, unsigned lo
 		return -EAGAIN;
 	}
 	folio_get(folio);
+	ClearPageFlag(&folio->page, PG_anon_exclusive);
 	atomic_fetch_add_explicit(&folio->page._entire_mapcount, 1, memory_order_relaxed);
 	hp_mm_add_rss(c->dst_mm, HPAGE_PMD_NR);
 	pmdp_set_wrprotect(src);

@@ -111,7 +111,22 @@ void unpin_user_pages(struct page **pages, unsigned long npages)
 struct follow_ctx {
 	unsigned int flags;
 	unsigned long nr;	/* pages the leaf covers from the address on, at most asked */
+	bool unshare;		/* the page must become this process's first */
 };
+
+/*
+ * A read-only pin on an anonymous page that fork shares would stay with the
+ * page while the process, on its next write, moves to a copy: such a pin
+ * must first make the page the process's own (unshare), as in Linux.
+ */
+bool gup_must_unshare(unsigned int flags, struct page *page, bool writable)
+{
+	struct page *head = &page_folio(page)->page;
+
+	/* A PMD-mapped THP keeps the mark on its head, a PTE-mapped page on itself. */
+	return (flags & FOLL_PIN) && !writable && PageAnon(head) &&
+	       !PageAnonExclusive(page) && !PageAnonExclusive(head);
+}
 
 /* A ZONE_DEVICE page behind a devmap entry: only with its pagemap alive. */
 static struct page *follow_devmap(unsigned long pfn, unsigned int flags)
@@ -151,6 +166,10 @@ static struct page *follow_leaf(struct vm_area_struct *vma, struct page *normal,
 		return page;
 	if ((ctx->flags & FOLL_LONGTERM) && is_zone_device_page(page))
 		return ERR_PTR(-EOPNOTSUPP);
+	if (gup_must_unshare(ctx->flags, page, writable)) {
+		ctx->unshare = true;
+		return NULL;
+	}
 	(void)vma;
 	/* One grab per folio: a THP leaf once, ZONE_DEVICE pages one by one. */
 	for (unsigned long done = 0; done < ctx->nr;) {
@@ -265,9 +284,10 @@ static int check_vma_flags(struct vm_area_struct *vma, unsigned int flags)
 }
 
 static int faultin_page(struct vm_area_struct *vma, unsigned long addr,
-			unsigned int flags)
+			unsigned int flags, bool unshare)
 {
-	vm_fault_t ret = handle_mm_fault(vma, addr, (flags & FOLL_WRITE) ? FAULT_FLAG_WRITE : 0);
+	vm_fault_t ret = handle_mm_fault(vma, addr, (flags & FOLL_WRITE) ? FAULT_FLAG_WRITE :
+						    unshare ? FAULT_FLAG_UNSHARE : 0);
 
 	if (ret & VM_FAULT_OOM)
 		return -ENOMEM;
@@ -302,7 +322,9 @@ long __get_user_pages_locked(struct mm_struct *mm, unsigned long start,
 		if (ret)
 			break;
 		while (!(page = follow_page_mask(vma, addr, nr_pages - i, &ctx))) {
-			ret = faults++ < GUP_MAX_FAULTS ? faultin_page(vma, addr, flags) : -EFAULT;
+			ret = faults++ < GUP_MAX_FAULTS ?
+			      faultin_page(vma, addr, flags, ctx.unshare) : -EFAULT;
+			ctx.unshare = false;
 			if (ret)
 				break;
 		}

@@ -115,7 +115,8 @@ static bool gup_fast_leaf(uint64_t *slot, uint64_t seen, uint64_t *parent,
 	if (!page || !gup_fast_grab(page, refs, flags))
 		return false;
 	if (!gup_fast_unchanged(slot, seen) ||
-	    (parent && !gup_fast_unchanged(parent, parent_seen))) {
+	    (parent && !gup_fast_unchanged(parent, parent_seen)) ||
+	    gup_must_unshare(flags, page, seen & _PAGE_RW)) {
 		gup_put_pages(page, refs, flags);
 		return false;
 	}

@@ -42,8 +42,11 @@ static struct folio *alloc_anon_thp(void)
 	if (hp_should_fail(HP_FAIL_THP))
 		return NULL;
 	folio = folio_alloc(__GFP_ZERO, PMD_ORDER);
-	if (folio)
+	if (folio) {
 		SetPageFlag(&folio->page, PG_anon);
+		/* Exclusive while PMD-mapped is recorded on the head, as in Linux. */
+		SetPageFlag(&folio->page, PG_anon_exclusive);
+	}
 	return folio;
 }
 
@@ -134,8 +137,9 @@ static void huge_pud_set_accessed(struct vm_fault *vmf, pud_t orig)
 }
 
 /*
- * A write to a write-protected anonymous THP: reuse it if this mapping is its
- * only user, else split it and let the PTE level copy the one page written.
+ * A write (or unshare) on a write-protected anonymous THP: reuse it if it is
+ * this process's alone, else split it and let the PTE level copy the one
+ * page concerned.
  */
 static vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf, pmd_t orig)
 {
@@ -148,8 +152,10 @@ static vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf, pmd_t orig)
 		spin_unlock(ptl);
 		return 0;
 	}
-	if (page && folio_ref_count(page_folio(page)) == 1) {
-		set_pmd_at(vmf->pmd, pmd_mkyoung(pmd_mkdirty(pmd_mkwrite(orig))));
+	if (page && (PageAnonExclusive(page) || folio_ref_count(page_folio(page)) == 1)) {
+		SetPageFlag(page, PG_anon_exclusive);
+		if (vmf->flags & FAULT_FLAG_WRITE)
+			set_pmd_at(vmf->pmd, pmd_mkyoung(pmd_mkdirty(pmd_mkwrite(orig))));
 		spin_unlock(ptl);
 		return 0;
 	}
@@ -170,6 +176,8 @@ static vm_fault_t wp_huge_pmd(struct vm_fault *vmf, pmd_t orig)
 
 	if (vma_is_anonymous(vma))
 		return do_huge_pmd_wp_page(vmf, orig);
+	if (!(vmf->flags & FAULT_FLAG_WRITE))
+		return 0;	/* unshare: pfn mappings share nothing */
 	if ((vma->vm_flags & VM_SHARED) && vma->vm_ops->huge_fault) {
 		ret = vma->vm_ops->huge_fault(vmf, PMD_ORDER);
 		if (!(ret & VM_FAULT_FALLBACK))
@@ -196,7 +204,7 @@ static vm_fault_t wp_huge_pud(struct vm_fault *vmf)
 vm_fault_t hp_huge_pmd_fault(struct vm_fault *vmf, pmd_t orig)
 {
 	vmf->orig_pmd = orig;
-	if ((vmf->flags & FAULT_FLAG_WRITE) && !pmd_write(orig))
+	if ((vmf->flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) && !pmd_write(orig))
 		return wp_huge_pmd(vmf, orig);
 	huge_pmd_set_accessed(vmf, orig);
 	return 0;
@@ -242,9 +250,13 @@ static void split_anon_pmd_locked(struct vm_area_struct *vma, pmd_t *pmd,
 		fill_ptes_from_pmd(ptes, old);
 	} while (!hp_entry_cmpxchg(&pmd->pmd, pmd_val(old),
 				   pmd_val(hp_mk_table_pmd(table))));
-	for (unsigned long i = 0; i < HPAGE_PMD_NR; i++)
+	for (unsigned long i = 0; i < HPAGE_PMD_NR; i++) {
 		atomic_fetch_add_explicit(&folio_page(folio, i)->_mapcount, 1,
 					  memory_order_relaxed);
+		/* The head's exclusive mark now speaks for each page. */
+		if (PageAnonExclusive(&folio->page))
+			SetPageFlag(folio_page(folio, i), PG_anon_exclusive);
+	}
 	folio_ref_add(folio, HPAGE_PMD_NR - 1);
 	atomic_fetch_sub_explicit(&folio->page._entire_mapcount, 1,
 				  memory_order_relaxed);

@@ -99,6 +99,7 @@ struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flag
 void gup_put_folio(struct folio *folio, int refs, unsigned int flags);
 /* Drops refs GUP references on consecutive pages, folio by folio. */
 void gup_put_pages(struct page *page, int refs, unsigned int flags);
+bool gup_must_unshare(unsigned int flags, struct page *page, bool writable);
 long __get_user_pages_locked(struct mm_struct *mm, unsigned long start,
 			     unsigned long nr_pages, unsigned int flags,
 			     struct page **pages);

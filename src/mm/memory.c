@@ -75,8 +75,10 @@ struct folio *hp_alloc_anon_folio(void)
 	if (hp_should_fail(HP_FAIL_PAGE))
 		return NULL;
 	folio = folio_alloc(__GFP_ZERO, 0);
-	if (folio)
+	if (folio) {
 		SetPageFlag(&folio->page, PG_anon);
+		SetPageFlag(&folio->page, PG_anon_exclusive);
+	}
 	return folio;
 }
 
@@ -174,28 +176,40 @@ static vm_fault_t do_fault(struct vm_fault *vmf)
 }
 
 /*
- * A write to a present, write-protected PTE.  Shared mappings just become
- * writable.  A private anonymous page that nobody else holds is reused;
- * anything else (the zero page, a shared page) is copied.
+ * A write to a present, write-protected PTE, or an unshare request (a R/O
+ * pin on a page fork shares).  Shared mappings just become writable.  An
+ * anonymous page that is this process's alone is reused -- exclusive, or the
+ * last reference; a pinned exclusive page in particular stays, so the pin
+ * keeps backing the mapping.  Anything else (the zero page, a page fork
+ * shares) is copied, and the copy is this process's alone.
  */
 static vm_fault_t do_wp_page(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
+	bool unshare = !(vmf->flags & FAULT_FLAG_WRITE);
 	spinlock_t *ptl = pte_lockptr(vmf->pte);
 	struct page *old;
 	struct folio *copy;
-	pte_t pte;
+	pte_t pte, entry;
 
 	spin_lock(ptl);
 	pte = ptep_get(vmf->pte);
 	if (!pte_same(pte, vmf->orig_pte))
 		goto unlock;
 	old = vm_normal_page(vma, vmf->address, pte);
-	if ((vma->vm_flags & VM_SHARED) ||
-	    (old && PageAnon(old) && !PageTail(old) && page_ref_count(old) == 1)) {
+	if (!unshare && (vma->vm_flags & VM_SHARED)) {
 		set_pte_at(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(pte))));
 		goto unlock;
 	}
+	if (old && PageAnon(old) &&
+	    (PageAnonExclusive(old) || (!PageTail(old) && page_ref_count(old) == 1))) {
+		SetPageFlag(old, PG_anon_exclusive);
+		if (!unshare)
+			set_pte_at(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(pte))));
+		goto unlock;
+	}
+	if (unshare && (!old || !PageAnon(old)))
+		goto unlock;	/* only shared anonymous pages need unsharing */
 	/* Held across the copy: an rmap zap could otherwise free it meanwhile. */
 	if (old)
 		get_page(old);
@@ -226,7 +240,8 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	if (pte_devmap(pte))
 		hp_devmap_entry_put(pte_pfn(pte));
 	atomic_fetch_add_explicit(&copy->page._mapcount, 1, memory_order_relaxed);
-	set_pte_at(vmf->pte, hp_mk_anon_pte(vma, copy));
+	entry = hp_mk_anon_pte(vma, copy);
+	set_pte_at(vmf->pte, unshare ? pte_wrprotect(entry) : entry);
 	if (old)
 		atomic_fetch_sub_explicit(&old->_mapcount, 1, memory_order_relaxed);
 	else
@@ -258,7 +273,7 @@ static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 	vmf->orig_pte = ptep_get_lockless(vmf->pte);
 	if (pte_none(vmf->orig_pte))
 		return vma_is_anonymous(vmf->vma) ? do_anonymous_page(vmf) : do_fault(vmf);
-	if ((vmf->flags & FAULT_FLAG_WRITE) && !pte_write(vmf->orig_pte))
+	if ((vmf->flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) && !pte_write(vmf->orig_pte))
 		return do_wp_page(vmf);
 	return 0;	/* spurious: another thread resolved it */
 }

@@ -397,6 +397,68 @@ static void test_fork_copies_pinned_pages(void **state)
 	hp_test_done();
 }
 
+/* A pin keeps backing the mapping across mprotect: the page is reused, not copied. */
+static void test_pin_survives_mprotect(void **state)
+{
+	struct mm_struct *mm;
+	struct page *pinned;
+	unsigned long addr;
+	uint64_t val;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	mm = mm_alloc();
+	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	put_byte(mm, addr, 1);
+	assert_int_equal(pin_user_pages_fast(mm, addr, 1, FOLL_WRITE, &pinned), 1);
+	assert_int_equal(hp_mprotect(mm, addr, PAGE_SIZE, PROT_READ), 0);
+	assert_int_equal(hp_mprotect(mm, addr, PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
+	put_byte(mm, addr, 2);
+	assert_int_equal(level_at(mm, addr, &val), HP_LEVEL_PTE);
+	assert_int_equal(pte_pfn(__pte(val)), page_to_pfn(pinned));
+	((char *)page_address(pinned))[0] = 3;
+	assert_int_equal(get_byte(mm, addr), 3);
+	unpin_user_page(pinned);
+	mmput(mm);
+	hp_test_done();
+}
+
+/* A read-only pin after fork unshares first: the pin is on the parent's own page. */
+static void test_readonly_pin_after_fork_unshares(void **state)
+{
+	static const bool huge[] = { false, true };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct mm_struct *parent, *child;
+		struct page *pinned;
+		unsigned long len = huge[i] ? PMD_SIZE : PAGE_SIZE, addr;
+		uint64_t val;
+
+		hp_test_machine(HP_POLICY_SPECIAL);
+		parent = mm_alloc();
+		addr = hp_test_mmap_anon(parent, len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+		if (huge[i])
+			assert_int_equal(hp_madvise(parent, addr, len, MADV_HUGEPAGE), 0);
+		put_byte(parent, addr, 1);
+		child = hp_fork(parent);
+		/* gup-fast refuses the shared page; the slow path unshares it. */
+		assert_int_equal(pin_user_pages_fast(parent, addr, 1, 0, &pinned), 1);
+		assert_true(PageAnonExclusive(pinned));
+		assert_int_equal(level_at(parent, addr, &val), HP_LEVEL_PTE);
+		assert_int_equal(pte_pfn(__pte(val)), page_to_pfn(pinned));
+		assert_false(pte_write(__pte(val)));
+		/* The parent's next write reuses the pinned page: the pin sees it. */
+		put_byte(parent, addr, 5);
+		assert_int_equal(((char *)page_address(pinned))[0], 5);
+		assert_int_equal(get_byte(child, addr), 1);
+		unpin_user_page(pinned);
+		mmput(child);
+		mmput(parent);
+		hp_test_done();
+	}
+}
+
 static void test_fork_oom_leaks_nothing(void **state)
 {
 	struct mm_struct *parent;
@@ -442,6 +504,8 @@ int main(void)
 		cmocka_unit_test(test_fork_copies_special_huge_entries),
 		cmocka_unit_test(test_fork_anon_is_copy_on_write),
 		cmocka_unit_test(test_fork_copies_pinned_pages),
+		cmocka_unit_test(test_pin_survives_mprotect),
+		cmocka_unit_test(test_readonly_pin_after_fork_unshares),
 		cmocka_unit_test(test_fork_oom_leaks_nothing),
 	};
 
