@@ -2,7 +2,7 @@
 #   make run    build, then run the default demo
 #   make test   build, then run every test
 BUILD      ?= build
-MESON_DEPS := meson ninja-build pkg-config liburcu-dev libcmocka-dev
+MESON_DEPS := meson ninja-build pkg-config liburcu-dev libcmocka-dev python3-jsonschema
 
 .PHONY: all run test deps asan tsan clean
 

@@ -597,7 +597,7 @@ int sc_parse(FILE *in, const char *file, struct sc_script *script)
 		script->nlines++;
 		if (l->cmd == SC_MACHINE && script->nlines != 1)
 			error(&p, "machine must come before every other command");
-		else if (l->cmd == SC_MACHINE)
+		else if (l->cmd == SC_MACHINE && !check_line(&p, l, script))
 			apply_machine(&p, l, script);
 		else
 			check_line(&p, l, script);

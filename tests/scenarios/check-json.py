@@ -1,0 +1,28 @@
+#!/usr/bin/python3
+"""hugepfn --json: every document a run prints validates against the schema,
+and says what the run did (four runs for compare, the plain one with violations)."""
+import json
+import subprocess
+import sys
+
+import jsonschema
+
+hugepfn, schema_file, scenario = sys.argv[1:4]
+schema = json.load(open(schema_file))
+out = subprocess.run([hugepfn, "compare", "--json", scenario], capture_output=True, text=True)
+docs = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+for doc in docs:
+    jsonschema.validate(doc, schema)
+assert [d["policy"] for d in docs] == ["none", "plain", "devmap", "special"], docs
+plain = docs[1]
+assert plain["violations"]["count"] > 0 and plain["violations"]["expected"], plain
+assert plain["violations"]["first"]["what"] == "reference on a pfn with no struct page", plain
+assert docs[3]["violations"]["count"] == 0 and docs[3]["status"] == "pass", docs[3]
+assert out.returncode == 0, out.stderr
+run = subprocess.run([hugepfn, "run", "--json", "-c", "process p", "-c", "anon a p 4K",
+                      "-c", "touch a", "-c", "expect faults p == 2"], capture_output=True, text=True)
+doc = json.loads(run.stdout)
+jsonschema.validate(doc, schema)
+assert doc["status"] == "fail" and doc["expectations"] == {"passed": 0, "failed": 1}, doc
+assert run.returncode == 1
+print(f"{len(docs) + 1} JSON documents valid against {schema_file}")
