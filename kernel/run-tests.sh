@@ -190,13 +190,14 @@ build_tree() { # build_tree <name> <patch>...
 # The control tree starts as a copy of the built patched tree, objects
 # included, so only what the control patch touches is rebuilt.
 seed_from() { # seed_from <from> <to> <patch>...
+	local fname=$1 tname=$2
 	local from=$CACHE/trees/$1 to=$CACHE/trees/$2; shift 2
 	local stamp
 	stamp=$(stamp_of "${PATCHES[@]}" "$@")
 	if [ -f "$to/.hugepfn-stamp" ] && [ "$(cat "$to/.hugepfn-stamp")" = "$stamp" ]; then
 		return 0
 	fi
-	log "$2: copying the built $1 tree"
+	log "$tname: copying the built $fname tree"
 	mkdir -p "$to"
 	rsync -a --delete "$from/" "$to/"
 }

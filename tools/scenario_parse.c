@@ -485,12 +485,12 @@ static int parse_line(struct parser *p, char *text, struct sc_line *l)
 	char *words[SC_MAX_ARGS + SC_MAX_OPTS + 1];
 	int n, c;
 
+	memset(l, 0, sizeof(*l));	/* the caller frees whatever this filled in */
 	if (!split(p, text, words, &n, SC_MAX_ARGS + SC_MAX_OPTS + 1))
 		return -1;
 	c = find_cmd(words[0]);
 	if (c < 0)
 		return error(p, "unknown command '%s'", words[0]);
-	memset(l, 0, sizeof(*l));
 	l->cmd = c;
 	l->line = p->line;
 	for (int i = 1; i < n; i++) {

@@ -242,6 +242,7 @@ int kt_ptdump(const void *addr, size_t len, struct kt_levels *lv)
 	unsigned long lo = (unsigned long)addr, hi = lo + len;
 	unsigned long covered = 0;
 	char line[512];
+	int shown = 0;
 	FILE *f;
 
 	memset(lv, 0, sizeof(*lv));
@@ -278,6 +279,8 @@ int kt_ptdump(const void *addr, size_t len, struct kt_levels *lv)
 			lv->pud += n;
 		else
 			lv->none += n;
+		if (shown++ < 4)
+			kt_info("ptdump: %s", line);
 		if (present) {
 			if (strstr(line, " PWT ") || strstr(line, " PCD "))
 				lv->uncached = 1;
