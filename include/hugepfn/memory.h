@@ -193,18 +193,49 @@ void __free_pages(struct page *page, unsigned int order);
 struct folio *folio_alloc(gfp_t gfp, unsigned int order);
 
 /* References.  Dropping the last one frees the folio. */
-void folio_get(struct folio *folio);
-bool folio_try_get(struct folio *folio);	/* fails on a zero refcount */
-bool folio_ref_try_add(struct folio *folio, int refs);	/* likewise, refs at once */
-void folio_ref_add(struct folio *folio, int refs);
-void folio_put(struct folio *folio);
-void folio_put_refs(struct folio *folio, int refs);
+/*
+ * References.  These are on every GUP's path, hence inline.  The count only
+ * grows with a reference already held (relaxed), or by a try that fails on
+ * zero (acquire on success: the grab sees the folio as its last owner left
+ * it).  Puts release; the last one also acquires, then frees.
+ */
+static inline void folio_ref_add(struct folio *folio, int refs)
+{
+	atomic_fetch_add_explicit(&folio->page._refcount, refs, memory_order_relaxed);
+}
+static inline void folio_get(struct folio *folio) { folio_ref_add(folio, 1); }
+/* Adds refs unless the count is zero: a folio being freed is never resurrected. */
+static inline bool folio_ref_try_add(struct folio *folio, int refs)
+{
+	int old = atomic_load_explicit(&folio->page._refcount, memory_order_relaxed);
+
+	do {
+		if (old <= 0)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(&folio->page._refcount, &old,
+							old + refs, memory_order_acquire,
+							memory_order_relaxed));
+	return true;
+}
+static inline bool folio_try_get(struct folio *folio) { return folio_ref_try_add(folio, 1); }
+/* The count reached zero (or below, a violation): free or report. */
+void __folio_put_last(struct folio *folio, int old, int refs);
+static inline void folio_put_refs(struct folio *folio, int refs)
+{
+	int old = atomic_fetch_sub_explicit(&folio->page._refcount, refs, memory_order_acq_rel);
+
+	if (old <= refs)
+		__folio_put_last(folio, old, refs);
+}
+static inline void folio_put(struct folio *folio) { folio_put_refs(folio, 1); }
 static inline void get_page(struct page *page) { folio_get(page_folio(page)); }
 static inline void put_page(struct page *page) { folio_put(page_folio(page)); }
 
 /* The zero page: one reserved, always-zero page, mapped special. */
 extern unsigned long zero_pfn;
+extern struct page *hp_zero_page;
 static inline bool is_zero_pfn(unsigned long pfn) { return pfn == zero_pfn; }
+static inline bool is_zero_page(const struct page *page) { return page == hp_zero_page; }
 
 /* Device memory. */
 struct hp_region;

@@ -9,6 +9,7 @@
 #include "mem/physmem.h"
 
 unsigned long zero_pfn;
+struct page *hp_zero_page;
 
 static void set_page_order(struct page *page, unsigned int order)
 {
@@ -157,59 +158,14 @@ static void free_folio(struct folio *folio)
 	__free_pages(page, folio_order(folio));
 }
 
-void folio_get(struct folio *folio)
+void __folio_put_last(struct folio *folio, int old, int refs)
 {
-	atomic_fetch_add_explicit(&folio->page._refcount, 1, memory_order_relaxed);
-}
-
-void folio_ref_add(struct folio *folio, int refs)
-{
-	atomic_fetch_add_explicit(&folio->page._refcount, refs, memory_order_relaxed);
-}
-
-/*
- * Succeeds only while the count is not zero: a folio on its way to the free
- * lists can never be resurrected.  Acquire pairs with the release in
- * folio_put_refs(), so a successful grab sees the folio as its last owner left it.
- */
-bool folio_ref_try_add(struct folio *folio, int refs)
-{
-	int old = atomic_load_explicit(&folio->page._refcount, memory_order_relaxed);
-
-	do {
-		if (old <= 0)
-			return false;
-	} while (!atomic_compare_exchange_weak_explicit(&folio->page._refcount,
-							&old, old + refs,
-							memory_order_acquire,
-							memory_order_relaxed));
-	return true;
-}
-
-bool folio_try_get(struct folio *folio)
-{
-	return folio_ref_try_add(folio, 1);
-}
-
-void folio_put_refs(struct folio *folio, int refs)
-{
-	/* Release our accesses; the last one acquires everyone's before freeing. */
-	int old = atomic_fetch_sub_explicit(&folio->page._refcount, refs,
-					    memory_order_acq_rel);
-
-	if (old > refs)
-		return;
 	if (old < refs) {
 		hp_report_violation(folio_pfn(folio), HP_LEVEL_NONE, "folio_put",
 				    "reference count underflow");
 		return;
 	}
 	free_folio(folio);
-}
-
-void folio_put(struct folio *folio)
-{
-	folio_put_refs(folio, 1);
 }
 
 int hp_page_alloc_init(void)
@@ -228,6 +184,7 @@ int hp_page_alloc_init(void)
 		return -1;
 	SetPageFlag(zero, PG_reserved);
 	zero_pfn = page_to_pfn(zero);
+	hp_zero_page = zero;
 	return 0;
 }
 
@@ -235,4 +192,5 @@ void hp_page_alloc_exit(void)
 {
 	spin_lock_destroy(&physmem.zone_lock);
 	zero_pfn = 0;
+	hp_zero_page = NULL;
 }

@@ -30,7 +30,7 @@ int try_grab_folio(struct folio *folio, int refs, unsigned int flags)
 	if (flags & FOLL_GET) {
 		folio_ref_add(folio, refs);
 	} else if (flags & FOLL_PIN) {
-		if (is_zero_pfn(folio_pfn(folio)))
+		if (is_zero_page(&folio->page))
 			return 0;
 		if (folio_test_large(folio)) {
 			folio_ref_add(folio, refs);
@@ -51,29 +51,28 @@ int try_grab_folio(struct folio *folio, int refs, unsigned int flags)
 struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flags)
 {
 	struct folio *folio = page_folio(page);
+	bool pin = flags & FOLL_PIN;
+	/* A small folio's pin is the whole bias at once: one atomic operation. */
+	int add = pin && !folio_test_large(folio) ? refs * GUP_PIN_COUNTING_BIAS : refs;
 
-	if ((flags & FOLL_PIN) && is_zero_pfn(page_to_pfn(page)))
+	if (pin && is_zero_page(page))
 		return folio;
-	if (!folio_ref_try_add(folio, refs))
+	if (!folio_ref_try_add(folio, add))
 		return NULL;
 	if (folio != page_folio(page)) {
-		folio_put_refs(folio, refs);
+		folio_put_refs(folio, add);
 		return NULL;
 	}
-	if (flags & FOLL_PIN) {
-		if (folio_test_large(folio))
-			atomic_fetch_add_explicit(&folio->page._pincount, refs,
-						  memory_order_relaxed);
-		else
-			folio_ref_add(folio, refs * (GUP_PIN_COUNTING_BIAS - 1));
-	}
+	/* Still this page's folio, so still the size it was when add was chosen. */
+	if (pin && add == refs)
+		atomic_fetch_add_explicit(&folio->page._pincount, refs, memory_order_relaxed);
 	return folio;
 }
 
 void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
 {
 	if (flags & FOLL_PIN) {
-		if (is_zero_pfn(folio_pfn(folio)))
+		if (is_zero_page(&folio->page))
 			return;
 		if (folio_test_large(folio))
 			atomic_fetch_sub_explicit(&folio->page._pincount, refs,

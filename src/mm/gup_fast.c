@@ -77,7 +77,7 @@ static bool gup_fast_unchanged(uint64_t *slot, uint64_t seen)
 
 static void gup_fast_check_owner(struct page *page, int refs, enum hp_level level)
 {
-	for (int i = 0; i < refs; i++) {
+	for (int i = 0; i < refs; i += hp_folio_run(page + i, refs - i)) {
 		if (PageFlag(&page_folio(page + i)->page, PG_owner_priv)) {
 			hp_report_violation(page_to_pfn(page + i), level, "gup_fast",
 					    "reference on a page its driver maps special");
