@@ -2,9 +2,9 @@
 #   make run    build, then run the default demo
 #   make test   build, then run every test
 BUILD      ?= build
-MESON_DEPS := meson ninja-build pkg-config liburcu-dev libcmocka-dev python3-jsonschema
+MESON_DEPS := meson ninja-build pkg-config liburcu-dev libcmocka-dev python3-jsonschema liburing-dev
 
-.PHONY: all run test deps asan tsan clean
+.PHONY: all run test deps asan tsan bench clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -42,6 +42,15 @@ tsan: | deps
 	[ -f build-tsan/build.ninja ] || CC=clang meson setup build-tsan -Db_sanitize=thread -Db_lundef=false
 	ninja -C build-tsan
 	meson test -C build-tsan --print-errorlogs
+
+# Speed and memory: writes bench/results/latest.{json,txt,png}.
+bench: all
+	@command -v gnuplot >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+		apt-get install -y -qq gnuplot-nox >/dev/null; } || \
+		{ echo "make bench needs gnuplot (apt-get install gnuplot-nox)"; exit 1; }
+	mkdir -p bench/results
+	./$(BUILD)/bench/hugepfn-bench -o bench/results/latest.json | tee bench/results/latest.txt
+	bench/plot.sh bench/results/latest.json bench/results/latest.png
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan

@@ -34,7 +34,7 @@ SRCPKG=linux-source-6.12
 PATCHES=("$HERE"/patches/*.patch)
 CONTROL_PATCHES=("$HERE"/patches/control/*.patch)
 FRAGMENT=$HERE/config.fragment
-TESTS="t1_pmd_map t2_unaligned t3_gup t4_evict t5_gup_control"
+TESTS="t1_pmd_map t2_unaligned t3_gup t4_evict t6_split t5_gup_control"
 
 passed=0
 failed=0
@@ -306,7 +306,7 @@ for k in "${built[@]}"; do
 	boot "$k"
 	case $k in
 	control) evaluate control t5-gup-control ;;
-	*) evaluate "$k" t1-pmd-map t2-unaligned t3-gup t4-evict t5-gup-control ;;
+	*) evaluate "$k" t1-pmd-map t2-unaligned t3-gup t4-evict t6-split t5-gup-control ;;
 	esac
 done
 

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hugepfn.h"
 #include "scenario.h"
@@ -20,6 +21,7 @@ static void usage(FILE *f)
 		"       hugepfn demo\n"
 		"       hugepfn tour [--policy P] [--size BYTES[K|M|G]]\n"
 		"       hugepfn gup [--policy P]\n"
+		"       hugepfn bench [-s SIZE] [-r REPS] [-o FILE.json]\n"
 		"\n"
 		"run      runs scenarios (docs/scenario-language.md) under one policy (default:\n"
 		"         the script's machine policy=, else special).  Exit 0: every expectation\n"
@@ -29,6 +31,7 @@ static void usage(FILE *f)
 		"demo     compare on the bundled seed-thread.hp: the March 2021 thread, replayed.\n"
 		"tour     maps a BAR, a THP region and two moving TTM BOs, every 4 KiB touched.\n"
 		"gup      what slow and fast GUP answer for each kind of entry.\n"
+		"bench    the benchmarks (make bench also draws the chart).\n"
 		"P is one of none, plain, devmap, special.\n");
 }
 
@@ -263,6 +266,19 @@ static int cmd_gup(int argc, char **argv)
 	return hp_gup_table(stdout, a.policy >= 0 ? a.policy : HP_POLICY_SPECIAL);
 }
 
+#ifndef HP_BENCH_PATH
+#define HP_BENCH_PATH "hugepfn-bench"
+#endif
+
+static int cmd_bench(int argc, char **argv)
+{
+	(void)argc;
+	argv[0] = (char *)HP_BENCH_PATH;
+	execv(HP_BENCH_PATH, argv);
+	fprintf(stderr, "hugepfn bench: cannot run %s: %s\n", HP_BENCH_PATH, strerror(errno));
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -270,7 +286,7 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{ "run", cmd_run }, { "compare", cmd_compare }, { "demo", cmd_demo },
-		{ "tour", cmd_tour }, { "gup", cmd_gup },
+		{ "tour", cmd_tour }, { "gup", cmd_gup }, { "bench", cmd_bench },
 	};
 
 	if (argc < 2) {

@@ -77,8 +77,22 @@ typedef struct page *pgtable_t;
 #define MAX_PAGE_ORDER	10	/* 4 MiB, as Linux's buddy allocator */
 
 /* The pfn range given to struct pages. */
-bool pfn_valid(unsigned long pfn);
-struct page *pfn_to_page(unsigned long pfn);
+/*
+ * RAM is the common case and the hot one (every GUP, every fault): its
+ * memmap is checked inline; device regions take the out-of-line path.
+ */
+extern struct page *hp_mem_map;
+extern unsigned long hp_ram_pages;
+bool __pfn_valid_device(unsigned long pfn);
+struct page *__pfn_to_page_device(unsigned long pfn);
+static inline bool pfn_valid(unsigned long pfn)
+{
+	return pfn < hp_ram_pages || __pfn_valid_device(pfn);
+}
+static inline struct page *pfn_to_page(unsigned long pfn)
+{
+	return pfn < hp_ram_pages ? &hp_mem_map[pfn] : __pfn_to_page_device(pfn);
+}
 unsigned long page_to_pfn(const struct page *page);
 void *__va(phys_addr_t phys);
 phys_addr_t __pa(const void *host);

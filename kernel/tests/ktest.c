@@ -329,15 +329,21 @@ void kt_fill(void *p, size_t len, uint64_t seed)
 		w[i] = kt_word(seed, i);
 }
 
-size_t kt_check(const void *p, size_t len, uint64_t seed)
+size_t kt_check_range(const void *base, size_t off, size_t len,
+		      uint64_t seed)
 {
-	const volatile uint64_t *w = p;
+	const volatile uint64_t *w = base;
 	size_t i, bad = 0;
 
-	for (i = 0; i < len / 8; i++)
+	for (i = off / 8; i < (off + len) / 8; i++)
 		if (w[i] != kt_word(seed, i))
 			bad++;
 	return bad;
+}
+
+size_t kt_check(const void *p, size_t len, uint64_t seed)
+{
+	return kt_check_range(p, 0, len, seed);
 }
 
 int kt_gup_test(unsigned long cmd, void *addr, size_t len, int write,

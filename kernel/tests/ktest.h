@@ -79,6 +79,9 @@ long kt_minflt(void);
 void kt_fill(void *p, size_t len, uint64_t seed);
 /* Returns the number of 8-byte words that differ from the pattern. */
 size_t kt_check(const void *p, size_t len, uint64_t seed);
+/* The same for [off, off + len) of a buffer filled from @base. */
+size_t kt_check_range(const void *base, size_t off, size_t len,
+		      uint64_t seed);
 
 /* gup_test ioctl; returns 0 or -errno, bytes pinned in *pinned. */
 int kt_gup_test(unsigned long cmd, void *addr, size_t len, int write,

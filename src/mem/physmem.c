@@ -75,6 +75,8 @@ int hp_physmem_init(uint64_t ram_size)
 		hp_physmem_exit();
 		return -ENOMEM;
 	}
+	hp_mem_map = physmem.mem_map;
+	hp_ram_pages = physmem.ram_pages;
 	physmem.next_device_phys = ram_size > DEVICE_PHYS_BASE ?
 		(ram_size + PUD_SIZE - 1) & PUD_MASK : DEVICE_PHYS_BASE;
 	return 0;
@@ -92,6 +94,8 @@ void hp_physmem_exit(void)
 	release_host(physmem.ram, physmem.ram_pages << PAGE_SHIFT);
 	release_host(physmem.mem_map, physmem.ram_pages * sizeof(struct page));
 	memset(&physmem, 0, sizeof(physmem));
+	hp_mem_map = NULL;
+	hp_ram_pages = 0;
 }
 
 static struct hp_region *pfn_to_region(unsigned long pfn)
@@ -105,23 +109,20 @@ static struct hp_region *pfn_to_region(unsigned long pfn)
 	return NULL;
 }
 
-bool pfn_valid(unsigned long pfn)
-{
-	struct hp_region *r;
+struct page *hp_mem_map;
+unsigned long hp_ram_pages;
 
-	if (pfn < physmem.ram_pages)
-		return true;
-	r = pfn_to_region(pfn);
+bool __pfn_valid_device(unsigned long pfn)
+{
+	struct hp_region *r = pfn_to_region(pfn);
+
 	return r && r->memmap;
 }
 
-struct page *pfn_to_page(unsigned long pfn)
+struct page *__pfn_to_page_device(unsigned long pfn)
 {
-	struct hp_region *r;
+	struct hp_region *r = pfn_to_region(pfn);
 
-	if (pfn < physmem.ram_pages)
-		return &physmem.mem_map[pfn];
-	r = pfn_to_region(pfn);
 	if (r && r->memmap)
 		return &r->memmap[pfn - r->start_pfn];
 	hp_report_violation(pfn, HP_LEVEL_NONE, "pfn_to_page",

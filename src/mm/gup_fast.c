@@ -51,19 +51,24 @@ static bool gup_fast_devmap_allowed(unsigned long pfn, unsigned int flags)
 
 /*
  * References on refs consecutive pages: one try per folio, so a THP leaf is
- * grabbed once for all its pages.  All or nothing.
+ * grabbed once for all its pages.  All or nothing.  A folio its driver maps
+ * special is taken (as 2021 Linux would) and reported.
  */
-static bool gup_fast_grab(struct page *page, int refs, unsigned int flags)
+static bool gup_fast_grab(struct page *page, int refs, unsigned int flags, enum hp_level level)
 {
 	int done = 0;
 
 	while (done < refs) {
 		int n = hp_folio_run(page + done, refs - done);
+		struct folio *folio = try_grab_folio_fast(page + done, n, flags);
 
-		if (!try_grab_folio_fast(page + done, n, flags)) {
+		if (!folio) {
 			gup_put_pages(page, done, flags);
 			return false;
 		}
+		if (PageFlag(&folio->page, PG_owner_priv))
+			hp_report_violation(page_to_pfn(page + done), level, "gup_fast",
+					    "reference on a page its driver maps special");
 		done += n;
 	}
 	return true;
@@ -73,17 +78,6 @@ static bool gup_fast_grab(struct page *page, int refs, unsigned int flags)
 static bool gup_fast_unchanged(uint64_t *slot, uint64_t seen)
 {
 	return __atomic_load_n(slot, __ATOMIC_ACQUIRE) == seen;
-}
-
-static void gup_fast_check_owner(struct page *page, int refs, enum hp_level level)
-{
-	for (int i = 0; i < refs; i += hp_folio_run(page + i, refs - i)) {
-		if (PageFlag(&page_folio(page + i)->page, PG_owner_priv)) {
-			hp_report_violation(page_to_pfn(page + i), level, "gup_fast",
-					    "reference on a page its driver maps special");
-			return;
-		}
-	}
 }
 
 static void gup_fast_record(struct page *page, int refs, struct page **pages, int *nr)
@@ -112,7 +106,7 @@ static bool gup_fast_leaf(uint64_t *slot, uint64_t seen, uint64_t *parent,
 		return false;
 	}
 	page = gup_fast_page(pfn, level);
-	if (!page || !gup_fast_grab(page, refs, flags))
+	if (!page || !gup_fast_grab(page, refs, flags, level))
 		return false;
 	if (!gup_fast_unchanged(slot, seen) ||
 	    (parent && !gup_fast_unchanged(parent, parent_seen)) ||
@@ -120,7 +114,6 @@ static bool gup_fast_leaf(uint64_t *slot, uint64_t seen, uint64_t *parent,
 		gup_put_pages(page, refs, flags);
 		return false;
 	}
-	gup_fast_check_owner(page, refs, level);
 	gup_fast_record(page, refs, pages, nr);
 	return true;
 }

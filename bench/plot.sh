@@ -1,0 +1,27 @@
+#!/bin/sh
+# Draws the per-4-KiB costs of bench/results/latest.json as a bar chart (log scale).
+json=$1
+png=$2
+dat=$(mktemp)
+/usr/bin/python3 - "$json" > "$dat" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for r in doc["results"]:
+    if r["unit"] == "ns/4KiB" and not r["name"].startswith(("move+refault", "munmap")):
+        print('"%s" %f %f %f' % (r["name"], r["median"], r["min"], r["max"]))
+PY
+gnuplot <<GP
+set terminal png size 1400,800 font ",10"
+set output "$png"
+set title "hugepfn: ns per 4 KiB page (median, min-max bars), log scale"
+set logscale y
+set style data histogram
+set style fill solid 0.6
+set boxwidth 0.7
+set xtics rotate by -35 left
+set ylabel "ns per 4 KiB"
+set grid ytics
+set bmargin 14
+plot "$dat" using 0:2:3:4:xticlabels(1) with boxerrorbars notitle lc rgb "#3070b0"
+GP
+rm -f "$dat"
