@@ -11,17 +11,19 @@ for r in doc["results"]:
         print('"%s" %f %f %f' % (r["name"], r["median"], r["min"], r["max"]))
 PY
 gnuplot <<GP
-set terminal png size 1400,800 font ",10"
+set terminal png size 1400,800 font ",10" noenhanced
 set output "$png"
 set title "hugepfn: ns per 4 KiB page (median, min-max bars), log scale"
 set logscale y
-set style data histogram
+set style data histograms
+set style histogram errorbars gap 1 lw 1
 set style fill solid 0.6
-set boxwidth 0.7
+set yrange [0.1:*]
 set xtics rotate by -35 left
 set ylabel "ns per 4 KiB"
 set grid ytics
 set bmargin 14
-plot "$dat" using 0:2:3:4:xticlabels(1) with boxerrorbars notitle lc rgb "#3070b0"
+set rmargin 12
+plot "$dat" using 2:3:4:xtic(1) notitle lc rgb "#3070b0"
 GP
 rm -f "$dat"
