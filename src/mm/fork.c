@@ -171,12 +171,6 @@ static void copy_huge_pud(struct copy_ctx *c, pud_t *dst, pud_t *src)
 	spin_unlock(src_ptl);
 }
 
-static unsigned long level_end(unsigned long addr, unsigned long size, unsigned long end)
-{
-	unsigned long next = (addr + size) & ~(size - 1);
-
-	return next - 1 < end - 1 ? next : end;
-}
 
 static int copy_pmd_range(struct copy_ctx *c, pud_t *dst_pud, pud_t *src_pud,
 			  unsigned long addr, unsigned long end)
@@ -187,7 +181,7 @@ static int copy_pmd_range(struct copy_ctx *c, pud_t *dst_pud, pud_t *src_pud,
 	if (!dst)
 		return -ENOMEM;
 	for (; addr < end; src++, dst++) {
-		unsigned long next = level_end(addr, PMD_SIZE, end);
+		unsigned long next = pmd_addr_end(addr, end);
 		pmd_t pmd = pmdp_get_lockless(src);
 		int err = 0;
 
@@ -211,7 +205,7 @@ static int copy_pud_range(struct copy_ctx *c, p4d_t *dst_p4d, p4d_t *src_p4d,
 	if (!dst)
 		return -ENOMEM;
 	for (; addr < end; src++, dst++) {
-		unsigned long next = level_end(addr, PUD_SIZE, end);
+		unsigned long next = pud_addr_end(addr, end);
 		pud_t pud = pudp_get_lockless(src);
 		int err;
 
@@ -229,7 +223,7 @@ static int copy_page_range(struct copy_ctx *c)
 	unsigned long addr = c->src_vma->vm_start, end = c->src_vma->vm_end;
 
 	for (; addr < end;) {
-		unsigned long next = level_end(addr, PGDIR_SIZE, end);
+		unsigned long next = pgd_addr_end(addr, end);
 		p4d_t *src = p4d_offset(pgd_offset(c->src_vma->vm_mm, addr), addr);
 		p4d_t *dst = p4d_offset(pgd_offset(c->dst_mm, addr), addr);
 		int err;

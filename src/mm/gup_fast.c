@@ -118,12 +118,6 @@ static bool gup_fast_leaf(uint64_t *slot, uint64_t seen, uint64_t *parent,
 	return true;
 }
 
-static unsigned long level_end(unsigned long addr, unsigned long size, unsigned long end)
-{
-	unsigned long next = (addr + size) & ~(size - 1);
-
-	return next - 1 < end - 1 ? next : end;
-}
 
 static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr,
 			       unsigned long end, unsigned int flags,
@@ -172,7 +166,7 @@ static bool gup_fast_pmd_range(pud_t pud, unsigned long addr, unsigned long end,
 	pmd_t *pmdp = pmd_offset_lockless(pud, addr);
 
 	for (; addr != end; pmdp++) {
-		unsigned long next = level_end(addr, PMD_SIZE, end);
+		unsigned long next = pmd_addr_end(addr, end);
 		pmd_t pmd = pmdp_get_lockless(pmdp);
 
 		if (!pmd_present(pmd))
@@ -194,7 +188,7 @@ static bool gup_fast_pud_range(p4d_t p4d, unsigned long addr, unsigned long end,
 	pud_t *pudp = pud_offset_lockless(p4d, addr);
 
 	for (; addr != end; pudp++) {
-		unsigned long next = level_end(addr, PUD_SIZE, end);
+		unsigned long next = pud_addr_end(addr, end);
 		pud_t pud = pudp_get_lockless(pudp);
 
 		if (!pud_present(pud))
@@ -215,7 +209,7 @@ static void gup_fast_pgd_range(struct mm_struct *mm, unsigned long addr,
 			       struct page **pages, int *nr)
 {
 	for (; addr != end;) {
-		unsigned long next = level_end(addr, PGDIR_SIZE, end);
+		unsigned long next = pgd_addr_end(addr, end);
 		p4d_t p4d = p4dp_get_lockless(p4d_offset(pgd_offset(mm, addr), addr));
 
 		if (!p4d_present(p4d))

@@ -412,8 +412,7 @@ static void zap_pmd_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 	pmd_t *pmd = pmd_offset(pud, addr);
 
 	for (; addr < end; pmd++) {
-		unsigned long next = ((addr + PMD_SIZE) & PMD_MASK) < end ?
-				     (addr + PMD_SIZE) & PMD_MASK : end;
+		unsigned long next = pmd_addr_end(addr, end);
 		pmd_t val = pmdp_get_lockless(pmd);
 
 		if (pmd_leaf(val)) {
@@ -436,8 +435,7 @@ static void zap_pud_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 	pud_t *pud = pud_offset(p4d, addr);
 
 	for (; addr < end; pud++) {
-		unsigned long next = ((addr + PUD_SIZE) & PUD_MASK) < end ?
-				     (addr + PUD_SIZE) & PUD_MASK : end;
+		unsigned long next = pud_addr_end(addr, end);
 		pud_t val = pudp_get_lockless(pud);
 
 		if (pud_leaf(val)) {
@@ -461,8 +459,7 @@ void hp_zap_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 	struct mm_struct *mm = vma->vm_mm;
 
 	for (; addr < end;) {
-		unsigned long next = ((addr + PGDIR_SIZE) & ~(PGDIR_SIZE - 1)) < end ?
-				     (addr + PGDIR_SIZE) & ~(PGDIR_SIZE - 1) : end;
+		unsigned long next = pgd_addr_end(addr, end);
 		p4d_t *p4d = p4d_offset(pgd_offset(mm, addr), addr);
 
 		if (!p4d_none(p4dp_get(p4d)))

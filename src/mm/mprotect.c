@@ -71,12 +71,6 @@ static void change_huge_pud(struct mm_struct *mm, pud_t *pud, pgprot_t prot, boo
 	spin_unlock(ptl);
 }
 
-static unsigned long level_end(unsigned long addr, unsigned long size, unsigned long end)
-{
-	unsigned long next = (addr + size) & ~(size - 1);
-
-	return next - 1 < end - 1 ? next : end;
-}
 
 static void change_pmd_range(struct vm_area_struct *vma, pud_t *pud, unsigned long addr,
 			     unsigned long end, pgprot_t prot, bool *changed)
@@ -84,7 +78,7 @@ static void change_pmd_range(struct vm_area_struct *vma, pud_t *pud, unsigned lo
 	pmd_t *pmd = pmd_offset(pud, addr);
 
 	for (; addr < end; pmd++) {
-		unsigned long next = level_end(addr, PMD_SIZE, end);
+		unsigned long next = pmd_addr_end(addr, end);
 		pmd_t val = pmdp_get_lockless(pmd);
 
 		if (pmd_leaf(val) && next - addr == PMD_SIZE) {
@@ -109,14 +103,14 @@ static void change_protection(struct vm_area_struct *vma, unsigned long addr,
 	bool changed = false;
 
 	for (; addr < end;) {
-		unsigned long next = level_end(addr, PGDIR_SIZE, end);
+		unsigned long next = pgd_addr_end(addr, end);
 		p4d_t *p4d = p4d_offset(pgd_offset(mm, addr), addr);
 
 		if (!p4d_none(p4dp_get_lockless(p4d))) {
 			pud_t *pud = pud_offset(p4d, addr);
 
 			for (; addr < next; pud++) {
-				unsigned long pnext = level_end(addr, PUD_SIZE, next);
+				unsigned long pnext = pud_addr_end(addr, next);
 				pud_t val = pudp_get_lockless(pud);
 
 				if (pud_leaf(val) && pnext - addr == PUD_SIZE) {

@@ -196,13 +196,6 @@ static bool table_is_empty(const void *table)
 	return true;
 }
 
-static unsigned long level_end(unsigned long addr, unsigned long size,
-			       unsigned long end)
-{
-	unsigned long next = (addr + size) & ~(size - 1);
-
-	return next - 1 < end - 1 ? next : end;
-}
 
 /*
  * Clears the slot pointing at a table that maps nothing and whose span no VMA
@@ -216,7 +209,7 @@ static void free_pte_tables(struct mmu_gather *tlb, pud_t *pud,
 {
 	pmd_t *pmd = pmd_offset(pud, addr);
 
-	for (; addr != end; pmd++, addr = level_end(addr, PMD_SIZE, end)) {
+	for (; addr != end; pmd++, addr = pmd_addr_end(addr, end)) {
 		pmd_t val = pmdp_get(pmd);
 		spinlock_t *ptl;
 
@@ -238,8 +231,8 @@ static void free_pmd_tables(struct mmu_gather *tlb, struct mm_struct *mm, p4d_t 
 {
 	pud_t *pud = pud_offset(p4d, addr);
 
-	for (; addr != end; pud++, addr = level_end(addr, PUD_SIZE, end)) {
-		unsigned long next = level_end(addr, PUD_SIZE, end);
+	for (; addr != end; pud++, addr = pud_addr_end(addr, end)) {
+		unsigned long next = pud_addr_end(addr, end);
 		pud_t val = pudp_get(pud);
 		struct page *table;
 
@@ -260,8 +253,8 @@ static void free_pmd_tables(struct mmu_gather *tlb, struct mm_struct *mm, p4d_t 
 void free_pgtables(struct mmu_gather *tlb, struct mm_struct *mm,
 		   unsigned long addr, unsigned long end)
 {
-	for (; addr != end; addr = level_end(addr, PGDIR_SIZE, end)) {
-		unsigned long next = level_end(addr, PGDIR_SIZE, end);
+	for (; addr != end; addr = pgd_addr_end(addr, end)) {
+		unsigned long next = pgd_addr_end(addr, end);
 		p4d_t *p4d = p4d_offset(pgd_offset(mm, addr), addr);
 		p4d_t val = p4dp_get(p4d);
 		struct page *table;

@@ -95,6 +95,30 @@ static inline pte_t *pte_offset(pmd_t *pmd, unsigned long addr)
 	return pte_offset_lockless(pmdp_get_lockless(pmd), addr);
 }
 
+/*
+ * Where the span of the entry holding addr ends, or end if sooner (Linux's
+ * pXd_addr_end); wraps at the top of the address space are handled.
+ */
+static inline unsigned long hp_addr_end(unsigned long addr, unsigned long size,
+					unsigned long end)
+{
+	unsigned long next = (addr + size) & ~(size - 1);
+
+	return next - 1 < end - 1 ? next : end;
+}
+static inline unsigned long pmd_addr_end(unsigned long addr, unsigned long end)
+{
+	return hp_addr_end(addr, PMD_SIZE, end);
+}
+static inline unsigned long pud_addr_end(unsigned long addr, unsigned long end)
+{
+	return hp_addr_end(addr, PUD_SIZE, end);
+}
+static inline unsigned long pgd_addr_end(unsigned long addr, unsigned long end)
+{
+	return hp_addr_end(addr, PGDIR_SIZE, end);
+}
+
 /* The page-table page holding an entry (its struct page carries the lock). */
 static inline struct page *hp_table_page(const void *entry)
 {

@@ -64,17 +64,25 @@ static void free_block(struct drm_buddy *mm, uint64_t offset, unsigned int order
 	mark_free(mm, offset, order);
 }
 
+/* The order of the largest aligned block that starts at offset and ends by end. */
+static unsigned int tile_order(const struct drm_buddy *mm, uint64_t offset, uint64_t end)
+{
+	unsigned int order = offset ? (unsigned int)__builtin_ctzll(offset) - CHUNK_SHIFT
+				    : mm->max_order;
+
+	if (order > mm->max_order)
+		order = mm->max_order;
+	while (offset + block_bytes(order) > end)
+		order--;
+	return order;
+}
+
 /* Frees [offset, end) as the largest aligned blocks that tile it. */
 static void free_range(struct drm_buddy *mm, uint64_t offset, uint64_t end)
 {
 	while (offset < end) {
-		unsigned int order = offset ? (unsigned int)__builtin_ctzll(offset) - CHUNK_SHIFT
-					    : mm->max_order;
+		unsigned int order = tile_order(mm, offset, end);
 
-		if (order > mm->max_order)
-			order = mm->max_order;
-		while (offset + block_bytes(order) > end)
-			order--;
 		free_block(mm, offset, order);
 		offset += block_bytes(order);
 	}
@@ -157,13 +165,8 @@ static unsigned int tile_range(const struct drm_buddy *mm, uint64_t offset, uint
 	unsigned int n = 0;
 
 	while (offset < end) {
-		unsigned int order = offset ? (unsigned int)__builtin_ctzll(offset) - CHUNK_SHIFT
-					    : mm->max_order;
+		unsigned int order = tile_order(mm, offset, end);
 
-		if (order > mm->max_order)
-			order = mm->max_order;
-		while (offset + block_bytes(order) > end)
-			order--;
 		out[n++] = (struct drm_buddy_block){ offset, order };
 		offset += block_bytes(order);
 	}

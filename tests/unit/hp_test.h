@@ -56,6 +56,19 @@ static inline struct hp_entry_counts hp_test_counts(struct mm_struct *mm)
 	return c;
 }
 
+static inline void hp_test_put_byte(struct mm_struct *mm, unsigned long addr, char v)
+{
+	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &v), HP_ACCESS_OK);
+}
+
+static inline char hp_test_get_byte(struct mm_struct *mm, unsigned long addr)
+{
+	char v = 0;
+
+	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_READ, &v), HP_ACCESS_OK);
+	return v;
+}
+
 static inline unsigned long hp_test_faults(struct mm_struct *mm)
 {
 	return atomic_load(&mm->faults.total);

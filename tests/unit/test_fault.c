@@ -100,18 +100,7 @@ static void bar_teardown(struct bar_run *r)
 	hp_test_done();
 }
 
-static void write_byte(struct mm_struct *mm, unsigned long addr, char v)
-{
-	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &v), HP_ACCESS_OK);
-}
 
-static char read_byte(struct mm_struct *mm, unsigned long addr)
-{
-	char v = 0;
-
-	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_READ, &v), HP_ACCESS_OK);
-	return v;
-}
 
 static unsigned long resolved_at(struct mm_struct *mm, enum hp_level level)
 {
@@ -130,7 +119,7 @@ static void test_special_bar_is_one_pud_fault(void **state)
 	bar_setup(&r, HP_POLICY_SPECIAL, PUD_SIZE, false);
 	assert_int_equal(r.addr & (PUD_SIZE - 1), 0);
 	for (unsigned long off = 0; off < PUD_SIZE; off += 64 * PAGE_SIZE + 64)
-		write_byte(r.mm, r.addr + off, (char)(off >> 12));
+		hp_test_put_byte(r.mm, r.addr + off, (char)(off >> 12));
 	assert_int_equal(hp_test_faults(r.mm), 1);
 	assert_int_equal(resolved_at(r.mm, HP_LEVEL_PUD), 1);
 	c = hp_test_counts(r.mm);
@@ -145,7 +134,7 @@ static void test_special_bar_is_one_pud_fault(void **state)
 	/* The bytes went to the BAR itself. */
 	assert_int_equal(*(char *)__va(((phys_addr_t)hp_bar_pfn(r.bar) << PAGE_SHIFT) +
 				       64 * PAGE_SIZE + 64), 64);
-	assert_int_equal(read_byte(r.mm, r.addr + 2 * (64 * PAGE_SIZE + 64)), (char)(2 * 64));
+	assert_int_equal(hp_test_get_byte(r.mm, r.addr + 2 * (64 * PAGE_SIZE + 64)), (char)(2 * 64));
 	bar_teardown(&r);
 }
 
@@ -156,12 +145,12 @@ static void test_none_bar_falls_back_to_ptes(void **state)
 
 	(void)state;
 	bar_setup(&r, HP_POLICY_NONE, 4 * PMD_SIZE, false);
-	write_byte(r.mm, r.addr, 1);
+	hp_test_put_byte(r.mm, r.addr, 1);
 	assert_int_equal(hp_test_faults(r.mm), 1);
 	assert_int_equal(resolved_at(r.mm, HP_LEVEL_PTE), 1);
 	assert_int_equal(atomic_load(&r.mm->faults.fallback[HP_LEVEL_PUD]), 1);
 	assert_int_equal(atomic_load(&r.mm->faults.fallback[HP_LEVEL_PMD]), 1);
-	write_byte(r.mm, r.addr + PAGE_SIZE, 2);
+	hp_test_put_byte(r.mm, r.addr + PAGE_SIZE, 2);
 	assert_int_equal(hp_test_faults(r.mm), 2);
 	c = hp_test_counts(r.mm);
 	assert_int_equal(c.leaves[HP_LEVEL_PTE][HP_KIND_SPECIAL], 2);
@@ -179,7 +168,7 @@ static void test_plain_bar_entry_is_unmarked(void **state)
 
 	(void)state;
 	bar_setup(&r, HP_POLICY_PLAIN, PUD_SIZE, false);
-	write_byte(r.mm, r.addr + 5, 1);
+	hp_test_put_byte(r.mm, r.addr + 5, 1);
 	assert_int_equal(hp_lookup_entry(r.mm, r.addr, &val), HP_LEVEL_PUD);
 	assert_false(pud_special(__pud(val)));
 	assert_false(pud_devmap(__pud(val)));
@@ -199,7 +188,7 @@ static void test_devmap_policy_marks_devmap_without_pagemap(void **state)
 
 	(void)state;
 	bar_setup(&r, HP_POLICY_DEVMAP, 4 * PMD_SIZE, false);
-	write_byte(r.mm, r.addr + PMD_SIZE, 1);
+	hp_test_put_byte(r.mm, r.addr + PMD_SIZE, 1);
 	assert_int_equal(hp_lookup_entry(r.mm, r.addr + PMD_SIZE, &val), HP_LEVEL_PMD);
 	assert_true(pmd_devmap(__pmd(val)));
 	assert_false(pmd_special(__pmd(val)));
@@ -215,7 +204,7 @@ static void test_pmd_faults_below_pud_size(void **state)
 	(void)state;
 	bar_setup(&r, HP_POLICY_SPECIAL, 4 * PMD_SIZE, false);
 	for (unsigned long off = 0; off < 4 * PMD_SIZE; off += PAGE_SIZE)
-		write_byte(r.mm, r.addr + off, 3);
+		hp_test_put_byte(r.mm, r.addr + off, 3);
 	assert_int_equal(hp_test_faults(r.mm), 4);
 	assert_int_equal(resolved_at(r.mm, HP_LEVEL_PMD), 4);
 	c = hp_test_counts(r.mm);
@@ -239,7 +228,7 @@ static void test_misaligned_window_falls_back(void **state)
 	bar = hp_bar_create("bar", 4 * PMD_SIZE, false);
 	addr = hp_mmap(mm, hp_bar_file(bar), 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 1);
 	hp_bar_destroy(bar);
-	write_byte(mm, addr, 9);
+	hp_test_put_byte(mm, addr, 9);
 	assert_int_equal(resolved_at(mm, HP_LEVEL_PTE), 1);
 	assert_int_equal(hp_lookup_entry(mm, addr, &val), HP_LEVEL_PTE);
 	assert_int_equal(pte_pfn(__pte(val)), hp_bar_pfn(bar) + 1);
@@ -259,7 +248,7 @@ static void test_zone_device_gets_devmap(void **state)
 
 		bar_setup(&r, policies[i], 2 * PMD_SIZE, true);
 		assert_true(find_vma(r.mm, r.addr)->vm_flags & VM_MIXEDMAP);
-		write_byte(r.mm, r.addr, 1);
+		hp_test_put_byte(r.mm, r.addr, 1);
 		assert_int_equal(hp_lookup_entry(r.mm, r.addr, &val), HP_LEVEL_PMD);
 		assert_true(pmd_devmap(__pmd(val)));
 		assert_false(pmd_special(__pmd(val)));
@@ -272,7 +261,7 @@ static void test_zone_device_gets_devmap(void **state)
 		uint64_t val;
 
 		bar_setup(&r, HP_POLICY_NONE, 2 * PMD_SIZE, true);
-		write_byte(r.mm, r.addr, 1);
+		hp_test_put_byte(r.mm, r.addr, 1);
 		assert_int_equal(hp_lookup_entry(r.mm, r.addr, &val), HP_LEVEL_PTE);
 		assert_true(pte_devmap(__pte(val)) && pte_special(__pte(val)));
 		bar_teardown(&r);
@@ -376,12 +365,12 @@ static void test_existing_entry_rules(void **state)
 		probe.readonly = true;
 		pfn = probe.pfn;
 		addr = map_probe(mm, file, PUD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
-		assert_int_equal(read_byte(mm, addr), 0);
+		assert_int_equal(hp_test_get_byte(mm, addr), 0);
 		assert_int_equal(hp_lookup_entry(mm, addr, &before), level);
 		assert_false(before & (_PAGE_RW | _PAGE_DIRTY));
 
 		/* A write re-asks the driver, which inserts the same pfn with write. */
-		write_byte(mm, addr, v);
+		hp_test_put_byte(mm, addr, v);
 		assert_int_equal(probe.calls, 2);
 		assert_int_equal(probe.last, VM_FAULT_NOPAGE);
 		assert_int_equal(hp_lookup_entry(mm, addr, &after), level);
@@ -392,7 +381,7 @@ static void test_existing_entry_rules(void **state)
 		probe_setup(&mm, &file, orders[i]);
 		probe.readonly = true;
 		addr = map_probe(mm, file, PUD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
-		assert_int_equal(read_byte(mm, addr), 0);
+		assert_int_equal(hp_test_get_byte(mm, addr), 0);
 		assert_int_equal(hp_lookup_entry(mm, addr, &before), level);
 		probe.pfn = pfn + (orders[i] == PMD_ORDER ? HPAGE_PMD_NR : HPAGE_PUD_NR);
 		assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &v), HP_ACCESS_SIGBUS);
@@ -418,7 +407,7 @@ static void test_none_policy_refuses_huge_inserts(void **state)
 	mm = mm_alloc();
 	file = hp_file_create(&probe_fops, NULL);
 	addr = map_probe(mm, file, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
-	write_byte(mm, addr, 1);
+	hp_test_put_byte(mm, addr, 1);
 	assert_int_equal(probe.last, VM_FAULT_FALLBACK);
 	assert_int_equal(hp_lookup_entry(mm, addr, &val), HP_LEVEL_PTE);
 	assert_true(pte_special(__pte(val)));
@@ -473,14 +462,14 @@ static void test_anon_read_maps_zero_page_then_write_copies(void **state)
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	vma = find_vma(mm, addr);
-	assert_int_equal(read_byte(mm, addr + 100), 0);
+	assert_int_equal(hp_test_get_byte(mm, addr + 100), 0);
 	assert_int_equal(hp_lookup_entry(mm, addr, &val), HP_LEVEL_PTE);
 	assert_int_equal(pte_pfn(__pte(val)), zero_pfn);
 	assert_true(pte_special(__pte(val)));
 	assert_false(pte_write(__pte(val)));
 	assert_null(vm_normal_page(vma, addr, __pte(val)));
 
-	write_byte(mm, addr + 100, 42);
+	hp_test_put_byte(mm, addr + 100, 42);
 	assert_int_equal(hp_test_faults(mm), 2);
 	assert_int_equal(hp_lookup_entry(mm, addr, &val), HP_LEVEL_PTE);
 	assert_int_not_equal(pte_pfn(__pte(val)), zero_pfn);
@@ -490,7 +479,7 @@ static void test_anon_read_maps_zero_page_then_write_copies(void **state)
 	assert_true(PageAnon(page));
 	assert_int_equal(page_mapcount(page), 1);
 	assert_int_equal(page_ref_count(page), 1);
-	assert_int_equal(read_byte(mm, addr + 100), 42);
+	assert_int_equal(hp_test_get_byte(mm, addr + 100), 42);
 	/* The zero page stayed zero. */
 	assert_int_equal(((char *)__va((phys_addr_t)zero_pfn << PAGE_SHIFT))[100], 0);
 	mmput(mm);
@@ -533,7 +522,7 @@ static void test_thp_maps_pmds_with_deposit(void **state)
 	assert_int_equal(hp_madvise(mm, addr, PMD_SIZE + PMD_SIZE / 2, MADV_HUGEPAGE), 0);
 	vma = find_vma(mm, addr);
 	for (unsigned long off = 0; off < PMD_SIZE + PMD_SIZE / 2; off += PAGE_SIZE)
-		write_byte(mm, addr + off, (char)(off >> 12));
+		hp_test_put_byte(mm, addr + off, (char)(off >> 12));
 	assert_int_equal(resolved_at(mm, HP_LEVEL_PMD), 1);
 	assert_int_equal(resolved_at(mm, HP_LEVEL_PTE), 256);
 	assert_int_equal(atomic_load(&mm->faults.fallback[HP_LEVEL_PMD]), 1);
@@ -550,7 +539,7 @@ static void test_thp_maps_pmds_with_deposit(void **state)
 	assert_true(folio_test_large(page_folio(page)));
 	assert_int_equal(folio_entire_mapcount(page_folio(page)), 1);
 	assert_int_equal(folio_ref_count(page_folio(page)), 1);
-	assert_int_equal(read_byte(mm, addr + 4096 * 7), 7);
+	assert_int_equal(hp_test_get_byte(mm, addr + 4096 * 7), 7);
 	mmput(mm);
 	hp_test_done();
 }
@@ -566,7 +555,7 @@ static void test_thp_unavailable_falls_back(void **state)
 	addr = hp_test_mmap_anon(mm, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	assert_int_equal(hp_madvise(mm, addr, PMD_SIZE, MADV_HUGEPAGE), 0);
 	hp_fail_nth(HP_FAIL_THP, 1);
-	write_byte(mm, addr, 1);
+	hp_test_put_byte(mm, addr, 1);
 	assert_int_equal(resolved_at(mm, HP_LEVEL_PTE), 1);
 	assert_int_equal(atomic_load(&mm->faults.fallback[HP_LEVEL_PMD]), 1);
 	/* The deposit table failing is OOM, and the THP goes back. */
@@ -596,8 +585,8 @@ static void test_shared_anon_maps_one_page(void **state)
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
 	vma = find_vma(mm, addr);
-	assert_int_equal(read_byte(mm, addr), 0);
-	write_byte(mm, addr, 9);	/* the read mapped it writable already */
+	assert_int_equal(hp_test_get_byte(mm, addr), 0);
+	hp_test_put_byte(mm, addr, 9);	/* the read mapped it writable already */
 	assert_int_equal(hp_test_faults(mm), 1);
 	assert_int_equal(hp_lookup_entry(mm, addr, &val), HP_LEVEL_PTE);
 	page = vm_normal_page(vma, addr, __pte(val));
@@ -623,9 +612,9 @@ static void test_private_write_copies_object_page(void **state)
 	probe.page = alloc_pages(__GFP_ZERO, 0);
 	((char *)page_address(probe.page))[3] = 77;
 	addr = map_probe(mm, file, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	assert_int_equal(read_byte(mm, addr + 3), 77);
-	write_byte(mm, addr + 3, 78);
-	assert_int_equal(read_byte(mm, addr + 3), 78);
+	assert_int_equal(hp_test_get_byte(mm, addr + 3), 77);
+	hp_test_put_byte(mm, addr + 3, 78);
+	assert_int_equal(hp_test_get_byte(mm, addr + 3), 78);
 	assert_int_equal(((char *)page_address(probe.page))[3], 77);
 	assert_int_equal(hp_lookup_entry(mm, addr, &val), HP_LEVEL_PTE);
 	assert_int_not_equal(pte_pfn(__pte(val)), page_to_pfn(probe.page));

@@ -18,18 +18,7 @@ static unsigned long map_bar(struct mm_struct *mm, struct hp_bar *bar, unsigned 
 	return addr;
 }
 
-static void put_byte(struct mm_struct *mm, unsigned long addr, char v)
-{
-	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &v), HP_ACCESS_OK);
-}
 
-static char get_byte(struct mm_struct *mm, unsigned long addr)
-{
-	char v = 0;
-
-	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_READ, &v), HP_ACCESS_OK);
-	return v;
-}
 
 static enum hp_level level_at(struct mm_struct *mm, unsigned long addr, uint64_t *val)
 {
@@ -83,8 +72,8 @@ static void test_munmap_keeps_shared_tables(void **state)
 	assert_int_equal(mm->map_count, 2);
 	assert_int_equal(atomic_load(&mm->nr_tables[HP_TABLE_PTE]), 1);
 	assert_int_equal(atomic_load(&mm->rss), 6);
-	assert_int_equal(get_byte(mm, addr + PAGE_SIZE), 3);
-	assert_int_equal(get_byte(mm, addr + 5 * PAGE_SIZE), 3);
+	assert_int_equal(hp_test_get_byte(mm, addr + PAGE_SIZE), 3);
+	assert_int_equal(hp_test_get_byte(mm, addr + 5 * PAGE_SIZE), 3);
 	{
 		char v;
 
@@ -110,11 +99,11 @@ static void test_partial_munmap_of_special_pud(void **state)
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", PUD_SIZE, false);
 	addr = map_bar(mm, bar, PUD_SIZE, 0);
-	put_byte(mm, addr + PUD_SIZE - 1, 42);
+	hp_test_put_byte(mm, addr + PUD_SIZE - 1, 42);
 	assert_int_equal(level_at(mm, addr, NULL), HP_LEVEL_PUD);
 	assert_int_equal(hp_munmap(mm, addr, PMD_SIZE), 0);
 	assert_int_equal(level_at(mm, addr + PMD_SIZE, NULL), HP_LEVEL_NONE);
-	assert_int_equal(get_byte(mm, addr + PUD_SIZE - 1), 42);
+	assert_int_equal(hp_test_get_byte(mm, addr + PUD_SIZE - 1), 42);
 	c = hp_test_counts(mm);
 	assert_int_equal(c.leaves[HP_LEVEL_PUD][HP_KIND_SPECIAL], 0);
 	assert_int_equal(c.leaves[HP_LEVEL_PMD][HP_KIND_SPECIAL], 1);
@@ -140,7 +129,7 @@ static void test_partial_munmap_splits_thp(void **state)
 	addr = hp_test_mmap_anon(mm, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	assert_int_equal(hp_madvise(mm, addr, PMD_SIZE, MADV_HUGEPAGE), 0);
 	for (unsigned long off = 0; off < PMD_SIZE; off += PAGE_SIZE)
-		put_byte(mm, addr + off, (char)(off >> PAGE_SHIFT));
+		hp_test_put_byte(mm, addr + off, (char)(off >> PAGE_SHIFT));
 	assert_int_equal(level_at(mm, addr, &val), HP_LEVEL_PMD);
 	folio = page_folio(pfn_to_page(pmd_pfn(__pmd(val))));
 
@@ -149,7 +138,7 @@ static void test_partial_munmap_splits_thp(void **state)
 	assert_int_equal(pte_pfn(__pte(val)), folio_pfn(folio) + 1);
 	assert_true(pte_write(__pte(val)) && pte_dirty(__pte(val)));
 	for (unsigned long off = 0; off < PMD_SIZE / 2; off += PAGE_SIZE)
-		assert_int_equal(get_byte(mm, addr + off), (char)(off >> PAGE_SHIFT));
+		assert_int_equal(hp_test_get_byte(mm, addr + off), (char)(off >> PAGE_SHIFT));
 	/* 256 PTEs still hold the folio; its PMD mapping is gone. */
 	assert_int_equal(folio_ref_count(folio), 256);
 	assert_int_equal(folio_entire_mapcount(folio), 0);
@@ -178,9 +167,9 @@ static void test_unmap_mapping_range_reaches_every_process(void **state)
 	bar = hp_bar_create("bar", 4 * PMD_SIZE, false);
 	addr_a = map_bar(a, bar, 4 * PMD_SIZE, 0);
 	addr_b = map_bar(b, bar, 2 * PMD_SIZE, 2 * 512);	/* the second half */
-	put_byte(a, addr_a + 3 * PMD_SIZE, 7);
-	assert_int_equal(get_byte(b, addr_b + PMD_SIZE), 7);
-	put_byte(a, addr_a, 1);
+	hp_test_put_byte(a, addr_a + 3 * PMD_SIZE, 7);
+	assert_int_equal(hp_test_get_byte(b, addr_b + PMD_SIZE), 7);
+	hp_test_put_byte(a, addr_a, 1);
 	assert_int_equal(hp_test_counts(a).leaves[HP_LEVEL_PMD][HP_KIND_SPECIAL], 2);
 
 	/* Unmap BAR bytes [3 MiB, 7 MiB): a's PMDs 1..3 and b's 0..1 overlap it. */
@@ -189,7 +178,7 @@ static void test_unmap_mapping_range_reaches_every_process(void **state)
 	assert_int_equal(level_at(a, addr_a + 3 * PMD_SIZE, NULL), HP_LEVEL_NONE);
 	assert_int_equal(level_at(b, addr_b + PMD_SIZE, NULL), HP_LEVEL_NONE);
 	/* Next access refaults; the bytes were in the BAR all along. */
-	assert_int_equal(get_byte(b, addr_b + PMD_SIZE), 7);
+	assert_int_equal(hp_test_get_byte(b, addr_b + PMD_SIZE), 7);
 	assert_int_equal(level_at(b, addr_b + PMD_SIZE, NULL), HP_LEVEL_PMD);
 
 	/* zap_page_range_single: one VMA, one process. */
@@ -197,7 +186,7 @@ static void test_unmap_mapping_range_reaches_every_process(void **state)
 	zap_page_range_single(find_vma(a, addr_a), addr_a, PMD_SIZE);
 	mmap_read_unlock(a);
 	assert_int_equal(level_at(a, addr_a, NULL), HP_LEVEL_NONE);
-	assert_int_equal(get_byte(a, addr_a), 1);
+	assert_int_equal(hp_test_get_byte(a, addr_a), 1);
 	hp_bar_destroy(bar);
 	mmput(a);
 	mmput(b);
@@ -219,14 +208,14 @@ static void test_mprotect_keeps_special_and_pfn(void **state)
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", PUD_SIZE, false);
 	addr = map_bar(mm, bar, PUD_SIZE, 0);
-	put_byte(mm, addr, 5);
+	hp_test_put_byte(mm, addr, 5);
 	assert_int_equal(level_at(mm, addr, &before), HP_LEVEL_PUD);
 	assert_int_equal(hp_mprotect(mm, addr, PUD_SIZE, PROT_READ), 0);
 	assert_int_equal(level_at(mm, addr, &after), HP_LEVEL_PUD);
 	assert_int_equal(after, before & ~_PAGE_RW);
 	assert_true(pud_special(__pud(after)));
 	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &v), HP_ACCESS_SIGSEGV);
-	assert_int_equal(get_byte(mm, addr), 5);
+	assert_int_equal(hp_test_get_byte(mm, addr), 5);
 	/* Back to writable; the uncached mapping stays uncached. */
 	assert_int_equal(hp_mprotect(mm, addr, PUD_SIZE, PROT_READ | PROT_WRITE), 0);
 	assert_int_equal(level_at(mm, addr, &after), HP_LEVEL_PUD);
@@ -252,12 +241,12 @@ static void test_partial_mprotect_zaps_special_pmd(void **state)
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", PMD_SIZE, false);
 	addr = map_bar(mm, bar, PMD_SIZE, 0);
-	put_byte(mm, addr + PMD_SIZE - 1, 9);
+	hp_test_put_byte(mm, addr + PMD_SIZE - 1, 9);
 	assert_int_equal(hp_mprotect(mm, addr, PMD_SIZE / 2, PROT_READ), 0);
 	assert_int_equal(mm->map_count, 2);
 	assert_int_equal(level_at(mm, addr, NULL), HP_LEVEL_NONE);
 	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &v), HP_ACCESS_SIGSEGV);
-	assert_int_equal(get_byte(mm, addr + PMD_SIZE - 1), 9);
+	assert_int_equal(hp_test_get_byte(mm, addr + PMD_SIZE - 1), 9);
 	assert_int_equal(level_at(mm, addr + PMD_SIZE - 1, &val), HP_LEVEL_PTE);
 	assert_true(pte_special(__pte(val)));
 	hp_bar_destroy(bar);
@@ -276,11 +265,11 @@ static void test_mprotect_private_then_write_reuses(void **state)
 	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	put_byte(mm, addr, 1);
+	hp_test_put_byte(mm, addr, 1);
 	assert_int_equal(level_at(mm, addr, &before), HP_LEVEL_PTE);
 	assert_int_equal(hp_mprotect(mm, addr, PAGE_SIZE, PROT_READ), 0);
 	assert_int_equal(hp_mprotect(mm, addr, PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
-	put_byte(mm, addr, 2);
+	hp_test_put_byte(mm, addr, 2);
 	assert_int_equal(level_at(mm, addr, &after), HP_LEVEL_PTE);
 	assert_int_equal(pte_pfn(__pte(after)), pte_pfn(__pte(before)));
 	mmput(mm);
@@ -302,7 +291,7 @@ static void test_fork_copies_special_huge_entries(void **state)
 	bar = hp_bar_create("bar", PUD_SIZE, false);
 	addr = map_bar(parent, bar, PUD_SIZE, 0);
 	hp_bar_destroy(bar);
-	put_byte(parent, addr + 100, 77);
+	hp_test_put_byte(parent, addr + 100, 77);
 	child = hp_fork(parent);
 	assert_non_null(child);
 	assert_int_equal(level_at(parent, addr, &pv), HP_LEVEL_PUD);
@@ -310,9 +299,9 @@ static void test_fork_copies_special_huge_entries(void **state)
 	/* Same pfn, still special and writable (shared), the child's made old. */
 	assert_int_equal(cv, pv & ~_PAGE_ACCESSED);
 	assert_true(pud_special(__pud(cv)) && pud_write(__pud(cv)));
-	assert_int_equal(get_byte(child, addr + 100), 77);
-	put_byte(child, addr + 200, 78);
-	assert_int_equal(get_byte(parent, addr + 200), 78);
+	assert_int_equal(hp_test_get_byte(child, addr + 100), 77);
+	hp_test_put_byte(child, addr + 200, 78);
+	assert_int_equal(hp_test_get_byte(parent, addr + 200), 78);
 	assert_int_equal(hp_test_faults(child), 0);
 	mmput(child);
 	mmput(parent);
@@ -331,8 +320,8 @@ static void test_fork_anon_is_copy_on_write(void **state)
 	small = hp_test_mmap_anon(parent, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	huge = hp_test_mmap_anon(parent, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	assert_int_equal(hp_madvise(parent, huge, PMD_SIZE, MADV_HUGEPAGE), 0);
-	put_byte(parent, small, 1);
-	put_byte(parent, huge + 5 * PAGE_SIZE, 2);
+	hp_test_put_byte(parent, small, 1);
+	hp_test_put_byte(parent, huge + 5 * PAGE_SIZE, 2);
 	child = hp_fork(parent);
 	assert_non_null(child);
 	/* Both sides read-only now, sharing the pages. */
@@ -343,19 +332,19 @@ static void test_fork_anon_is_copy_on_write(void **state)
 	assert_false(pmd_write(__pmd(val)));
 	assert_int_equal(hp_test_counts(child).deposited, 1);
 
-	put_byte(child, small, 10);
-	put_byte(parent, huge + 5 * PAGE_SIZE, 20);
-	assert_int_equal(get_byte(parent, small), 1);
-	assert_int_equal(get_byte(child, small), 10);
-	assert_int_equal(get_byte(child, huge + 5 * PAGE_SIZE), 2);
-	assert_int_equal(get_byte(parent, huge + 5 * PAGE_SIZE), 20);
+	hp_test_put_byte(child, small, 10);
+	hp_test_put_byte(parent, huge + 5 * PAGE_SIZE, 20);
+	assert_int_equal(hp_test_get_byte(parent, small), 1);
+	assert_int_equal(hp_test_get_byte(child, small), 10);
+	assert_int_equal(hp_test_get_byte(child, huge + 5 * PAGE_SIZE), 2);
+	assert_int_equal(hp_test_get_byte(parent, huge + 5 * PAGE_SIZE), 20);
 	/* The parent's THP was split to copy one page; the child still maps it huge. */
 	assert_int_equal(level_at(parent, huge + 5 * PAGE_SIZE, NULL), HP_LEVEL_PTE);
 	assert_int_equal(level_at(child, huge, NULL), HP_LEVEL_PMD);
 	mmput(child);
 	/* The last user of the page reuses it without a copy. */
 	assert_int_equal(level_at(parent, small, &val), HP_LEVEL_PTE);
-	put_byte(parent, small, 3);
+	hp_test_put_byte(parent, small, 3);
 	{
 		uint64_t now;
 
@@ -378,7 +367,7 @@ static void test_fork_copies_pinned_pages(void **state)
 	hp_test_machine(HP_POLICY_SPECIAL);
 	parent = mm_alloc();
 	addr = hp_test_mmap_anon(parent, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	put_byte(parent, addr, 4);
+	hp_test_put_byte(parent, addr, 4);
 	assert_int_equal(pin_user_pages_fast(parent, addr, 1, FOLL_WRITE, &pinned), 1);
 	child = hp_fork(parent);
 	assert_int_equal(level_at(parent, addr, &pv), HP_LEVEL_PTE);
@@ -386,11 +375,11 @@ static void test_fork_copies_pinned_pages(void **state)
 	assert_int_equal(pte_pfn(__pte(pv)), page_to_pfn(pinned));
 	assert_true(pte_write(__pte(pv)));
 	assert_int_not_equal(pte_pfn(__pte(cv)), page_to_pfn(pinned));
-	assert_int_equal(get_byte(child, addr), 4);
+	assert_int_equal(hp_test_get_byte(child, addr), 4);
 	/* What the device writes into the pinned page, the parent sees. */
 	((char *)page_address(pinned))[0] = 5;
-	assert_int_equal(get_byte(parent, addr), 5);
-	assert_int_equal(get_byte(child, addr), 4);
+	assert_int_equal(hp_test_get_byte(parent, addr), 5);
+	assert_int_equal(hp_test_get_byte(child, addr), 4);
 	unpin_user_page(pinned);
 	mmput(child);
 	mmput(parent);
@@ -409,15 +398,15 @@ static void test_pin_survives_mprotect(void **state)
 	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	put_byte(mm, addr, 1);
+	hp_test_put_byte(mm, addr, 1);
 	assert_int_equal(pin_user_pages_fast(mm, addr, 1, FOLL_WRITE, &pinned), 1);
 	assert_int_equal(hp_mprotect(mm, addr, PAGE_SIZE, PROT_READ), 0);
 	assert_int_equal(hp_mprotect(mm, addr, PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
-	put_byte(mm, addr, 2);
+	hp_test_put_byte(mm, addr, 2);
 	assert_int_equal(level_at(mm, addr, &val), HP_LEVEL_PTE);
 	assert_int_equal(pte_pfn(__pte(val)), page_to_pfn(pinned));
 	((char *)page_address(pinned))[0] = 3;
-	assert_int_equal(get_byte(mm, addr), 3);
+	assert_int_equal(hp_test_get_byte(mm, addr), 3);
 	unpin_user_page(pinned);
 	mmput(mm);
 	hp_test_done();
@@ -440,7 +429,7 @@ static void test_readonly_pin_after_fork_unshares(void **state)
 		addr = hp_test_mmap_anon(parent, len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 		if (huge[i])
 			assert_int_equal(hp_madvise(parent, addr, len, MADV_HUGEPAGE), 0);
-		put_byte(parent, addr, 1);
+		hp_test_put_byte(parent, addr, 1);
 		child = hp_fork(parent);
 		/* gup-fast refuses the shared page; the slow path unshares it. */
 		assert_int_equal(pin_user_pages_fast(parent, addr, 1, 0, &pinned), 1);
@@ -449,9 +438,9 @@ static void test_readonly_pin_after_fork_unshares(void **state)
 		assert_int_equal(pte_pfn(__pte(val)), page_to_pfn(pinned));
 		assert_false(pte_write(__pte(val)));
 		/* The parent's next write reuses the pinned page: the pin sees it. */
-		put_byte(parent, addr, 5);
+		hp_test_put_byte(parent, addr, 5);
 		assert_int_equal(((char *)page_address(pinned))[0], 5);
-		assert_int_equal(get_byte(child, addr), 1);
+		assert_int_equal(hp_test_get_byte(child, addr), 1);
 		unpin_user_page(pinned);
 		mmput(child);
 		mmput(parent);
@@ -479,13 +468,13 @@ static void test_fork_oom_leaks_nothing(void **state)
 			assert_null(child);
 		} else {
 			assert_non_null(child);
-			assert_int_equal(get_byte(child, addr + 3 * PAGE_SIZE), 6);
+			assert_int_equal(hp_test_get_byte(child, addr + 3 * PAGE_SIZE), 6);
 			mmput(child);
 		}
 		/* The parent's pages are its own again. */
 		assert_int_equal(hp_test_counts(parent).leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 4);
 	}
-	put_byte(parent, addr, 7);
+	hp_test_put_byte(parent, addr, 7);
 	mmput(parent);
 	hp_test_done();
 }
