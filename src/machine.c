@@ -43,10 +43,18 @@ const char *hp_fail_site_name(enum hp_fail_site site)
 {
 	static const char *const names[] = {
 		[HP_FAIL_PGTABLE] = "pgtable", [HP_FAIL_PAGE] = "page",
-		[HP_FAIL_THP] = "thp",
+		[HP_FAIL_THP] = "thp", [HP_FAIL_BUDDY] = "buddy", [HP_FAIL_BO] = "bo",
 	};
 
 	return site < HP_NR_FAIL_SITES ? names[site] : "?";
+}
+
+int hp_fail_site_parse(const char *name)
+{
+	for (int site = 0; site < HP_NR_FAIL_SITES; site++)
+		if (!strcmp(name, hp_fail_site_name(site)))
+			return site;
+	return -1;
 }
 
 void hp_fail_nth(enum hp_fail_site site, unsigned long n)

@@ -16,7 +16,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hugepfn run [--json] [--policy P] [-c CMD]... [SCRIPT|-]...\n"
+		"usage: hugepfn run [--json] [--policy P] [--fail SITE:N] [-c CMD]... [SCRIPT|-]...\n"
 		"       hugepfn compare [--json] [-c CMD]... [SCRIPT|-]\n"
 		"       hugepfn demo\n"
 		"       hugepfn tour [--policy P] [--size BYTES[K|M|G]]\n"
@@ -51,6 +51,8 @@ static int parse_policy(const char *cmd, const char *arg, int *policy)
 
 struct args {
 	bool json;
+	int fail_site;		/* --fail SITE:N; -1: none */
+	unsigned long fail_nth;
 	int policy;		/* -1: not given */
 	uint64_t size;
 	char *inline_cmds;	/* -c commands, one per line */
@@ -82,6 +84,7 @@ static int parse_args(const char *cmd, int argc, char **argv, const char *allowe
 		{ "json", no_argument, NULL, 'j' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "size", required_argument, NULL, 's' },
+		{ "fail", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -89,9 +92,10 @@ static int parse_args(const char *cmd, int argc, char **argv, const char *allowe
 
 	memset(a, 0, sizeof(*a));
 	a->policy = -1;
+	a->fail_site = -1;
 	a->size = 1ULL << 30;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jp:s:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jp:s:c:f:h", opts, NULL)) != -1) {
 		if (c != 'h' && c != '?' && !strchr(allowed, c)) {
 			fprintf(stderr, "hugepfn %s: option -%c does not apply\n", cmd, c);
 			return 2;
@@ -111,6 +115,19 @@ static int parse_args(const char *cmd, int argc, char **argv, const char *allowe
 			}
 			break;
 		case 'c': add_inline(a, optarg); break;
+		case 'f': {
+			char site[16];
+			long n = 0;
+
+			if (sscanf(optarg, "%15[a-z]:%ld", site, &n) != 2 || n < 1 ||
+			    (a->fail_site = hp_fail_site_parse(site)) < 0) {
+				fprintf(stderr, "hugepfn %s: --fail '%s': SITE:N with SITE one of "
+					"pgtable, page, thp, buddy, bo and N >= 1\n", cmd, optarg);
+				return 2;
+			}
+			a->fail_nth = n;
+			break;
+		}
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return 2;
 		}
@@ -150,6 +167,8 @@ static int run_one(const char *file, const char *inline_cmds, const struct args 
 
 	if (load(file, inline_cmds, &script))
 		return 2;
+	script.fail_site = a->fail_site;
+	script.fail_nth = a->fail_nth;
 	policy = a->policy >= 0 ? a->policy : script.policy >= 0 ? script.policy : HP_POLICY_SPECIAL;
 	sc_run(&script, policy, a->json ? stderr : stdout, &result);
 	if (a->json)
@@ -165,7 +184,7 @@ static int cmd_run(int argc, char **argv)
 	struct args a;
 	int worst = 0;
 
-	if (parse_args("run", argc, argv, "jpc", &a))
+	if (parse_args("run", argc, argv, "jpcf", &a))
 		return 2;
 	if (!a.nfiles && !a.inline_cmds) {
 		fprintf(stderr, "hugepfn run: no scenario (give files, - or -c CMD)\n");

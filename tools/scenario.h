@@ -44,6 +44,8 @@ struct sc_script {
 	int nlines;
 	uint64_t ram, vram;
 	int policy;			/* from `machine policy=`, -1 if none */
+	int fail_site;			/* --fail SITE:N, -1 if none */
+	unsigned long fail_nth;
 	bool expects_violations[HP_NR_POLICIES];
 };
 
@@ -68,6 +70,7 @@ struct sc_result {
 	unsigned long verified, mismatches;
 	unsigned long unexpected_mismatches;	/* not checked by an expect result */
 	struct hp_leaks leaks;
+	bool fail_fired;		/* --fail: the allocation was reached and failed */
 };
 
 /* Runs the script under policy; output (show, failed expectations) goes to out. */

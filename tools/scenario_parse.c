@@ -567,6 +567,7 @@ int sc_parse(FILE *in, const char *file, struct sc_script *script)
 	script->ram = HP_DEFAULT_RAM_SIZE;
 	script->vram = 2ULL << 30;
 	script->policy = -1;
+	script->fail_site = -1;
 	while (getline(&text, &cap, in) > 0 && !p.failed) {
 		char *hash = strchr(text, '#'), *nl = strchr(text, '\n');
 		struct sc_line *l;

@@ -220,6 +220,11 @@ void sc_print_json(FILE *out, const struct sc_script *script, const struct sc_re
 		fputc('}', out);
 	}
 	fprintf(out, "},\"data\":{\"verified\":%lu,\"mismatches\":%lu}", r->verified, r->mismatches);
-	fprintf(out, ",\"leaks\":{\"pages\":%lu,\"pgmap_refs\":%lu}}\n", r->leaks.pages,
+	fprintf(out, ",\"leaks\":{\"pages\":%lu,\"pgmap_refs\":%lu}", r->leaks.pages,
 		r->leaks.pgmap_refs);
+	if (script->fail_site >= 0)
+		fprintf(out, ",\"fault_injection\":{\"site\":\"%s\",\"nth\":%lu,\"fired\":%s}",
+			hp_fail_site_name(script->fail_site), script->fail_nth,
+			r->fail_fired ? "true" : "false");
+	fputs("}\n", out);
 }

@@ -876,6 +876,8 @@ void sc_run(const struct sc_script *script, enum hugepfn_policy policy, FILE *ou
 	r->script = script;
 	r->out = out;
 	r->res = res;
+	if (script->fail_site >= 0)
+		hp_fail_nth(script->fail_site, script->fail_nth);
 	for (int i = 0; i < script->nlines && !r->stop; i++) {
 		r->l = &script->lines[i];
 		r->last = exec_line(r, r->l);
@@ -890,6 +892,10 @@ void sc_run(const struct sc_script *script, enum hugepfn_policy policy, FILE *ou
 			break;
 		}
 		sample_peaks(r);
+	}
+	if (script->fail_site >= 0) {
+		res->fail_fired = hp_fail_calls(script->fail_site) >= script->fail_nth;
+		hp_fail_nth(script->fail_site, 0);	/* teardown allocates nothing, but be sure */
 	}
 	teardown(r);
 	res->violations = hp_violation_count();

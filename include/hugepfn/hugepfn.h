@@ -59,10 +59,14 @@ enum hp_fail_site {
 	HP_FAIL_PGTABLE,	/* a page-table page */
 	HP_FAIL_PAGE,		/* an order-0 page for a mapping */
 	HP_FAIL_THP,		/* a PMD-order folio for a mapping */
+	HP_FAIL_BUDDY,		/* a VRAM allocation from drm_buddy */
+	HP_FAIL_BO,		/* a TTM buffer object */
 	HP_NR_FAIL_SITES
 };
 void hp_fail_nth(enum hp_fail_site site, unsigned long n);
 unsigned long hp_fail_calls(enum hp_fail_site site);
 const char *hp_fail_site_name(enum hp_fail_site site);
+/* Parses a site name; -1 if none. */
+int hp_fail_site_parse(const char *name);
 
 #endif

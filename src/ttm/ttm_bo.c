@@ -252,7 +252,7 @@ int ttm_bo_create(struct ttm_device *bdev, uint64_t size,
 		return err;
 	if (!size || size & ~PAGE_MASK || size > (1ULL << 40))
 		return -EINVAL;
-	bo = calloc(1, sizeof(*bo));
+	bo = hp_should_fail(HP_FAIL_BO) ? NULL : calloc(1, sizeof(*bo));
 	if (!bo)
 		return -ENOMEM;
 	bo->bdev = bdev;

@@ -170,6 +170,8 @@ static int vram_alloc(struct ttm_buffer_object *bo, unsigned int flags, bool zer
 	int err;
 
 	for (;;) {
+		if (hp_should_fail(HP_FAIL_BUDDY))
+			return -ENOMEM;
 		spin_lock(&bdev->vram_lock);
 		err = drm_buddy_alloc_blocks(&bdev->vram, bo->size, vram_min_block(bo->size),
 					     buddy_flags, &res->blocks, &res->nr_blocks);
