@@ -56,8 +56,8 @@ static vm_fault_t ttm_bo_vm_fault(struct vm_fault *vmf)
 
 	mutex_lock(&bo->resv);
 	ret = ttm_bo_vm_fault_reserved(vmf, TTM_BO_VM_NUM_PREFAULT);
+	ttm_bo_move_to_lru_tail(bo);	/* reads bo->resource: under resv */
 	mutex_unlock(&bo->resv);
-	ttm_bo_move_to_lru_tail(bo);
 	return ret;
 }
 
@@ -91,9 +91,9 @@ static vm_fault_t ttm_bo_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 		return VM_FAULT_FALLBACK;
 	mutex_lock(&bo->resv);
 	ret = ttm_bo_vm_insert_huge(vmf, order);
-	mutex_unlock(&bo->resv);
 	if (!(ret & VM_FAULT_FALLBACK))
 		ttm_bo_move_to_lru_tail(bo);
+	mutex_unlock(&bo->resv);
 	return ret;
 }
 
