@@ -4,7 +4,7 @@
 BUILD      ?= build
 MESON_DEPS := meson ninja-build pkg-config liburcu-dev libcmocka-dev python3-jsonschema liburing-dev
 
-.PHONY: all run test deps asan tsan bench clean
+.PHONY: all run test deps asan tsan bench fuzz clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -52,5 +52,20 @@ bench: all
 	./$(BUILD)/bench/hugepfn-bench -o bench/results/latest.json | tee bench/results/latest.txt
 	bench/plot.sh bench/results/latest.json bench/results/latest.png
 
+# libFuzzer on the scenario parser and on operation sequences, FUZZ_SECONDS
+# each; crashes land in build-fuzz/crash-*, to become inputs in fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES ?= scenario ops
+fuzz: | deps
+	[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link
+	ninja -C build-fuzz
+	for h in $(FUZZ_HARNESSES); do \
+		mkdir -p build-fuzz/corpus-$$h && \
+		./build-fuzz/fuzz/fuzz-$$h -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 \
+			-artifact_prefix=build-fuzz/crash-$$h- -print_final_stats=1 \
+			build-fuzz/corpus-$$h fuzz/corpus/$$h || exit 1; \
+	done
+
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz

@@ -605,10 +605,10 @@ int sc_parse(FILE *in, const char *file, struct sc_script *script)
 	}
 	free(text);
 	/* A command failing is an error unless the next line expects its result. */
-	for (int i = 0; i + 1 < script->nlines; i++) {
+	for (int i = 0; !p.failed && i + 1 < script->nlines; i++) {
 		const struct sc_line *next = &script->lines[i + 1];
 
-		script->lines[i].result_expected = next->cmd == SC_EXPECT &&
+		script->lines[i].result_expected = next->cmd == SC_EXPECT && next->nargs &&
 						   !strcmp(next->args[0], "result");
 	}
 	for (int i = 0; i < p.nsyms; i++) {
