@@ -8,10 +8,12 @@
 # the config fragment, boots each under QEMU with a busybox initramfs that
 # runs the tests in tests/, and prints one "N passed, M failed" line.
 #
-#   patched    the series in patches/                (tests 1-5)
-#   control    the series plus patches/control/*     (tests 1 and 5: the
-#              2021 bug, huge pfn entries without the special bit)
-#   unpatched  Debian's source as is                 (tests 1-5, baseline)
+#   patched    the series in patches/                (tests t1-t6)
+#   control    the series plus patches/control/*     (t1 and t5: the 2021
+#              bug, huge pfn entries without the special bit, must oops)
+#   unpatched  Debian's source as is                 (t1-t6, the baseline)
+#
+# checkpatch --strict over every patch counts as a test as well.
 #
 # Everything that is not source lives under $HUGEPFN_KERNEL_CACHE
 # (default ~/.cache/hugepfn-kernel): the source, one build tree per
@@ -23,6 +25,8 @@
 #   HUGEPFN_KERNEL_CACHE   cache directory
 #   JOBS                   make -j (default: number of CPUs)
 #   QEMU_TIMEOUT           seconds per boot (default 300)
+#   HUGEPFN_BISECT=1       also build every prefix of the series (needs the
+#                          unpatched kernel; incremental, ~1 min with ccache)
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +35,11 @@ KERNELS=${HUGEPFN_KERNELS:-"patched control unpatched"}
 JOBS=${JOBS:-$(nproc)}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
 SRCPKG=linux-source-6.12
-PATCHES=("$HERE"/patches/*.patch)
+# The series, without its cover letter, and the test-only control patch.
+PATCHES=()
+for p in "$HERE"/patches/*.patch; do
+	case $p in *-cover-letter.patch) ;; *) PATCHES+=("$p") ;; esac
+done
 CONTROL_PATCHES=("$HERE"/patches/control/*.patch)
 FRAGMENT=$HERE/config.fragment
 TESTS="t1_pmd_map t2_unaligned t3_gup t4_evict t6_split t5_gup_control"
@@ -75,7 +83,8 @@ install_packages() {
 SRC=$CACHE/src/$SRCPKG
 fetch_source() {
 	[ -f "$SRC/.hugepfn-complete" ] && return 0
-	local t=$(date +%s) deb
+	local t deb
+	t=$(date +%s)
 	mkdir -p "$CACHE/dl" "$CACHE/src"
 	(
 		cd "$CACHE/dl" || exit 1
@@ -128,7 +137,15 @@ apply_patches() { # apply_patches <tree> [-R] patch...
 	done
 }
 
-stamp_of() { cat "$SRC/.hugepfn-complete" "$FRAGMENT" "$@" | sha256sum | cut -c1-16; }
+# What a patch changes in the tree, without its commit message: editing a
+# message must not rebuild a kernel.
+patch_body() { sed -n '/^diff --git /,$p' "$1"; }
+same_patch() { cmp -s <(patch_body "$1") <(patch_body "$2"); }
+stamp_of() {
+	local p
+	{ cat "$SRC/.hugepfn-complete" "$FRAGMENT"
+	  for p in "$@"; do patch_body "$p"; done; } | sha256sum | cut -c1-16
+}
 
 # Brings <tree> to "source + <patches>" and builds it. Patches already
 # applied in the tree are kept as long as they match the wanted list from
@@ -136,7 +153,8 @@ stamp_of() { cat "$SRC/.hugepfn-complete" "$FRAGMENT" "$@" | sha256sum | cut -c1
 # what changed.
 build_tree() { # build_tree <name> <patch>...
 	local name=$1; shift
-	local tree=$CACHE/trees/$name stamp t=$(date +%s)
+	local tree=$CACHE/trees/$name stamp t
+	t=$(date +%s)
 	local -a old=() want=("$@")
 	local keep=0 i
 	stamp=$(stamp_of "$@")
@@ -148,7 +166,7 @@ build_tree() { # build_tree <name> <patch>...
 	if [ -f "$tree/.config" ] && [ -d "$tree/.hugepfn-applied" ]; then
 		mapfile -t old < <(ls "$tree"/.hugepfn-applied/*.patch 2>/dev/null)
 		while [ "$keep" -lt "${#old[@]}" ] && [ "$keep" -lt "${#want[@]}" ] &&
-		      cmp -s "${old[$keep]}" "${want[$keep]}"; do
+		      same_patch "${old[$keep]}" "${want[$keep]}"; do
 			keep=$((keep + 1))
 		done
 		for ((i = ${#old[@]} - 1; i >= keep; i--)); do
@@ -171,8 +189,17 @@ build_tree() { # build_tree <name> <patch>...
 	fi
 	rm -f "$tree/.hugepfn-stamp"
 	for ((i = keep; i < ${#want[@]}; i++)); do
-		apply_patches "$tree" "${want[$i]}" ||
-			{ log "$name: $(basename "${want[$i]}") does not apply"; return 1; }
+		if ! apply_patches "$tree" "${want[$i]}"; then
+			log "$name: $(basename "${want[$i]}") does not apply"
+			# A run interrupted while patching leaves a half-applied
+			# patch behind: start once more from a fresh copy.
+			if [ -z "${BUILD_RETRY:-}" ]; then
+				rm -rf "$tree"
+				BUILD_RETRY=1 build_tree "$name" "${want[@]}"
+				return
+			fi
+			return 1
+		fi
 		cp "${want[$i]}" "$tree/.hugepfn-applied/$(printf '%02d' "$i")-$(basename "${want[$i]}")"
 	done
 	if ! cmp -s "$FRAGMENT" "$tree/.hugepfn-fragment"; then
@@ -228,7 +255,8 @@ build_initramfs() {
 
 # -------------------------------------------------------------------- boot
 boot() { # boot <kernel name>
-	local name=$1 t=$(date +%s)
+	local name=$1 t
+	t=$(date +%s)
 	local logf=$CACHE/logs/qemu-$name.log
 	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 \
 		-nographic -no-reboot -vga none \
@@ -298,6 +326,22 @@ if want control && [[ " ${built[*]} " == *" patched "* ]]; then
 fi
 if want unpatched; then
 	build_tree unpatched && built+=(unpatched) || check 0 "unpatched/build"
+fi
+
+# Optional: every prefix of the series must build without a compiler
+# warning (an incremental build per patch in a copy of the unpatched tree).
+if [ "${HUGEPFN_BISECT:-0}" = 1 ] && [[ " ${built[*]} " == *" unpatched "* ]]; then
+	[ -d "$CACHE/trees/bisect" ] ||
+		rsync -a "$CACHE/trees/unpatched/" "$CACHE/trees/bisect/"
+	for ((n = 1; n <= ${#PATCHES[@]}; n++)); do
+		name="bisect/builds-with-$(basename "${PATCHES[n - 1]}")"
+		if build_tree bisect "${PATCHES[@]:0:n}"; then
+			w=$(grep -c 'warning:' "$CACHE/logs/build-bisect.log")
+			check "$([ "$w" = 0 ] && echo 1 || echo 0)" "$name" "$w warnings"
+		else
+			check 0 "$name"
+		fi
+	done
 fi
 
 build_initramfs

@@ -118,14 +118,18 @@ int kt_open(struct kt_dev *d)
 	conn.count_encoders = 0;
 	ret = xioctl(d->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn);
 	if (!ret) {
-		/* Prefer the preferred mode, else the first one. */
+		/*
+		 * Take the smallest mode, so that every buffer the tests scan
+		 * out (to pin it into VRAM) covers the display.
+		 */
 		unsigned int i, pick = 0;
 
-		for (i = 0; i < conn.count_modes; i++)
-			if (modes[i].type & DRM_MODE_TYPE_PREFERRED) {
+		for (i = 1; i < conn.count_modes; i++)
+			if ((unsigned long)modes[i].hdisplay * modes[i].vdisplay <
+			    (unsigned long)modes[pick].hdisplay * modes[pick].vdisplay)
 				pick = i;
-				break;
-			}
+		kt_info("display mode %ux%u", modes[pick].hdisplay,
+			modes[pick].vdisplay);
 		memcpy(d->mode, &modes[pick], sizeof(modes[pick]));
 		d->have_mode = 1;
 	}
@@ -202,7 +206,9 @@ int kt_scanout(struct kt_dev *d, struct kt_bo *bo)
 	}
 	ret = xioctl(d->fd, DRM_IOCTL_MODE_SETCRTC, &crtc);
 	if (ret)
-		kt_info("SETCRTC fb %u: %s", bo ? bo->fb : 0, strerror(-ret));
+		kt_info("SETCRTC fb %u (%llu KiB): %s", bo ? bo->fb : 0,
+			bo ? (unsigned long long)bo->size >> 10 : 0ULL,
+			strerror(-ret));
 	return ret;
 }
 
