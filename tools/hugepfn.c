@@ -204,7 +204,9 @@ static int cmd_run(int argc, char **argv)
 	return worst;
 }
 
-static int compare_script(const char *file, const char *inline_cmds, bool json, bool verdicts)
+/* Runs a script under every policy; name, if given, is how reports call it. */
+static int compare_script(const char *file, const char *name, const char *inline_cmds,
+			  bool json, bool verdicts)
 {
 	struct sc_result results[HP_NR_POLICIES];
 	struct sc_script script;
@@ -212,6 +214,8 @@ static int compare_script(const char *file, const char *inline_cmds, bool json, 
 
 	if (load(file, inline_cmds, &script))
 		return 2;
+	if (name)
+		script.file = name;
 	for (int p = 0; p < HP_NR_POLICIES; p++) {
 		int s;
 
@@ -241,7 +245,7 @@ static int cmd_compare(int argc, char **argv)
 		fprintf(stderr, "hugepfn compare: one scenario (a file, - or -c CMD...)\n");
 		return 2;
 	}
-	s = compare_script(a.inline_cmds ? "-c" : a.files[0], a.inline_cmds, a.json, true);
+	s = compare_script(a.inline_cmds ? "-c" : a.files[0], NULL, a.inline_cmds, a.json, true);
 	free(a.inline_cmds);
 	return s;
 }
@@ -256,7 +260,8 @@ static int cmd_demo(int argc, char **argv)
 		fprintf(stderr, "hugepfn demo: unexpected argument '%s'\n", a.files[0]);
 		return 2;
 	}
-	return compare_script(HP_SCENARIO_DIR "/seed-thread.hp", NULL, a.json, true);
+	return compare_script(HP_SCENARIO_DIR "/seed-thread.hp", "scenarios/seed-thread.hp", NULL,
+			      a.json, true);
 }
 
 static int cmd_tour(int argc, char **argv)
