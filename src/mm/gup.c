@@ -117,6 +117,10 @@ struct follow_ctx {
  * A read-only pin on an anonymous page that fork shares would stay with the
  * page while the process, on its next write, moves to a copy: such a pin
  * must first make the page the process's own (unshare), as in Linux.
+ *
+ * gup-fast reads the exclusive mark with no lock (a relaxed load of the
+ * flags): a fork that clears it concurrently does so with write_protect_seq
+ * odd, which makes gup-fast give every pin of that walk back.
  */
 bool gup_must_unshare(unsigned int flags, struct page *page, bool writable)
 {
