@@ -80,6 +80,8 @@ typedef struct page *pgtable_t;
 /*
  * RAM is the common case and the hot one (every GUP, every fault): its
  * memmap is checked inline; device regions take the out-of-line path.
+ * hp_mem_map and hp_ram_pages are written once by hp_machine_init(), before
+ * any other thread may use the machine, so plain reads suffice.
  */
 extern struct page *hp_mem_map;
 extern unsigned long hp_ram_pages;

@@ -56,6 +56,26 @@ static inline struct hp_entry_counts hp_test_counts(struct mm_struct *mm)
 	return c;
 }
 
+/* Maps len bytes of a BAR, shared and writable, from page pgoff of it. */
+static inline unsigned long hp_test_map_bar(struct mm_struct *mm, struct hp_bar *bar,
+					    unsigned long len, unsigned long pgoff)
+{
+	unsigned long addr = hp_mmap(mm, hp_bar_file(bar), 0, len, PROT_READ | PROT_WRITE,
+				     MAP_SHARED, pgoff);
+
+	assert_false(IS_ERR_VALUE(addr));
+	return addr;
+}
+
+/* Placements the TTM tests use. */
+static const struct ttm_place hp_test_vram_place = { .mem_type = TTM_PL_VRAM };
+static const struct ttm_place hp_test_sys_place = { .mem_type = TTM_PL_SYSTEM };
+static const struct ttm_place hp_test_vram_then_sys[] = { { .mem_type = TTM_PL_VRAM },
+							  { .mem_type = TTM_PL_SYSTEM } };
+static const struct ttm_placement in_vram = { 1, &hp_test_vram_place };
+static const struct ttm_placement in_sys = { 1, &hp_test_sys_place };
+static const struct ttm_placement vram_or_sys = { 2, hp_test_vram_then_sys };
+
 static inline void hp_test_put_byte(struct mm_struct *mm, unsigned long addr, char v)
 {
 	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &v), HP_ACCESS_OK);

@@ -46,7 +46,7 @@ static void test_accessed_and_dirty_bits(void **state)
 	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", PMD_SIZE, false);
-	addr = hp_mmap(mm, hp_bar_file(bar), 0, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	addr = hp_test_map_bar(mm, bar, PMD_SIZE, 0);
 	hp_bar_destroy(bar);
 	/* A read fault inserts a clean entry; the MMU's write dirties it. */
 	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_READ, &v), HP_ACCESS_OK);

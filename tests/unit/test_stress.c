@@ -234,13 +234,6 @@ static void test_gup_against_teardown(void **state)
 #define NR_BOS	4
 #define BO_SIZE	(2 * PMD_SIZE)
 
-static const struct ttm_place vram_place = { .mem_type = TTM_PL_VRAM };
-static const struct ttm_place sys_place = { .mem_type = TTM_PL_SYSTEM };
-static const struct ttm_place vram_then_sys[] = { { .mem_type = TTM_PL_VRAM },
-						  { .mem_type = TTM_PL_SYSTEM } };
-static const struct ttm_placement in_vram = { 1, &vram_place };
-static const struct ttm_placement in_sys = { 1, &sys_place };
-static const struct ttm_placement vram_or_sys = { 2, vram_then_sys };
 
 struct bo_writer {
 	struct mm_struct *mm;

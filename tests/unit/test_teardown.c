@@ -8,16 +8,6 @@
 
 #include "hp_test.h"
 
-static unsigned long map_bar(struct mm_struct *mm, struct hp_bar *bar, unsigned long len,
-			     unsigned long pgoff)
-{
-	unsigned long addr = hp_mmap(mm, hp_bar_file(bar), 0, len, PROT_READ | PROT_WRITE,
-				     MAP_SHARED, pgoff);
-
-	assert_false(IS_ERR_VALUE(addr));
-	return addr;
-}
-
 
 
 static enum hp_level level_at(struct mm_struct *mm, unsigned long addr, uint64_t *val)
@@ -98,7 +88,7 @@ static void test_partial_munmap_of_special_pud(void **state)
 	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", PUD_SIZE, false);
-	addr = map_bar(mm, bar, PUD_SIZE, 0);
+	addr = hp_test_map_bar(mm, bar, PUD_SIZE, 0);
 	hp_test_put_byte(mm, addr + PUD_SIZE - 1, 42);
 	assert_int_equal(level_at(mm, addr, NULL), HP_LEVEL_PUD);
 	assert_int_equal(hp_munmap(mm, addr, PMD_SIZE), 0);
@@ -165,8 +155,8 @@ static void test_unmap_mapping_range_reaches_every_process(void **state)
 	a = mm_alloc();
 	b = mm_alloc();
 	bar = hp_bar_create("bar", 4 * PMD_SIZE, false);
-	addr_a = map_bar(a, bar, 4 * PMD_SIZE, 0);
-	addr_b = map_bar(b, bar, 2 * PMD_SIZE, 2 * 512);	/* the second half */
+	addr_a = hp_test_map_bar(a, bar, 4 * PMD_SIZE, 0);
+	addr_b = hp_test_map_bar(b, bar, 2 * PMD_SIZE, 2 * 512);	/* the second half */
 	hp_test_put_byte(a, addr_a + 3 * PMD_SIZE, 7);
 	assert_int_equal(hp_test_get_byte(b, addr_b + PMD_SIZE), 7);
 	hp_test_put_byte(a, addr_a, 1);
@@ -207,7 +197,7 @@ static void test_mprotect_keeps_special_and_pfn(void **state)
 	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", PUD_SIZE, false);
-	addr = map_bar(mm, bar, PUD_SIZE, 0);
+	addr = hp_test_map_bar(mm, bar, PUD_SIZE, 0);
 	hp_test_put_byte(mm, addr, 5);
 	assert_int_equal(level_at(mm, addr, &before), HP_LEVEL_PUD);
 	assert_int_equal(hp_mprotect(mm, addr, PUD_SIZE, PROT_READ), 0);
@@ -240,7 +230,7 @@ static void test_partial_mprotect_zaps_special_pmd(void **state)
 	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", PMD_SIZE, false);
-	addr = map_bar(mm, bar, PMD_SIZE, 0);
+	addr = hp_test_map_bar(mm, bar, PMD_SIZE, 0);
 	hp_test_put_byte(mm, addr + PMD_SIZE - 1, 9);
 	assert_int_equal(hp_mprotect(mm, addr, PMD_SIZE / 2, PROT_READ), 0);
 	assert_int_equal(mm->map_count, 2);
@@ -289,7 +279,7 @@ static void test_fork_copies_special_huge_entries(void **state)
 	hp_test_machine(HP_POLICY_SPECIAL);
 	parent = mm_alloc();
 	bar = hp_bar_create("bar", PUD_SIZE, false);
-	addr = map_bar(parent, bar, PUD_SIZE, 0);
+	addr = hp_test_map_bar(parent, bar, PUD_SIZE, 0);
 	hp_bar_destroy(bar);
 	hp_test_put_byte(parent, addr + 100, 77);
 	child = hp_fork(parent);

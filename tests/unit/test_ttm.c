@@ -8,13 +8,6 @@
 
 #include "hp_test.h"
 
-static const struct ttm_place vram_place = { .mem_type = TTM_PL_VRAM };
-static const struct ttm_place sys_place = { .mem_type = TTM_PL_SYSTEM };
-static const struct ttm_place vram_then_sys[] = { { .mem_type = TTM_PL_VRAM },
-						  { .mem_type = TTM_PL_SYSTEM } };
-static const struct ttm_placement in_vram = { 1, &vram_place };
-static const struct ttm_placement in_sys = { 1, &sys_place };
-static const struct ttm_placement vram_or_sys = { 2, vram_then_sys };
 
 /* ---- drm_buddy ------------------------------------------------------------- */
 
