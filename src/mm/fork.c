@@ -292,9 +292,13 @@ struct mm_struct *hp_fork(struct mm_struct *oldmm)
 		return NULL;
 	down_write(&oldmm->mmap_lock);
 	/* See gup_fast(): a full fence between this and reading pin counts. */
+	HP_MODEL_POINT(HP_MODEL_WRITE, &oldmm->write_protect_seq,
+		       sizeof(oldmm->write_protect_seq), "raw_write_seqcount_begin");
 	atomic_fetch_add_explicit(&oldmm->write_protect_seq, 1, memory_order_seq_cst);
 	atomic_thread_fence(memory_order_seq_cst);
 	err = dup_mmap(mm, oldmm);
+	HP_MODEL_POINT(HP_MODEL_WRITE, &oldmm->write_protect_seq,
+		       sizeof(oldmm->write_protect_seq), "raw_write_seqcount_end");
 	atomic_fetch_add_explicit(&oldmm->write_protect_seq, 1, memory_order_release);
 	/* Writes in flight through entries now read-only must land before we return. */
 	flush_tlb_mm(oldmm);

@@ -14,6 +14,7 @@
 
 bool folio_maybe_dma_pinned(struct folio *folio)
 {
+	HP_MODEL_POINT(HP_MODEL_READ, folio, sizeof(*folio), "folio_maybe_dma_pinned");
 	if (folio_test_large(folio))
 		return folio_maybe_dma_pinned_count(folio) > 0;
 	return folio_ref_count(folio) >= GUP_PIN_COUNTING_BIAS;
@@ -57,6 +58,7 @@ struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flag
 
 	if (pin && is_zero_page(page))
 		return folio;
+	HP_MODEL_POINT(HP_MODEL_WRITE, folio, sizeof(*folio), "try_grab_folio_fast");
 	if (!folio_ref_try_add(folio, add))
 		return NULL;
 	if (folio != page_folio(page)) {
@@ -71,6 +73,7 @@ struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flag
 
 void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
 {
+	HP_MODEL_POINT(HP_MODEL_WRITE, folio, sizeof(*folio), "gup_put_folio");
 	if (flags & FOLL_PIN) {
 		if (is_zero_page(&folio->page))
 			return;

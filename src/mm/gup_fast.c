@@ -74,9 +74,17 @@ static bool gup_fast_grab(struct page *page, int refs, unsigned int flags, enum 
 	return true;
 }
 
-/* The re-read after the grab: has the entry stayed what the walk saw? */
+/*
+ * The re-read after the grab: has the entry stayed what the walk saw?
+ * HP_MUTATION_NO_REREAD exists for the interleaving checker alone, which must
+ * catch a gup-fast without it (tests/model/).
+ */
 static bool gup_fast_unchanged(uint64_t *slot, uint64_t seen)
 {
+	HP_MODEL_POINT(HP_MODEL_READ, slot, sizeof(*slot), "gup_fast_unchanged");
+#ifdef HP_MUTATION_NO_REREAD
+	return true;
+#endif
 	return __atomic_load_n(slot, __ATOMIC_ACQUIRE) == seen;
 }
 
@@ -236,6 +244,8 @@ static int gup_fast(struct mm_struct *mm, unsigned long start, unsigned long end
 	int nr = 0;
 
 	if (flags & FOLL_PIN) {
+		HP_MODEL_POINT(HP_MODEL_READ, &mm->write_protect_seq,
+			       sizeof(mm->write_protect_seq), "raw_seqcount_begin");
 		seq = atomic_load_explicit(&mm->write_protect_seq, memory_order_acquire);
 		if (seq & 1)
 			return 0;
@@ -245,6 +255,8 @@ static int gup_fast(struct mm_struct *mm, unsigned long start, unsigned long end
 	hp_rcu_read_unlock();
 	if (flags & FOLL_PIN) {
 		atomic_thread_fence(memory_order_seq_cst);
+		HP_MODEL_POINT(HP_MODEL_READ, &mm->write_protect_seq,
+			       sizeof(mm->write_protect_seq), "read_seqcount_retry");
 		if (atomic_load_explicit(&mm->write_protect_seq, memory_order_relaxed) != seq) {
 			for (int i = 0; i < nr; i++)
 				gup_put_folio(page_folio(pages[i]), 1, flags);

@@ -48,6 +48,7 @@ static struct page *pagetable_alloc(struct mm_struct *mm, enum hp_table_level le
 /* The table was never reachable, or every walker that could see it has left. */
 void hp_pagetable_free(struct page *table)
 {
+	HP_MODEL_POINT(HP_MODEL_FREE, page_address(table), PAGE_SIZE, "pagetable_free");
 	atomic_fetch_add_explicit(&tables_freed, 1, memory_order_relaxed);
 	spin_lock_destroy(&table->ptl);
 	ClearPageFlag(table, PG_table);
@@ -267,7 +268,7 @@ void free_pgtables(struct mmu_gather *tlb, struct mm_struct *mm,
 		    !table_is_empty(page_address(table)))
 			continue;
 		spin_lock(&mm->page_table_lock);
-		__atomic_store_n(&p4d->p4d, 0, __ATOMIC_RELEASE);
+		set_p4d(p4d, __p4d(0));
 		spin_unlock(&mm->page_table_lock);
 		tlb_remove_table(tlb, table, HP_TABLE_PUD);
 	}

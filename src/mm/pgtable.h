@@ -8,16 +8,21 @@
  * for the address dependency the kernel relies on.  Loads under the entry's
  * lock are relaxed: the lock orders them.  Every access is atomic because the
  * MMU and gup-fast read entries while others change them.
+ *
+ * Lockless loads and every change are scheduling points of the interleaving
+ * checker (host/model.h); loads under the lock need not be, the lock is one.
  */
 #ifndef HP_MM_PGTABLE_H
 #define HP_MM_PGTABLE_H
 
 #include <hugepfn/mm.h>
 #include "host/lock.h"
+#include "host/model.h"
 
 #define HP_ENTRY_LOAD(p, order)		__atomic_load_n(p, order)
 #define HP_ENTRY_STORE(p, v)		__atomic_store_n(p, v, __ATOMIC_RELEASE)
 #define HP_ENTRY_XCHG(p, v)		__atomic_exchange_n(p, v, __ATOMIC_ACQ_REL)
+#define HP_ENTRY_POINT(kind, p, what)	HP_MODEL_POINT(kind, p, sizeof(*(p)), what)
 
 /* Under the entry's lock (or with the mmap lock held for write). */
 static inline pte_t ptep_get(pte_t *ptep) { return __pte(HP_ENTRY_LOAD(&ptep->pte, __ATOMIC_RELAXED)); }
@@ -26,26 +31,82 @@ static inline pud_t pudp_get(pud_t *pudp) { return __pud(HP_ENTRY_LOAD(&pudp->pu
 static inline p4d_t p4dp_get(p4d_t *p4dp) { return __p4d(HP_ENTRY_LOAD(&p4dp->p4d, __ATOMIC_RELAXED)); }
 
 /* With no lock: the MMU, gup-fast, and the first look of the fault path. */
-static inline pte_t ptep_get_lockless(pte_t *ptep) { return __pte(HP_ENTRY_LOAD(&ptep->pte, __ATOMIC_ACQUIRE)); }
-static inline pmd_t pmdp_get_lockless(pmd_t *pmdp) { return __pmd(HP_ENTRY_LOAD(&pmdp->pmd, __ATOMIC_ACQUIRE)); }
-static inline pud_t pudp_get_lockless(pud_t *pudp) { return __pud(HP_ENTRY_LOAD(&pudp->pud, __ATOMIC_ACQUIRE)); }
-static inline p4d_t p4dp_get_lockless(p4d_t *p4dp) { return __p4d(HP_ENTRY_LOAD(&p4dp->p4d, __ATOMIC_ACQUIRE)); }
+static inline pte_t ptep_get_lockless(pte_t *ptep)
+{
+	HP_ENTRY_POINT(HP_MODEL_READ, ptep, "ptep_get_lockless");
+	return __pte(HP_ENTRY_LOAD(&ptep->pte, __ATOMIC_ACQUIRE));
+}
+static inline pmd_t pmdp_get_lockless(pmd_t *pmdp)
+{
+	HP_ENTRY_POINT(HP_MODEL_READ, pmdp, "pmdp_get_lockless");
+	return __pmd(HP_ENTRY_LOAD(&pmdp->pmd, __ATOMIC_ACQUIRE));
+}
+static inline pud_t pudp_get_lockless(pud_t *pudp)
+{
+	HP_ENTRY_POINT(HP_MODEL_READ, pudp, "pudp_get_lockless");
+	return __pud(HP_ENTRY_LOAD(&pudp->pud, __ATOMIC_ACQUIRE));
+}
+static inline p4d_t p4dp_get_lockless(p4d_t *p4dp)
+{
+	HP_ENTRY_POINT(HP_MODEL_READ, p4dp, "p4dp_get_lockless");
+	return __p4d(HP_ENTRY_LOAD(&p4dp->p4d, __ATOMIC_ACQUIRE));
+}
 
 /* Stores publish with release. */
-static inline void set_pte_at(pte_t *ptep, pte_t pte) { HP_ENTRY_STORE(&ptep->pte, pte_val(pte)); }
-static inline void set_pmd_at(pmd_t *pmdp, pmd_t pmd) { HP_ENTRY_STORE(&pmdp->pmd, pmd_val(pmd)); }
-static inline void set_pud_at(pud_t *pudp, pud_t pud) { HP_ENTRY_STORE(&pudp->pud, pud_val(pud)); }
-static inline void set_p4d(p4d_t *p4dp, p4d_t p4d) { HP_ENTRY_STORE(&p4dp->p4d, p4d_val(p4d)); }
+static inline void set_pte_at(pte_t *ptep, pte_t pte)
+{
+	HP_ENTRY_POINT(HP_MODEL_WRITE, ptep, "set_pte_at");
+	HP_ENTRY_STORE(&ptep->pte, pte_val(pte));
+}
+static inline void set_pmd_at(pmd_t *pmdp, pmd_t pmd)
+{
+	HP_ENTRY_POINT(HP_MODEL_WRITE, pmdp, "set_pmd_at");
+	HP_ENTRY_STORE(&pmdp->pmd, pmd_val(pmd));
+}
+static inline void set_pud_at(pud_t *pudp, pud_t pud)
+{
+	HP_ENTRY_POINT(HP_MODEL_WRITE, pudp, "set_pud_at");
+	HP_ENTRY_STORE(&pudp->pud, pud_val(pud));
+}
+static inline void set_p4d(p4d_t *p4dp, p4d_t p4d)
+{
+	HP_ENTRY_POINT(HP_MODEL_WRITE, p4dp, "set_p4d");
+	HP_ENTRY_STORE(&p4dp->p4d, p4d_val(p4d));
+}
 
 /* Clearing returns what was there, A/D bits the MMU set included. */
-static inline pte_t ptep_get_and_clear(pte_t *ptep) { return __pte(HP_ENTRY_XCHG(&ptep->pte, 0)); }
-static inline pmd_t pmdp_huge_get_and_clear(pmd_t *pmdp) { return __pmd(HP_ENTRY_XCHG(&pmdp->pmd, 0)); }
-static inline pud_t pudp_huge_get_and_clear(pud_t *pudp) { return __pud(HP_ENTRY_XCHG(&pudp->pud, 0)); }
+static inline pte_t ptep_get_and_clear(pte_t *ptep)
+{
+	HP_ENTRY_POINT(HP_MODEL_WRITE, ptep, "ptep_get_and_clear");
+	return __pte(HP_ENTRY_XCHG(&ptep->pte, 0));
+}
+static inline pmd_t pmdp_huge_get_and_clear(pmd_t *pmdp)
+{
+	HP_ENTRY_POINT(HP_MODEL_WRITE, pmdp, "pmdp_huge_get_and_clear");
+	return __pmd(HP_ENTRY_XCHG(&pmdp->pmd, 0));
+}
+static inline pud_t pudp_huge_get_and_clear(pud_t *pudp)
+{
+	HP_ENTRY_POINT(HP_MODEL_WRITE, pudp, "pudp_huge_get_and_clear");
+	return __pud(HP_ENTRY_XCHG(&pudp->pud, 0));
+}
 
 /* Write-protection keeps whatever ACCESSED/DIRTY bits the MMU sets meanwhile. */
-static inline void ptep_set_wrprotect(pte_t *ptep) { __atomic_fetch_and(&ptep->pte, ~_PAGE_RW, __ATOMIC_ACQ_REL); }
-static inline void pmdp_set_wrprotect(pmd_t *pmdp) { __atomic_fetch_and(&pmdp->pmd, ~_PAGE_RW, __ATOMIC_ACQ_REL); }
-static inline void pudp_set_wrprotect(pud_t *pudp) { __atomic_fetch_and(&pudp->pud, ~_PAGE_RW, __ATOMIC_ACQ_REL); }
+static inline void ptep_set_wrprotect(pte_t *ptep)
+{
+	HP_ENTRY_POINT(HP_MODEL_WRITE, ptep, "ptep_set_wrprotect");
+	__atomic_fetch_and(&ptep->pte, ~_PAGE_RW, __ATOMIC_ACQ_REL);
+}
+static inline void pmdp_set_wrprotect(pmd_t *pmdp)
+{
+	HP_ENTRY_POINT(HP_MODEL_WRITE, pmdp, "pmdp_set_wrprotect");
+	__atomic_fetch_and(&pmdp->pmd, ~_PAGE_RW, __ATOMIC_ACQ_REL);
+}
+static inline void pudp_set_wrprotect(pud_t *pudp)
+{
+	HP_ENTRY_POINT(HP_MODEL_WRITE, pudp, "pudp_set_wrprotect");
+	__atomic_fetch_and(&pudp->pud, ~_PAGE_RW, __ATOMIC_ACQ_REL);
+}
 
 /*
  * The MMU sets ACCESSED/DIRTY with a locked read-modify-write of the entry
@@ -54,6 +115,7 @@ static inline void pudp_set_wrprotect(pud_t *pudp) { __atomic_fetch_and(&pudp->p
  */
 static inline bool hp_entry_cmpxchg(uint64_t *p, uint64_t old, uint64_t new)
 {
+	HP_ENTRY_POINT(HP_MODEL_WRITE, p, "hp_entry_cmpxchg");
 	return __atomic_compare_exchange_n(p, &old, new, false, __ATOMIC_ACQ_REL,
 					   __ATOMIC_ACQUIRE);
 }

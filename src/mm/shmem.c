@@ -15,6 +15,7 @@ static vm_fault_t shmem_fault(struct vm_fault *vmf)
 
 	if (vmf->pgoff >= mapping->nr_pages)
 		return VM_FAULT_SIGBUS;
+	HP_MODEL_POINT(HP_MODEL_READ, &mapping->pages[vmf->pgoff], sizeof(page), "page cache lookup");
 	page = __atomic_load_n(&mapping->pages[vmf->pgoff], __ATOMIC_ACQUIRE);
 	if (!page) {
 		if (hp_should_fail(HP_FAIL_PAGE))
@@ -25,6 +26,8 @@ static vm_fault_t shmem_fault(struct vm_fault *vmf)
 		page->mapping = mapping;
 		page->index = vmf->pgoff;
 		/* Two faults may race to fill the slot: the loser frees its page. */
+		HP_MODEL_POINT(HP_MODEL_WRITE, &mapping->pages[vmf->pgoff], sizeof(page),
+			       "page cache insert");
 		if (!__atomic_compare_exchange_n(&mapping->pages[vmf->pgoff], &expected,
 						 page, false, __ATOMIC_ACQ_REL,
 						 __ATOMIC_ACQUIRE)) {

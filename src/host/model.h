@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scheduling points: the hooks of the interleaving checker (tests/model/).
+ *
+ * Every access to state that a lockless walker shares with the rest of mm is
+ * announced here just before it happens: entry loads, stores and clears, the
+ * grab and the re-read of gup-fast, pin checks, RCU read sections and grace
+ * periods, lock operations, page-table frees.  In the normal build the
+ * announcements compile to nothing.  In the model build (-DHP_MODEL) each one
+ * stops the calling logical thread and lets the checker choose who runs next,
+ * so the checker sees, and can reorder, exactly these accesses.
+ *
+ * The rule that keeps the checker sound: code between two points touches only
+ * the thread's own data, or shared data under a lock the thread holds, or
+ * counters whose order does not matter.
+ */
+#ifndef HP_HOST_MODEL_H
+#define HP_HOST_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum hp_model_kind {
+	HP_MODEL_READ,		/* a load of shared memory */
+	HP_MODEL_WRITE,		/* a store or read-modify-write */
+	HP_MODEL_LOCK,		/* an attempt to take a lock */
+	HP_MODEL_UNLOCK,
+	HP_MODEL_RCU_LOCK,	/* entering a read-side section */
+	HP_MODEL_RCU_UNLOCK,
+	HP_MODEL_RCU_SYNC,	/* starting a grace period */
+	HP_MODEL_RCU_WAIT,	/* the end of a grace period: callbacks run */
+	HP_MODEL_FREE,		/* a page-table page goes back to the allocator */
+};
+
+/* What a logical thread is about to do. */
+struct hp_model_access {
+	enum hp_model_kind kind;
+	const void *addr;	/* the object: its first byte */
+	size_t size;
+	const char *what;	/* the kernel name of the access */
+};
+
+#ifdef HP_MODEL
+/* True on a logical thread while the checker drives it. */
+bool hp_model_running(void);
+void hp_model_point(enum hp_model_kind kind, const void *addr, size_t size,
+		    const char *what);
+/* A lock was busy: let the others run until somebody releases it. */
+void hp_model_wait_unlock(const void *lock);
+void hp_model_unlocked(const void *lock);
+/* Names an object for traces (locks name themselves when initialized). */
+void hp_model_name(const void *obj, const char *name);
+#define HP_MODEL_POINT(kind, addr, size, what) hp_model_point(kind, addr, size, what)
+#define HP_MODEL_NAME(obj, name) hp_model_name(obj, name)
+
+/*
+ * The checker's side.  Threads are added, then run: before every step the
+ * checker sees each thread's next access and whether it may take it now
+ * (not blocked on a lock or a grace period), and picks one.  Returns the
+ * number of steps, or -EDEADLK (nobody can move), -E2BIG (max_steps ran
+ * out), -EINVAL (a bad pick), -EAGAIN; after an error the threads stay
+ * stopped and the process must exit.
+ */
+#define HP_MODEL_MAX_THREADS 4
+struct hp_model_view {
+	int nr;
+	struct {
+		const char *name;
+		bool enabled, done;
+		struct hp_model_access next;
+	} threads[HP_MODEL_MAX_THREADS];
+};
+typedef int (*hp_model_pick_fn)(const struct hp_model_view *view, void *ctx);
+int hp_model_thread_add(const char *name, void (*fn)(void *arg), void *arg);
+int hp_model_run(hp_model_pick_fn pick, void *ctx, unsigned int max_steps);
+/* The name given to obj, or NULL; forgetting them all (objects die with a run). */
+const char *hp_model_name_of(const void *obj);
+void hp_model_names_reset(void);
+#else
+#define HP_MODEL_POINT(kind, addr, size, what) do { } while (0)
+#define HP_MODEL_NAME(obj, name) do { (void)(obj); (void)(name); } while (0)
+#endif
+
+#endif
