@@ -44,10 +44,13 @@ struct node {
 	uint8_t enabled;	/* threads that could take this step */
 	uint8_t done;		/* choices whose subtrees are explored */
 	uint8_t sleep;		/* threads asleep here */
+	uint8_t backtrack;	/* choices a race asks to explore here */
+	uint8_t finished;	/* threads that have ended */
 	uint8_t preemptions;	/* before this step */
 	int8_t choice;
 	int8_t prev;		/* the thread that took the previous step */
 	struct hp_model_access next[HP_MODEL_MAX_THREADS];
+	uint16_t clock[HP_MODEL_MAX_THREADS];	/* after this step */
 };
 
 struct grab {
@@ -55,10 +58,16 @@ struct grab {
 	const void *folio;
 };
 
+enum search {
+	SEARCH_DPOR,		/* dynamic partial-order reduction and sleep sets */
+	SEARCH_SLEEP,		/* sleep sets alone (sound with a preemption bound) */
+	SEARCH_FULL,		/* every interleaving */
+};
+
 struct options {
 	enum hugepfn_policy policy;
 	int bound;		/* preemptions; -1: none */
-	bool por;
+	enum search search;
 	unsigned long max_runs;
 	bool quiet;
 };
@@ -76,6 +85,7 @@ struct explorer {
 	long mapped[MAX_STEPS + 1];	/* the watched pfn before each step, and at the end */
 	struct grab grabs[MAX_GRABS];
 	int nr_grabs;
+	int last[HP_MODEL_MAX_THREADS];	/* each thread's latest step, or -1 */
 	int prefix;		/* steps to replay */
 	int depth;		/* steps taken in this run */
 	int blocked_at;		/* where every movable thread slept, or -1 */
@@ -193,9 +203,82 @@ static unsigned int bounded(const struct explorer *e, const struct node *n, unsi
 	return cands;
 }
 
+/* The choices at n still to explore: all of them, or those a race asked for. */
+static unsigned int candidates(const struct explorer *e, const struct node *n)
+{
+	unsigned int cands = n->enabled & ~n->done;
+
+	if (e->opt->search == SEARCH_DPOR)
+		cands &= n->backtrack;
+	if (e->opt->search != SEARCH_FULL)
+		cands &= ~n->sleep;
+	return bounded(e, n, cands);
+}
+
+static const struct hp_model_access *step_access(const struct node *n)
+{
+	return &n->next[n->choice];
+}
+
+/*
+ * Races (Flanagan and Godefroid's dynamic partial-order reduction): for each
+ * thread p, the latest earlier step by another thread that conflicts with
+ * p's next access and does not happen before p could have gone the other way
+ * round.  p is asked to run there instead (or, if it could not run there,
+ * everyone who could).
+ */
+static void find_races(struct explorer *e, int nr_threads)
+{
+	struct node *n = &e->nodes[e->depth];
+
+	for (int p = 0; p < nr_threads; p++) {
+		const uint16_t *clock = e->last[p] >= 0 ? e->nodes[e->last[p]].clock : NULL;
+
+		if (n->finished & (1u << p))
+			continue;
+		for (int i = e->depth - 1; i >= 0; i--) {
+			struct node *ni = &e->nodes[i];
+			int q = ni->choice;
+
+			if (q == p || !dependent(step_access(ni), &n->next[p]))
+				continue;
+			if (clock && clock[q] > i)
+				continue;	/* step i happens before p's next */
+			ni->backtrack |= ni->enabled & (1u << p) ? 1u << p : ni->enabled;
+			break;
+		}
+	}
+}
+
+/*
+ * Vector clocks: step d happens after its thread's previous step and after
+ * every earlier step it conflicts with.  clock[q] = 1 + the last step of q
+ * that happens before (or is) d.
+ */
+static void tick_clock(struct explorer *e, int t)
+{
+	struct node *n = &e->nodes[e->depth];
+
+	if (e->last[t] >= 0)
+		memcpy(n->clock, e->nodes[e->last[t]].clock, sizeof(n->clock));
+	else
+		memset(n->clock, 0, sizeof(n->clock));
+	for (int i = 0; i < e->depth; i++) {
+		const struct node *ni = &e->nodes[i];
+
+		if (dependent(step_access(ni), &n->next[t]))
+			for (int q = 0; q < HP_MODEL_MAX_THREADS; q++)
+				if (ni->clock[q] > n->clock[q])
+					n->clock[q] = ni->clock[q];
+	}
+	n->clock[t] = (uint16_t)(e->depth + 1);
+	e->last[t] = e->depth;
+}
+
 static int pick_new(struct explorer *e, struct node *n)
 {
 	unsigned int cands = bounded(e, n, n->enabled & ~n->sleep);
+	int t;
 
 	n->done = 0;
 	if (!cands) {
@@ -203,17 +286,18 @@ static int pick_new(struct explorer *e, struct node *n)
 		e->blocked_at = e->depth;
 		cands = n->enabled;
 	}
-	if (n->prev >= 0 && (cands & (1u << n->prev)))
-		return n->prev;
-	return lowest(cands);
+	t = n->prev >= 0 && (cands & (1u << n->prev)) ? n->prev : lowest(cands);
+	n->backtrack = 1u << t;
+	return t;
 }
 
+/* Called before every step: records the state, then chooses who takes it. */
 static int pick(const struct hp_model_view *view, void *arg)
 {
 	struct explorer *e = arg;
 	struct node *n = &e->nodes[e->depth], *child;
 	struct hp_check_ctx *c = &e->ctx;
-	unsigned int enabled = 0;
+	unsigned int enabled = 0, finished = 0;
 	int t;
 
 	if (e->depth == MAX_STEPS)
@@ -224,7 +308,10 @@ static int pick(const struct hp_model_view *view, void *arg)
 		n->next[i] = view->threads[i].next;
 		if (view->threads[i].enabled)
 			enabled |= 1u << i;
+		if (view->threads[i].done)
+			finished |= 1u << i;
 	}
+	n->finished = finished;
 	e->mapped[e->depth] = c->watch_mm ? hp_check_mapped_pfn(c->watch_mm, c->watch_addr) : -1;
 	if (e->depth < e->prefix) {
 		if (n->enabled != enabled || !(enabled & (1u << n->choice)))
@@ -236,11 +323,14 @@ static int pick(const struct hp_model_view *view, void *arg)
 		n->prev = e->depth ? e->nodes[e->depth - 1].choice : -1;
 		if (!e->depth)
 			n->sleep = n->preemptions = 0;
+		if (e->blocked_at < 0 && e->opt->search == SEARCH_DPOR)
+			find_races(e, view->nr);
 		t = e->blocked_at >= 0 ? (n->prev >= 0 && (enabled & (1u << n->prev)) ?
 					  n->prev : lowest(enabled))
 				       : pick_new(e, n);
 		n->choice = (int8_t)t;
 	}
+	tick_clock(e, t);
 	check_table_alive(&n->next[t]);
 	if (t == c->gup_thread && !strcmp(n->next[t].what, "try_grab_folio_fast") &&
 	    e->nr_grabs < MAX_GRABS)
@@ -250,7 +340,7 @@ static int pick(const struct hp_model_view *view, void *arg)
 	child = &e->nodes[e->depth + 1];
 	child->preemptions = n->preemptions + preempts(n, t);
 	child->sleep = 0;
-	if (e->opt->por) {
+	if (e->opt->search != SEARCH_FULL) {
 		unsigned int asleep = (n->sleep | n->done) & ~(1u << t);
 
 		for (int i = 0; i < view->nr; i++)
@@ -271,7 +361,7 @@ static bool backtrack(struct explorer *e)
 		unsigned int cands;
 
 		n->done |= 1u << n->choice;
-		cands = bounded(e, n, n->enabled & ~n->done & ~n->sleep);
+		cands = candidates(e, n);
 		if (cands) {
 			n->choice = (int8_t)lowest(cands);
 			e->prefix = d + 1;
@@ -425,6 +515,8 @@ static void run_one(struct explorer *e)
 	e->violation_at = -1;
 	e->stale_grab_at = -1;
 	e->nr_grabs = 0;
+	for (int i = 0; i < HP_MODEL_MAX_THREADS; i++)
+		e->last[i] = -1;
 	e->runs++;
 	steps = hp_model_run(pick, e, MAX_STEPS);
 	if (steps < 0) {
@@ -490,8 +582,9 @@ static void usage(FILE *f)
 {
 	fputs("usage: hp-model [options] [scenario...]\n"
 	      "  --policy P        none, plain, devmap or special (default special)\n"
-	      "  --bound N         at most N preemptions per interleaving (default: none)\n"
-	      "  --no-por          no sleep-set reduction\n"
+	      "  --bound N         at most N preemptions per interleaving (default: none;\n"
+	      "                    with a bound only sleep sets reduce the search)\n"
+	      "  --no-por          no reduction: every interleaving\n"
 	      "  --max-runs N      stop a scenario after N interleavings\n"
 	      "  --expect WHAT     clean (default): exit 0 if no interleaving breaks an\n"
 	      "                    invariant; violation: exit 0 if each scenario has one\n"
@@ -527,7 +620,7 @@ static bool cross_check(const struct hp_check_scenario *sc, const struct options
 	struct result full;
 	bool ok = true;
 
-	plain.por = false;
+	plain.search = SEARCH_FULL;
 	plain.quiet = true;
 	if (plain.bound < 0)
 		plain.bound = 2;
@@ -563,7 +656,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct options opt = { .policy = HP_POLICY_SPECIAL, .bound = -1, .por = true };
+	struct options opt = { .policy = HP_POLICY_SPECIAL, .bound = -1, .search = SEARCH_DPOR };
 	bool expect_violation = false, want_cross = false, ok = true;
 	int ch, first;
 
@@ -576,9 +669,11 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			opt.bound = (int)parse_number("--bound", optarg);
+			if (opt.search == SEARCH_DPOR)
+				opt.search = SEARCH_SLEEP;
 			break;
 		case 'n':
-			opt.por = false;
+			opt.search = SEARCH_FULL;
 			break;
 		case 'm':
 			opt.max_runs = parse_number("--max-runs", optarg);

@@ -225,14 +225,23 @@ static int setup_bo(struct hp_check_ctx *c)
 	return expect_level(c, c->policy == HP_POLICY_NONE ? HP_LEVEL_PTE : HP_LEVEL_PMD);
 }
 
-/* The driver moves the BO to system memory; the CPU then touches it again. */
-static void thread_evict_refault(void *arg)
+/* The driver moves the BO to system memory... */
+static void thread_evict(void *arg)
+{
+	struct hp_check_ctx *c = arg;
+
+	c->ret[1] = ttm_bo_evict(c->bo);
+}
+
+/* ...while the CPU reads it: it refaults wherever the BO is by then. */
+static void thread_touch(void *arg)
 {
 	struct hp_check_ctx *c = arg;
 	char byte;
 
-	c->ret[1] = ttm_bo_evict(c->bo);
 	c->ret[2] = hp_access(c->mm, c->addr + PAGE_SIZE, 1, HP_ACCESS_READ, &byte);
+	if (c->ret[2] == HP_ACCESS_OK && byte != CHECK_BO_BYTE)
+		c->ret[2] = -EIO;
 }
 
 static void check_bo(struct hp_check_ctx *c)
@@ -240,9 +249,8 @@ static void check_bo(struct hp_check_ctx *c)
 	static char buf[PMD_SIZE];
 
 	check_no_page(c);
-	if (c->ret[1] || c->ret[2] != HP_ACCESS_OK)
-		hp_check_fail(c, "eviction returned %d, the refault %s", c->ret[1],
-			      hp_access_result_name(c->ret[2]));
+	if (c->ret[1] || c->ret[2])
+		hp_check_fail(c, "eviction returned %d, the CPU's read %d", c->ret[1], c->ret[2]);
 	else if (ttm_bo_mem_type(c->bo) != TTM_PL_SYSTEM)
 		hp_check_fail(c, "the BO is not in system memory after its eviction");
 	else if (hp_access(c->mm, c->addr, PMD_SIZE, HP_ACCESS_READ, buf) != HP_ACCESS_OK)
@@ -374,7 +382,8 @@ const struct hp_check_scenario hp_check_scenarios[] = {
 	  setup_pte, { { "gup", thread_gup_fast_only }, { "munmap", thread_munmap } },
 	  check_munmap, teardown_gup_get },
 	{ "gup-vs-bo-evict", "gup-fast vs BO eviction to system memory and refault",
-	  setup_bo, { { "gup", thread_gup_fast }, { "evict", thread_evict_refault } },
+	  setup_bo, { { "gup", thread_gup_fast }, { "evict", thread_evict },
+		    { "touch", thread_touch } },
 	  check_bo, teardown_bo },
 	{ "gup-vs-fork", "pin_user_pages_fast(FOLL_WRITE) vs fork write-protecting",
 	  setup_fork, { { "pin", thread_pin_write }, { "fork", thread_fork } },
