@@ -36,6 +36,15 @@
 #include "host/model.h"
 #include "mm/pgtable.h"
 
+/* The library this binary was linked with: as it is, or with a bug put in. */
+#if defined(HP_MUTATION_NO_REREAD)
+#define MUTATION	"no-reread"
+#elif defined(HP_MUTATION_NO_GRACE)
+#define MUTATION	"no-grace"
+#else
+#define MUTATION	NULL
+#endif
+
 #define MAX_STEPS	4096
 #define MAX_GRABS	64
 #define MAX_OUTCOMES	64
@@ -51,6 +60,7 @@ struct node {
 	int8_t prev;		/* the thread that took the previous step */
 	struct hp_model_access next[HP_MODEL_MAX_THREADS];
 	uint16_t clock[HP_MODEL_MAX_THREADS];	/* after this step */
+	uint64_t entry;		/* the entry the step accessed, as it was before */
 };
 
 struct grab {
@@ -168,15 +178,19 @@ static bool dependent(const struct hp_model_access *a, const struct hp_model_acc
 
 /* ---- picking ------------------------------------------------------------- */
 
+/* Is a an access to a page-table entry (the only objects of points in RAM)? */
+static bool entry_access(const struct hp_model_access *a)
+{
+	return (a->kind == HP_MODEL_READ || a->kind == HP_MODEL_WRITE) &&
+	       __pa(a->addr) < (phys_addr_t)hp_ram_pages << PAGE_SHIFT;
+}
+
 /* An entry access must find its table alive: a freed one may be anyone's page by now. */
 static void check_table_alive(const struct hp_model_access *a)
 {
-	phys_addr_t pa;
+	phys_addr_t pa = __pa(a->addr);
 
-	if (a->kind != HP_MODEL_READ && a->kind != HP_MODEL_WRITE)
-		return;
-	pa = __pa(a->addr);
-	if (pa >= (phys_addr_t)hp_ram_pages << PAGE_SHIFT)
+	if (!entry_access(a))
 		return;
 	if (!PageFlag(pfn_to_page(pa >> PAGE_SHIFT), PG_table))
 		hp_report_violation(pa >> PAGE_SHIFT, HP_LEVEL_NONE, a->what,
@@ -332,6 +346,8 @@ static int pick(const struct hp_model_view *view, void *arg)
 	}
 	tick_clock(e, t);
 	check_table_alive(&n->next[t]);
+	if (entry_access(&n->next[t]))
+		n->entry = __atomic_load_n((const uint64_t *)n->next[t].addr, __ATOMIC_RELAXED);
 	if (t == c->gup_thread && !strcmp(n->next[t].what, "try_grab_folio_fast") &&
 	    e->nr_grabs < MAX_GRABS)
 		e->grabs[e->nr_grabs++] = (struct grab){ e->depth, n->next[t].addr };
@@ -389,7 +405,7 @@ static const char *mm_field(const struct mm_struct *mm, const char *p)
 
 /* The object of an access, in words: entries by physical address, pages by pfn. */
 static void describe(const struct hp_check_ctx *c, const struct hp_model_access *a,
-		     char *buf, size_t len)
+		     uint64_t entry, char *buf, size_t len)
 {
 	const char *p = a->addr, *name;
 	phys_addr_t pa = __pa(p);
@@ -398,8 +414,11 @@ static void describe(const struct hp_check_ctx *c, const struct hp_model_access 
 	    a->kind == HP_MODEL_RCU_UNLOCK || a->kind == HP_MODEL_RCU_SYNC) {
 		snprintf(buf, len, "-");
 	} else if (pa < (phys_addr_t)hp_ram_pages << PAGE_SHIFT) {
-		snprintf(buf, len, "%s at pa %#llx", a->kind == HP_MODEL_FREE ? "table" : "entry",
-			 (unsigned long long)pa);
+		if (a->kind == HP_MODEL_FREE)
+			snprintf(buf, len, "table at pa %#llx", (unsigned long long)pa);
+		else
+			snprintf(buf, len, "entry at pa %#llx, was %#llx", (unsigned long long)pa,
+				 (unsigned long long)entry);
 	} else if (p >= (const char *)hp_mem_map && p < (const char *)(hp_mem_map + hp_ram_pages)) {
 		size_t pfn = (size_t)(p - (const char *)hp_mem_map) / sizeof(struct page);
 
@@ -423,14 +442,15 @@ static void print_trace(const struct explorer *e, int steps, const char *why)
 	const struct hp_check_ctx *c = &e->ctx;
 	char where[64];
 
-	printf("  %s, policy %s, interleaving %lu:\n    %s\n",
-	       e->sc->name, hp_policy_name(e->opt->policy), e->runs, why);
+	printf("  %s, policy %s%s%s, interleaving %lu:\n    %s\n",
+	       e->sc->name, hp_policy_name(e->opt->policy), MUTATION ? ", mutation " : "",
+	       MUTATION ? MUTATION : "", e->runs, why);
 	printf("    %5s  %-10s %-28s %s\n", "step", "thread", "access", "on");
 	for (int d = 0; d < steps; d++) {
 		const struct node *n = &e->nodes[d];
 		const struct hp_model_access *a = &n->next[n->choice];
 
-		describe(c, a, where, sizeof(where));
+		describe(c, a, n->entry, where, sizeof(where));
 		printf("    %5d  %-10s %-28s %s%s\n", d, e->sc->threads[n->choice].name,
 		       a->what, where, d == e->violation_at ? "   <-- violation" :
 				       d == e->stale_grab_at ? "   <-- reference taken" : "");
@@ -712,8 +732,9 @@ int main(int argc, char **argv)
 		struct result r;
 
 		explore(sc, &opt, &r);
-		printf("%-22s %-8s %6lu interleavings%s, %lu violating (+%lu cut as redundant, %.1f s)\n",
-		       sc->name, hp_policy_name(opt.policy), r.runs - r.redundant,
+		printf("%-22s %-8s%s%s %6lu interleavings%s, %lu violating (+%lu cut as redundant, %.1f s)\n",
+		       sc->name, hp_policy_name(opt.policy), MUTATION ? " mutation " : "",
+		       MUTATION ? MUTATION : "", r.runs - r.redundant,
 		       r.complete ? (opt.bound < 0 ? " (all)" : " (all within the bound)")
 				  : " (stopped at --max-runs)",
 		       r.violating, r.redundant, r.seconds);

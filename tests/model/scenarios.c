@@ -382,7 +382,7 @@ const struct hp_check_scenario hp_check_scenarios[] = {
 	  setup_pte, { { "gup", thread_gup_fast_only }, { "munmap", thread_munmap } },
 	  check_munmap, teardown_gup_get },
 	{ "gup-vs-bo-evict", "gup-fast vs BO eviction to system memory and refault",
-	  setup_bo, { { "gup", thread_gup_fast }, { "evict", thread_evict },
+	  setup_bo, { { "gup", thread_gup_fast_only }, { "evict", thread_evict },
 		    { "touch", thread_touch } },
 	  check_bo, teardown_bo },
 	{ "gup-vs-fork", "pin_user_pages_fast(FOLL_WRITE) vs fork write-protecting",
