@@ -17,7 +17,7 @@
 /* busy: a try expression, non-zero while the lock is taken. */
 #define hp_lock_acquire(lock, busy, block, what) do {				\
 	if (hp_model_running()) {						\
-		hp_model_point(HP_MODEL_LOCK, lock, sizeof(*(lock)), what);	\
+		HP_MODEL_POINT(HP_MODEL_LOCK, lock, sizeof(*(lock)), what);	\
 		while (busy)							\
 			hp_model_wait_unlock(lock);				\
 	} else {								\

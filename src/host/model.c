@@ -72,13 +72,14 @@ static void model_yield(struct model_thread *t)
 	sem_wait(&t->go);
 }
 
-void hp_model_point(enum hp_model_kind kind, const void *addr, size_t size, const char *what)
+void hp_model_point(enum hp_model_kind kind, const void *addr, size_t size,
+		    const void *also, size_t also_size, const char *what)
 {
 	struct model_thread *t = current;
 
 	if (!t)
 		return;
-	t->next = (struct hp_model_access){ kind, addr, size, what };
+	t->next = (struct hp_model_access){ kind, addr, size, also, also_size, what };
 	model_yield(t);
 }
 
@@ -114,7 +115,7 @@ void hp_rcu_read_lock(void)
 
 	if (!t)
 		return;
-	hp_model_point(HP_MODEL_RCU_LOCK, &rcu_state, 1, "rcu_read_lock");
+	HP_MODEL_POINT(HP_MODEL_RCU_LOCK, &rcu_state, 1, "rcu_read_lock");
 	if (t->rcu_nesting++ == 0)
 		t->rcu_sections++;
 }
@@ -125,7 +126,7 @@ void hp_rcu_read_unlock(void)
 
 	if (!t)
 		return;
-	hp_model_point(HP_MODEL_RCU_UNLOCK, &rcu_state, 1, "rcu_read_unlock");
+	HP_MODEL_POINT(HP_MODEL_RCU_UNLOCK, &rcu_state, 1, "rcu_read_unlock");
 	t->rcu_nesting--;
 }
 
@@ -146,10 +147,11 @@ static void wait_grace_period(struct model_thread *t)
 	for (int i = 0; i < model.nr; i++) {
 		const struct model_thread *r = &model.threads[i];
 
-		t->gp_waits[i] = r != t && r->rcu_nesting;
+		/* Its own section too: real RCU would never return there. */
+		t->gp_waits[i] = r->rcu_nesting;
 		t->gp_sections[i] = r->rcu_sections;
 	}
-	t->next = (struct hp_model_access){ HP_MODEL_RCU_WAIT, NULL, 0, "grace period ends" };
+	t->next = (struct hp_model_access){ .kind = HP_MODEL_RCU_WAIT, .what = "grace period ends" };
 	t->state = MODEL_BLOCKED_RCU;
 	model_yield(t);
 }
@@ -160,7 +162,7 @@ void hp_synchronize_rcu(void)
 	struct hp_rcu_head *ready;
 
 	if (t)
-		hp_model_point(HP_MODEL_RCU_SYNC, &rcu_state, 1, "synchronize_rcu");
+		HP_MODEL_POINT(HP_MODEL_RCU_SYNC, &rcu_state, 1, "synchronize_rcu");
 	ready = rcu_pending;
 	rcu_pending = NULL;
 	if (t)
@@ -175,6 +177,8 @@ void hp_synchronize_rcu(void)
 
 void hp_call_rcu(struct hp_rcu_head *head, hp_rcu_callback_t func)
 {
+	/* Whether it lands before or after a grace period starts matters. */
+	HP_MODEL_POINT(HP_MODEL_WRITE, &rcu_state, 1, "call_rcu");
 	head->func = func;
 	head->next = rcu_pending;
 	rcu_pending = head;

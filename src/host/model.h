@@ -12,7 +12,14 @@
  *
  * The rule that keeps the checker sound: code between two points touches only
  * the thread's own data, or shared data under a lock the thread holds, or
- * counters whose order does not matter.
+ * counters whose order does not matter.  Known exceptions, and why they do
+ * not matter: an entry read under its lock may meanwhile gain ACCESSED or
+ * DIRTY from the MMU's lockless update, which every locked path tolerates
+ * (it keeps or compares those bits the same either way); the bytes of pages
+ * are copied without points, but every path that moves a mapped page's
+ * bytes first unmaps it and waits for a grace period; struct page fields of
+ * a page being freed or allocated are set outside the allocator's lock, on
+ * a page no lockless walker can reach any more, or yet.
  */
 #ifndef HP_HOST_MODEL_H
 #define HP_HOST_MODEL_H
@@ -37,20 +44,42 @@ struct hp_model_access {
 	enum hp_model_kind kind;
 	const void *addr;	/* the object: its first byte */
 	size_t size;
+	/* An object the access also reads, or NULL: the entry a grab relies on. */
+	const void *also;
+	size_t also_size;
 	const char *what;	/* the kernel name of the access */
 };
+
+/*
+ * Mutations: bugs a model build puts in on purpose, so that the checker shows
+ * it finds them (tests/model/meson.build builds one library per mutation with
+ * -DHP_MUTATION=HP_MUTATION_...).  Every other build has none.
+ */
+enum hp_mutation {
+	HP_MUTATION_NONE,
+	HP_MUTATION_NO_REREAD,		/* gup-fast keeps a grab without re-reading the entry */
+	HP_MUTATION_NO_GRACE,		/* unmap frees tables before the grace period */
+	HP_MUTATION_NO_WP_SEQ,		/* gup-fast ignores fork's write_protect_seq */
+	HP_MUTATION_NO_PMD_RECHECK,	/* a THP fault installs over a racing one's PMD */
+};
+#ifndef HP_MUTATION
+#define HP_MUTATION HP_MUTATION_NONE
+#endif
+#define hp_mutated(m) (HP_MUTATION == (m))
 
 #ifdef HP_MODEL
 /* True on a logical thread while the checker drives it. */
 bool hp_model_running(void);
 void hp_model_point(enum hp_model_kind kind, const void *addr, size_t size,
-		    const char *what);
+		    const void *also, size_t also_size, const char *what);
 /* A lock was busy: let the others run until somebody releases it. */
 void hp_model_wait_unlock(const void *lock);
 void hp_model_unlocked(const void *lock);
 /* Names an object for traces (locks name themselves when initialized). */
 void hp_model_name(const void *obj, const char *name);
-#define HP_MODEL_POINT(kind, addr, size, what) hp_model_point(kind, addr, size, what)
+#define HP_MODEL_POINT(kind, addr, size, what) hp_model_point(kind, addr, size, NULL, 0, what)
+#define HP_MODEL_POINT_ALSO(kind, addr, size, also, what) \
+	hp_model_point(kind, addr, size, also, sizeof(*(also)), what)
 #define HP_MODEL_NAME(obj, name) hp_model_name(obj, name)
 
 /*
@@ -78,6 +107,7 @@ const char *hp_model_name_of(const void *obj);
 void hp_model_names_reset(void);
 #else
 #define HP_MODEL_POINT(kind, addr, size, what) do { } while (0)
+#define HP_MODEL_POINT_ALSO(kind, addr, size, also, what) do { (void)(also); } while (0)
 #define HP_MODEL_NAME(obj, name) do { (void)(obj); (void)(name); } while (0)
 #endif
 

@@ -14,7 +14,8 @@
 
 bool folio_maybe_dma_pinned(struct folio *folio)
 {
-	HP_MODEL_POINT(HP_MODEL_READ, folio, sizeof(*folio), "folio_maybe_dma_pinned");
+	/* Fork goes on to share or copy the folio: to the checker, a write. */
+	HP_MODEL_POINT(HP_MODEL_WRITE, folio, sizeof(*folio), "folio_maybe_dma_pinned");
 	if (folio_test_large(folio))
 		return folio_maybe_dma_pinned_count(folio) > 0;
 	return folio_ref_count(folio) >= GUP_PIN_COUNTING_BIAS;
@@ -58,7 +59,6 @@ struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flag
 
 	if (pin && is_zero_page(page))
 		return folio;
-	HP_MODEL_POINT(HP_MODEL_WRITE, folio, sizeof(*folio), "try_grab_folio_fast");
 	if (!folio_ref_try_add(folio, add))
 		return NULL;
 	if (folio != page_folio(page)) {
@@ -127,11 +127,15 @@ struct follow_ctx {
  */
 bool gup_must_unshare(unsigned int flags, struct page *page, bool writable)
 {
-	struct page *head = &page_folio(page)->page;
+	struct folio *folio = page_folio(page);
 
+	if (!(flags & FOLL_PIN) || writable)
+		return false;
+	HP_MODEL_POINT(HP_MODEL_READ, folio, folio_nr_pages(folio) * sizeof(struct page),
+		       "PageAnonExclusive");
 	/* A PMD-mapped THP keeps the mark on its head, a PTE-mapped page on itself. */
-	return (flags & FOLL_PIN) && !writable && PageAnon(head) &&
-	       !PageAnonExclusive(page) && !PageAnonExclusive(head);
+	return PageAnon(&folio->page) && !PageAnonExclusive(page) &&
+	       !PageAnonExclusive(&folio->page);
 }
 
 /* A ZONE_DEVICE page behind a devmap entry: only with its pagemap alive. */

@@ -52,15 +52,21 @@ static bool gup_fast_devmap_allowed(unsigned long pfn, unsigned int flags)
 /*
  * References on refs consecutive pages: one try per folio, so a THP leaf is
  * grabbed once for all its pages.  All or nothing.  A folio its driver maps
- * special is taken (as 2021 Linux would) and reported.
+ * special is taken (as 2021 Linux would) and reported.  They are taken on the
+ * strength of the entry at slot, which the interleaving checker is told.
  */
-static bool gup_fast_grab(struct page *page, int refs, unsigned int flags, enum hp_level level)
+static bool gup_fast_grab(uint64_t *slot, struct page *page, int refs, unsigned int flags,
+			  enum hp_level level)
 {
 	int done = 0;
 
 	while (done < refs) {
 		int n = hp_folio_run(page + done, refs - done);
-		struct folio *folio = try_grab_folio_fast(page + done, n, flags);
+		struct folio *folio;
+
+		HP_MODEL_POINT_ALSO(HP_MODEL_WRITE, page_folio(page + done),
+				    sizeof(struct folio), slot, "try_grab_folio_fast");
+		folio = try_grab_folio_fast(page + done, n, flags);
 
 		if (!folio) {
 			gup_put_pages(page, done, flags);
@@ -74,17 +80,12 @@ static bool gup_fast_grab(struct page *page, int refs, unsigned int flags, enum 
 	return true;
 }
 
-/*
- * The re-read after the grab: has the entry stayed what the walk saw?
- * HP_MUTATION_NO_REREAD exists for the interleaving checker alone, which must
- * catch a gup-fast without it (tests/model/).
- */
+/* The re-read after the grab: has the entry stayed what the walk saw? */
 static bool gup_fast_unchanged(uint64_t *slot, uint64_t seen)
 {
 	HP_MODEL_POINT(HP_MODEL_READ, slot, sizeof(*slot), "gup_fast_unchanged");
-#ifdef HP_MUTATION_NO_REREAD
-	return true;
-#endif
+	if (hp_mutated(HP_MUTATION_NO_REREAD))
+		return true;
 	return __atomic_load_n(slot, __ATOMIC_ACQUIRE) == seen;
 }
 
@@ -114,7 +115,7 @@ static bool gup_fast_leaf(uint64_t *slot, uint64_t seen, uint64_t *parent,
 		return false;
 	}
 	page = gup_fast_page(pfn, level);
-	if (!page || !gup_fast_grab(page, refs, flags, level))
+	if (!page || !gup_fast_grab(slot, page, refs, flags, level))
 		return false;
 	if (!gup_fast_unchanged(slot, seen) ||
 	    (parent && !gup_fast_unchanged(parent, parent_seen)) ||
@@ -253,7 +254,7 @@ static int gup_fast(struct mm_struct *mm, unsigned long start, unsigned long end
 	hp_rcu_read_lock();
 	gup_fast_pgd_range(mm, start, end, flags, pages, &nr);
 	hp_rcu_read_unlock();
-	if (flags & FOLL_PIN) {
+	if ((flags & FOLL_PIN) && !hp_mutated(HP_MUTATION_NO_WP_SEQ)) {
 		atomic_thread_fence(memory_order_seq_cst);
 		HP_MODEL_POINT(HP_MODEL_READ, &mm->write_protect_seq,
 			       sizeof(mm->write_protect_seq), "read_seqcount_retry");

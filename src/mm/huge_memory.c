@@ -79,7 +79,7 @@ static vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 		entry = pmd_mkwrite(pmd_mkdirty(entry));
 
 	spin_lock(ptl);
-	if (!pmd_none(pmdp_get(vmf->pmd))) {
+	if (!pmd_none(pmdp_get(vmf->pmd)) && !hp_mutated(HP_MUTATION_NO_PMD_RECHECK)) {
 		spin_unlock(ptl);	/* a racing fault got there first */
 		pte_free(vma->vm_mm, table);
 		folio_put(folio);

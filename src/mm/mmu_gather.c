@@ -103,15 +103,10 @@ static void tlb_free_tables(struct mmu_gather *tlb)
 	}
 }
 
-/*
- * HP_MUTATION_NO_GRACE frees the tables before the grace period, a bug that
- * exists for the interleaving checker alone, which must catch it (tests/model/).
- */
 void tlb_finish_mmu(struct mmu_gather *tlb)
 {
-#ifdef HP_MUTATION_NO_GRACE
-	tlb_free_tables(tlb);
-#endif
+	if (hp_mutated(HP_MUTATION_NO_GRACE))
+		tlb_free_tables(tlb);
 	if (tlb->need_flush || tlb->nr_folios || !list_empty(&tlb->tables))
 		flush_tlb_mm(tlb->mm);
 	for (size_t i = 0; i < tlb->nr_folios; i++)

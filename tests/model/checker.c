@@ -14,15 +14,20 @@
  * access that conflicts with t's (same object, at least one writes): running
  * t earlier there would only reorder independent accesses, an interleaving
  * already seen.  A run in which every thread that could move is asleep is
- * finished without further branching and counted as redundant.  An optional
- * preemption bound limits how often a thread that could go on is switched
- * away from; with no bound the search is exhaustive.
+ * finished without further branching or checking, and counted as redundant.
+ * On top of that, dynamic partial-order reduction (below) explores at each
+ * step only the threads a race asks for.  An optional preemption bound
+ * limits how often a thread that could go on is switched away from; with no
+ * bound the search is exhaustive.
  *
  * After every run, in order: no violation was reported (a reference on a pfn
  * with no struct page or on a page its driver maps special, an access to a
  * freed page-table page), a page GUP returned was still mapped at the address
  * at some moment after GUP took its reference, the scenario's own
  * invariants, and after teardown no page, pagemap reference or table leaked.
+ * Each must hold or fail alike in every interleaving of a class, since only
+ * one is checked: so a grab names, as an object it reads, the entry it relies
+ * on, which orders it against every change of that entry.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -37,13 +42,14 @@
 #include "mm/pgtable.h"
 
 /* The library this binary was linked with: as it is, or with a bug put in. */
-#if defined(HP_MUTATION_NO_REREAD)
-#define MUTATION	"no-reread"
-#elif defined(HP_MUTATION_NO_GRACE)
-#define MUTATION	"no-grace"
-#else
-#define MUTATION	NULL
-#endif
+static const char *const mutation_names[] = {
+	[HP_MUTATION_NONE] = NULL,
+	[HP_MUTATION_NO_REREAD] = "no-reread",
+	[HP_MUTATION_NO_GRACE] = "no-grace",
+	[HP_MUTATION_NO_WP_SEQ] = "no-wp-seq",
+	[HP_MUTATION_NO_PMD_RECHECK] = "no-pmd-recheck",
+};
+#define MUTATION	mutation_names[HP_MUTATION]
 
 #define MAX_STEPS	4096
 #define MAX_GRABS	64
@@ -70,7 +76,7 @@ struct grab {
 
 enum search {
 	SEARCH_DPOR,		/* dynamic partial-order reduction and sleep sets */
-	SEARCH_SLEEP,		/* sleep sets alone (sound with a preemption bound) */
+	SEARCH_SLEEP,		/* sleep sets alone, for a preemption bound */
 	SEARCH_FULL,		/* every interleaving */
 };
 
@@ -101,6 +107,7 @@ struct explorer {
 	int blocked_at;		/* where every movable thread slept, or -1 */
 	int violation_at;	/* the step after which the first violation was seen, or -1 */
 	int stale_grab_at;	/* the grab of a page GUP returned unmapped, or -1 */
+	int freed_table_at;	/* the first access to a freed table, or -1 */
 	unsigned long runs, redundant, violating;
 	struct outcomes outcomes;
 };
@@ -165,15 +172,24 @@ static bool access_writes(const struct hp_model_access *a)
  * writes.  The end of a grace period runs callbacks and frees what they
  * free: it conflicts with everything.
  */
+static bool overlap(const void *a, size_t as, const void *b, size_t bs)
+{
+	const char *pa = a, *pb = b;
+
+	return pa && pb && pa < pb + bs && pb < pa + as;
+}
+
 static bool dependent(const struct hp_model_access *a, const struct hp_model_access *b)
 {
-	const char *pa = a->addr, *pb = b->addr;
+	bool aw = access_writes(a), bw = access_writes(b);
 
 	if (a->kind == HP_MODEL_RCU_WAIT || b->kind == HP_MODEL_RCU_WAIT)
 		return true;
-	if (!access_writes(a) && !access_writes(b))
-		return false;
-	return pa < pb + b->size && pb < pa + a->size;
+	if ((aw || bw) && overlap(a->addr, a->size, b->addr, b->size))
+		return true;
+	/* What an access also reads conflicts with the other's write. */
+	return (bw && overlap(a->also, a->also_size, b->addr, b->size)) ||
+	       (aw && overlap(b->also, b->also_size, a->addr, a->size));
 }
 
 /* ---- picking ------------------------------------------------------------- */
@@ -185,16 +201,22 @@ static bool entry_access(const struct hp_model_access *a)
 	       __pa(a->addr) < (phys_addr_t)hp_ram_pages << PAGE_SHIFT;
 }
 
-/* An entry access must find its table alive: a freed one may be anyone's page by now. */
-static void check_table_alive(const struct hp_model_access *a)
+/*
+ * An entry access must find its table alive: a freed one may be anyone's page
+ * by now.  Recorded here, not in the violation log, whose lock a stopped
+ * thread may hold.
+ */
+static void check_table_alive(struct explorer *e, const struct hp_model_access *a)
 {
 	phys_addr_t pa = __pa(a->addr);
 
-	if (!entry_access(a))
+	if (!entry_access(a) || e->freed_table_at >= 0)
 		return;
-	if (!PageFlag(pfn_to_page(pa >> PAGE_SHIFT), PG_table))
-		hp_report_violation(pa >> PAGE_SHIFT, HP_LEVEL_NONE, a->what,
-				    "access to a freed page-table page");
+	if (!PageFlag(pfn_to_page(pa >> PAGE_SHIFT), PG_table)) {
+		e->freed_table_at = e->depth;
+		hp_check_fail(&e->ctx, "%s: access to a freed page-table page (pa %#llx)",
+			      a->what, (unsigned long long)pa);
+	}
 }
 
 static int lowest(unsigned int mask)
@@ -345,7 +367,7 @@ static int pick(const struct hp_model_view *view, void *arg)
 		n->choice = (int8_t)t;
 	}
 	tick_clock(e, t);
-	check_table_alive(&n->next[t]);
+	check_table_alive(e, &n->next[t]);
 	if (entry_access(&n->next[t]))
 		n->entry = __atomic_load_n((const uint64_t *)n->next[t].addr, __ATOMIC_RELAXED);
 	if (t == c->gup_thread && !strcmp(n->next[t].what, "try_grab_folio_fast") &&
@@ -452,8 +474,9 @@ static void print_trace(const struct explorer *e, int steps, const char *why)
 
 		describe(c, a, n->entry, where, sizeof(where));
 		printf("    %5d  %-10s %-28s %s%s\n", d, e->sc->threads[n->choice].name,
-		       a->what, where, d == e->violation_at ? "   <-- violation" :
-				       d == e->stale_grab_at ? "   <-- reference taken" : "");
+		       a->what, where,
+		       d == e->violation_at || d == e->freed_table_at ? "   <-- violation" :
+		       d == e->stale_grab_at ? "   <-- reference taken" : "");
 	}
 }
 
@@ -534,6 +557,7 @@ static void run_one(struct explorer *e)
 	e->blocked_at = -1;
 	e->violation_at = -1;
 	e->stale_grab_at = -1;
+	e->freed_table_at = -1;
 	e->nr_grabs = 0;
 	for (int i = 0; i < HP_MODEL_MAX_THREADS; i++)
 		e->last[i] = -1;
@@ -543,6 +567,13 @@ static void run_one(struct explorer *e)
 		print_trace(e, e->depth, steps == -EDEADLK ? "deadlock: no thread can move" :
 			    "the run did not end within its step limit");
 		exit(1);
+	}
+	if (e->blocked_at >= 0) {
+		/* An interleaving already checked, up to the order of independent steps. */
+		e->redundant++;
+		e->sc->teardown(c);
+		hp_machine_exit();
+		return;
 	}
 	e->mapped[e->depth] = c->watch_mm ? hp_check_mapped_pfn(c->watch_mm, c->watch_addr) : -1;
 	if (e->violation_at < 0 && hp_violation_count())
@@ -556,8 +587,6 @@ static void run_one(struct explorer *e)
 	e->sc->teardown(c);
 	check_leaks(c);
 	record_outcome(&e->outcomes, c, e->mapped[e->depth]);
-	if (e->blocked_at >= 0)
-		e->redundant++;
 	if (c->failure[0] && !e->violating++ && !e->opt->quiet)
 		print_trace(e, e->depth, c->failure);
 	hp_machine_exit();
@@ -602,8 +631,9 @@ static void usage(FILE *f)
 {
 	fputs("usage: hp-model [options] [scenario...]\n"
 	      "  --policy P        none, plain, devmap or special (default special)\n"
-	      "  --bound N         at most N preemptions per interleaving (default: none;\n"
-	      "                    with a bound only sleep sets reduce the search)\n"
+	      "  --bound N         at most N preemptions per interleaving (default: none).\n"
+	      "                    Only sleep sets reduce a bounded search, and they may\n"
+	      "                    then miss what needs more preemptions to reach\n"
 	      "  --no-por          no reduction: every interleaving\n"
 	      "  --max-runs N      stop a scenario after N interleavings\n"
 	      "  --expect WHAT     clean (default): exit 0 if no interleaving breaks an\n"

@@ -11,7 +11,9 @@
 
 #include "checker.h"
 
-#define CHECK_BO_BYTE	0x77
+#define CHECK_BO_BYTE	0x77	/* what the BO holds */
+#define CHECK_CPU_BYTE	0x55	/* what the CPU writes into it during the move */
+#define CHECK_CPU_OFFSET PAGE_SIZE
 
 static int map_anon(struct hp_check_ctx *c, unsigned long len, bool thp)
 {
@@ -233,15 +235,13 @@ static void thread_evict(void *arg)
 	c->ret[1] = ttm_bo_evict(c->bo);
 }
 
-/* ...while the CPU reads it: it refaults wherever the BO is by then. */
+/* ...while the CPU writes into it: it refaults wherever the BO is by then. */
 static void thread_touch(void *arg)
 {
 	struct hp_check_ctx *c = arg;
-	char byte;
+	char byte = CHECK_CPU_BYTE;
 
-	c->ret[2] = hp_access(c->mm, c->addr + PAGE_SIZE, 1, HP_ACCESS_READ, &byte);
-	if (c->ret[2] == HP_ACCESS_OK && byte != CHECK_BO_BYTE)
-		c->ret[2] = -EIO;
+	c->ret[2] = hp_access(c->mm, c->addr + CHECK_CPU_OFFSET, 1, HP_ACCESS_WRITE, &byte);
 }
 
 static void check_bo(struct hp_check_ctx *c)
@@ -256,12 +256,16 @@ static void check_bo(struct hp_check_ctx *c)
 	else if (hp_access(c->mm, c->addr, PMD_SIZE, HP_ACCESS_READ, buf) != HP_ACCESS_OK)
 		hp_check_fail(c, "the BO cannot be read back");
 	else
-		for (size_t i = 0; i < sizeof(buf); i++)
-			if (buf[i] != CHECK_BO_BYTE) {
-				hp_check_fail(c, "BO byte %zu is %#x after eviction, not %#x",
-					      i, buf[i] & 0xff, CHECK_BO_BYTE);
+		for (size_t i = 0; i < sizeof(buf); i++) {
+			int want = i == CHECK_CPU_OFFSET ? CHECK_CPU_BYTE : CHECK_BO_BYTE;
+
+			if (buf[i] != want) {
+				hp_check_fail(c, "BO byte %zu is %#x after the move, not %#x: %s",
+					      i, buf[i] & 0xff, want, i == CHECK_CPU_OFFSET ?
+					      "the CPU's write was lost" : "the copy is wrong");
 				break;
 			}
+		}
 }
 
 static void teardown_bo(struct hp_check_ctx *c)
@@ -381,7 +385,7 @@ const struct hp_check_scenario hp_check_scenarios[] = {
 	{ "gup-vs-table-free", "gup-fast vs munmap freeing the page tables",
 	  setup_pte, { { "gup", thread_gup_fast_only }, { "munmap", thread_munmap } },
 	  check_munmap, teardown_gup_get },
-	{ "gup-vs-bo-evict", "gup-fast vs BO eviction to system memory and refault",
+	{ "gup-vs-bo-evict", "gup-fast vs BO eviction to system memory and a CPU write",
 	  setup_bo, { { "gup", thread_gup_fast_only }, { "evict", thread_evict },
 		    { "touch", thread_touch } },
 	  check_bo, teardown_bo },
