@@ -371,8 +371,9 @@ static void check_two_faults(struct hp_check_ctx *c)
 	    hp_access(c->mm, c->addr + PAGE_SIZE, 1, HP_ACCESS_READ, &b) != HP_ACCESS_OK)
 		hp_check_fail(c, "the range cannot be read back");
 	else if (a != 'A' || b != 'B')
-		hp_check_fail(c, "a write was lost: read '%c' and '%c'", a, b);
-	snprintf(c->outcome, sizeof(c->outcome), "%c%c", a, b);
+		hp_check_fail(c, "a write was lost: read %#x and %#x, not 'A' and 'B'",
+			      a & 0xff, b & 0xff);
+	snprintf(c->outcome, sizeof(c->outcome), "read %#x %#x", a & 0xff, b & 0xff);
 }
 
 const struct hp_check_scenario hp_check_scenarios[] = {
