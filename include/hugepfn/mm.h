@@ -179,5 +179,7 @@ const char *hp_table_level_name(enum hp_table_level level);
  * raw value.  Read under the mmap lock; a snapshot.
  */
 enum hp_level hp_lookup_entry(struct mm_struct *mm, unsigned long addr, uint64_t *val);
+/* The same with no lock: the caller keeps the tables still (the checker's threads are stopped). */
+enum hp_level __hp_lookup_entry(struct mm_struct *mm, unsigned long addr, uint64_t *val);
 
 #endif

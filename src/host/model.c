@@ -207,7 +207,7 @@ static struct {
 } names[MODEL_MAX_NAMES];
 static int nr_names;
 
-/* Page-table locks come and go with their tables: the checker names those itself. */
+/* Names outlive nothing: the checker forgets them all before each run. */
 void hp_model_name(const void *obj, const char *name)
 {
 	for (int i = 0; i < nr_names; i++)
@@ -305,7 +305,7 @@ int hp_model_run(hp_model_pick_fn pick, void *ctx, unsigned int max_steps)
 
 		sem_init(&t->go, 0, 0);
 		if (pthread_create(&t->tid, NULL, model_thread_main, t))
-			return -EAGAIN;		/* before any ran: nothing to undo */
+			return -EAGAIN;	/* those created wait forever: the caller exits */
 	}
 	/* Up to each thread's first point, in order: no choice to make yet. */
 	for (int i = 0; i < model.nr; i++)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * RCU, the one thing that keeps page-table pages alive under lockless walkers.
- * Backed by liburcu's membarrier flavour; every thread that reads under RCU
- * must be registered (hp_thread_register()).  Only this pair of files includes
- * liburcu, so its own list.h never meets ours.
+ * Backed by liburcu's membarrier flavour (rcu.c); every thread that reads under
+ * RCU must be registered (hp_thread_register()).  Only rcu.c includes liburcu,
+ * so its own list.h never meets ours.  The interleaving checker's build
+ * implements the same calls in model.c instead.
  */
 #ifndef HP_HOST_RCU_H
 #define HP_HOST_RCU_H

@@ -99,7 +99,7 @@ void hp_mm_count_entries(struct mm_struct *mm, struct hp_entry_counts *c)
 	up_read(&mm->mmap_lock);
 }
 
-static enum hp_level lookup_locked(struct mm_struct *mm, unsigned long addr, uint64_t *val)
+enum hp_level __hp_lookup_entry(struct mm_struct *mm, unsigned long addr, uint64_t *val)
 {
 	p4d_t p4d = p4dp_get_lockless(p4d_offset(pgd_offset(mm, addr), addr));
 	pud_t pud;
@@ -135,7 +135,7 @@ enum hp_level hp_lookup_entry(struct mm_struct *mm, unsigned long addr, uint64_t
 	enum hp_level level;
 
 	down_read(&mm->mmap_lock);
-	level = lookup_locked(mm, addr, val);
+	level = __hp_lookup_entry(mm, addr, val);
 	up_read(&mm->mmap_lock);
 	return level;
 }

@@ -138,25 +138,18 @@ void hp_check_fail(struct hp_check_ctx *c, const char *fmt, ...)
 
 long hp_check_mapped_pfn(struct mm_struct *mm, unsigned long addr)
 {
-	p4d_t p4d = p4dp_get_lockless(p4d_offset(pgd_offset(mm, addr), addr));
-	pud_t pud;
-	pmd_t pmd;
-	pte_t pte;
+	uint64_t val;
 
-	if (!p4d_present(p4d))
+	switch (__hp_lookup_entry(mm, addr, &val)) {
+	case HP_LEVEL_PUD:
+		return (long)(pud_pfn(__pud(val)) + ((addr & ~PUD_MASK) >> PAGE_SHIFT));
+	case HP_LEVEL_PMD:
+		return (long)(pmd_pfn(__pmd(val)) + ((addr & ~PMD_MASK) >> PAGE_SHIFT));
+	case HP_LEVEL_PTE:
+		return (long)pte_pfn(__pte(val));
+	default:
 		return -1;
-	pud = pudp_get_lockless(pud_offset_lockless(p4d, addr));
-	if (!pud_present(pud))
-		return -1;
-	if (pud_leaf(pud))
-		return (long)(pud_pfn(pud) + ((addr & ~PUD_MASK) >> PAGE_SHIFT));
-	pmd = pmdp_get_lockless(pmd_offset_lockless(pud, addr));
-	if (!pmd_present(pmd))
-		return -1;
-	if (pmd_leaf(pmd))
-		return (long)(pmd_pfn(pmd) + ((addr & ~PMD_MASK) >> PAGE_SHIFT));
-	pte = ptep_get_lockless(pte_offset_lockless(pmd, addr));
-	return pte_present(pte) ? (long)pte_pfn(pte) : -1;
+	}
 }
 
 /* ---- independence -------------------------------------------------------- */
@@ -552,7 +545,8 @@ static void run_one(struct explorer *e)
 	if (err)
 		die("%s: setup failed: %s", e->sc->name, strerror(-err));
 	for (int i = 0; i < HP_CHECK_MAX_THREADS && e->sc->threads[i].fn; i++)
-		hp_model_thread_add(e->sc->threads[i].name, e->sc->threads[i].fn, c);
+		if (hp_model_thread_add(e->sc->threads[i].name, e->sc->threads[i].fn, c))
+			die("%s: too many threads", e->sc->name);
 	e->depth = 0;
 	e->blocked_at = -1;
 	e->violation_at = -1;

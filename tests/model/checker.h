@@ -20,7 +20,6 @@ struct hp_check_ctx {
 	struct ttm_buffer_object *bo;
 	unsigned long addr;
 	unsigned long map_start, map_len;	/* the whole anonymous VMA */
-	uint64_t checksum;
 	/* The thread that calls GUP, and what it got. */
 	int gup_thread;
 	int gup_nr;
