@@ -104,6 +104,16 @@ static bool touch_every_page(FILE *out, struct mm_struct *mm, unsigned long addr
 	return !bad;
 }
 
+/*
+ * The tour maps devices and BOs the way a program that wants the largest
+ * entries does: it asks for an address aligned to 1 GiB (or 2 MiB for
+ * smaller sizes), since the kernel aligns to 2 MiB at most.
+ */
+static unsigned long tour_align(uint64_t size)
+{
+	return size >= PUD_SIZE ? PUD_SIZE : PMD_SIZE;
+}
+
 static bool demo_bar(FILE *out, struct mm_struct *mm, uint64_t size)
 {
 	struct hp_bar *bar = hp_bar_create("demo-bar", size, false);
@@ -115,15 +125,16 @@ static bool demo_bar(FILE *out, struct mm_struct *mm, uint64_t size)
 		fprintf(out, "cannot create a %lu MiB device BAR\n", (unsigned long)(size >> 20));
 		return false;
 	}
-	addr = hp_mmap(mm, hp_bar_file(bar), 0, size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	addr = hp_mmap_aligned(mm, hp_bar_file(bar), size, PROT_READ | PROT_WRITE, MAP_SHARED, 0,
+			       tour_align(size), 0);
 	hp_bar_destroy(bar);
 	if (IS_ERR_VALUE(addr)) {
 		fprintf(out, "mmap of the BAR failed: %ld\n", (long)addr);
 		return false;
 	}
 	fprintf(out, "[1] device BAR (VM_PFNMAP | VM_IO, no struct page), %lu MiB at pfn 0x%lx,\n"
-		"    mapped at 0x%lx; one write to every 4 KiB\n",
-		(unsigned long)(size >> 20), hp_bar_pfn(bar), addr);
+		"    mapped at 0x%lx (asked %lu MiB-aligned); one write to every 4 KiB\n",
+		(unsigned long)(size >> 20), hp_bar_pfn(bar), addr, tour_align(size) >> 20);
 	take_snapshot(mm, &a);
 	ok = touch_every_page(out, mm, addr, size);
 	take_snapshot(mm, &b);
@@ -197,10 +208,17 @@ static bool demo_bo(FILE *out, int n, struct mm_struct *mm, struct ttm_device *b
 		fprintf(out, "cannot create a %lu MiB BO\n", (unsigned long)(size >> 20));
 		return false;
 	}
-	addr = ttm_bo_mmap(mm, bo, PROT_READ | PROT_WRITE);
-	fprintf(out, "[%d] TTM BO, %lu MiB in %s (pfn 0x%lx), mapped at 0x%lx; one write to every 4 KiB\n",
+	addr = hp_mmap_aligned(mm, ttm_device_file(bdev), size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       ttm_bo_mmap_offset(bo), tour_align(size), 0);
+	if (IS_ERR_VALUE(addr)) {
+		fprintf(out, "mmap of the BO failed: %ld\n", (long)addr);
+		ttm_bo_destroy(bo);
+		return false;
+	}
+	fprintf(out, "[%d] TTM BO, %lu MiB in %s (pfn 0x%lx), mapped at 0x%lx (asked %lu MiB-aligned);\n"
+		"    one write to every 4 KiB\n",
 		n, (unsigned long)(size >> 20), mem_type_name(ttm_bo_mem_type(bo)),
-		ttm_bo_pfn(bo, 0), addr);
+		ttm_bo_pfn(bo, 0), addr, tour_align(size) >> 20);
 	take_snapshot(mm, &a);
 	ok = touch_every_page(out, mm, addr, size);
 	take_snapshot(mm, &b);
@@ -230,7 +248,7 @@ int hp_demo(FILE *out, enum hugepfn_policy policy, uint64_t size)
 		fprintf(stderr, "hugepfn: cannot set up the machine: %s\n", strerror(-err));
 		return 2;
 	}
-	fprintf(out, "hugepfn demo: policy %s, %lu MiB RAM\n\n", hp_policy_name(policy),
+	fprintf(out, "hugepfn tour: policy %s, %lu MiB RAM\n\n", hp_policy_name(policy),
 		hp_totalram_pages() >> (20 - PAGE_SHIFT));
 	mm = mm_alloc();
 	if (!mm) {

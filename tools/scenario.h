@@ -10,7 +10,9 @@
 #include <hugepfn/hugepfn.h>
 
 #define SC_MAX_ARGS	8
-#define SC_MAX_OPTS	6
+#define SC_MAX_OPTS	8
+/* Names a script makes; a fork child's inherited ones are CHILD.NAME, up to twice that. */
+#define SC_NAME_MAX	32
 
 enum sc_cmd {
 	SC_MACHINE, SC_PROCESS, SC_FORK, SC_EXIT, SC_ANON, SC_BAR, SC_BO, SC_BOMAP,

@@ -33,12 +33,12 @@ static const struct spec specs[SC_NR_CMDS] = {
 	[SC_FORK]	 = { "fork", 2, 2, { A_PROC, A_PROC_NEW }, "", "" },
 	[SC_EXIT]	 = { "exit", 1, 1, { A_PROC }, "", "" },
 	[SC_ANON]	 = { "anon", 3, 3, { A_MAP_NEW, A_PROC, A_SIZE }, "shared huge",
-			     "prot:prot at:num" },
+			     "prot:prot at:num align:size skew:size" },
 	[SC_BAR]	 = { "bar", 3, 3, { A_MAP_NEW, A_PROC, A_SIZE }, "zone-device",
-			     "prot:prot offset:size" },
+			     "prot:prot offset:size at:num align:size skew:size" },
 	[SC_BO]		 = { "bo", 3, 3, { A_BO_NEW, A_SIZE, A_PLACES }, "contiguous", "" },
 	[SC_BOMAP]	 = { "bomap", 3, 3, { A_MAP_NEW, A_PROC, A_BO }, "",
-			     "prot:prot offset:size size:size" },
+			     "prot:prot offset:size size:size at:num align:size skew:size" },
 	[SC_BO_DESTROY]	 = { "bo-destroy", 1, 1, { A_BO }, "", "" },
 	[SC_BO_PIN]	 = { "bo-pin", 1, 1, { A_BO }, "", "" },
 	[SC_BO_UNPIN]	 = { "bo-unpin", 1, 1, { A_BO }, "", "" },
@@ -224,14 +224,8 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-static int sym_new(struct parser *p, const char *name, enum sym_kind kind, const char *owner)
+static int sym_add(struct parser *p, const char *name, enum sym_kind kind, const char *owner)
 {
-	struct sym *s = sym_find(p, name);
-
-	if (!valid_name(name) || strlen(name) >= 32)
-		return error(p, "'%s' is not a valid name (a letter, then letters, digits, _ or -; at most 31)", name);
-	if (s)
-		return error(p, "'%s' is already the name of a %s", name, kind_names[s->kind]);
 	if (p->nsyms == p->cap) {
 		int cap = p->cap ? p->cap * 2 : 16;
 		struct sym *syms = realloc(p->syms, cap * sizeof(*syms));
@@ -243,6 +237,18 @@ static int sym_new(struct parser *p, const char *name, enum sym_kind kind, const
 	}
 	p->syms[p->nsyms++] = (struct sym){ strdup(name), kind, true, owner ? strdup(owner) : NULL };
 	return 0;
+}
+
+static int sym_new(struct parser *p, const char *name, enum sym_kind kind, const char *owner)
+{
+	struct sym *s = sym_find(p, name);
+
+	if (!valid_name(name) || strlen(name) >= SC_NAME_MAX)
+		return error(p, "'%s' is not a valid name (a letter, then letters, digits, _ or -; at most %d)",
+			     name, SC_NAME_MAX - 1);
+	if (s)
+		return error(p, "'%s' is already the name of a %s", name, kind_names[s->kind]);
+	return sym_add(p, name, kind, owner);
 }
 
 static int sym_use(struct parser *p, const char *name, enum sym_kind kind, struct sym **out)
@@ -419,6 +425,57 @@ static void retire_names(struct parser *p, struct sc_line *l)
 	}
 }
 
+static const char *opt_of(const struct sc_line *l, const char *key);
+
+/* at= is an address; align= (a power of two, a page or more) and skew= ask for one. */
+static int check_placement(struct parser *p, const struct sc_line *l)
+{
+	const char *align = opt_of(l, "align"), *skew = opt_of(l, "skew");
+	uint64_t a = 0, k = 0;
+
+	if (!align && !skew)
+		return 0;
+	if (opt_of(l, "at"))
+		return error(p, "%s: at= gives the address, align= and skew= ask for one: not both",
+			     specs[l->cmd].name);
+	if (!align)
+		return error(p, "%s: skew= needs align=", specs[l->cmd].name);
+	sc_parse_size(align, &a);
+	if (skew)
+		sc_parse_size(skew, &k);
+	if (a < PAGE_SIZE || a & (a - 1) || a > (1ULL << 40))
+		return error(p, "align=%s: a power of two from 4K to 1T", align);
+	if (k >= a || k & ~PAGE_MASK)
+		return error(p, "skew=%s: a multiple of 4K below align=%s", skew, align);
+	return 0;
+}
+
+/*
+ * A fork child inherits its parent's mappings under names qualified by the
+ * child: the parent's `heap` is the child's `kid.heap` (and a grandchild's
+ * `gk.heap`: only the last qualifier is kept).
+ */
+static int inherit_names(struct parser *p, const char *parent, const char *child)
+{
+	int n = p->nsyms;
+
+	for (int i = 0; i < n; i++) {
+		const struct sym *s = &p->syms[i];
+		const char *base = s->name, *dot;
+		char name[2 * SC_NAME_MAX];
+
+		if (s->kind != SYM_MAP || !s->live || strcmp(s->owner, parent))
+			continue;
+		dot = strrchr(base, '.');
+		snprintf(name, sizeof(name), "%s.%s", child, dot ? dot + 1 : base);
+		if (sym_find(p, name))
+			return error(p, "fork: the child's '%s' is already a name", name);
+		if (sym_add(p, name, SYM_MAP, child))
+			return -1;
+	}
+	return 0;
+}
+
 static int check_line(struct parser *p, struct sc_line *l, struct sc_script *script)
 {
 	const struct spec *spec = &specs[l->cmd];
@@ -451,6 +508,10 @@ static int check_line(struct parser *p, struct sc_line *l, struct sc_script *scr
 		if (check_arg(p, l, i, spec->args[i]))
 			return -1;
 	if (spec->args[0] == A_MAP_NEW && check_arg(p, l, 0, A_MAP_NEW))
+		return -1;
+	if (check_placement(p, l))
+		return -1;
+	if (l->cmd == SC_FORK && inherit_names(p, l->args[0], l->args[1]))
 		return -1;
 	retire_names(p, l);
 	return 0;

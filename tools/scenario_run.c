@@ -12,11 +12,11 @@
 
 #define MAX_OBJS 64
 
-struct proc { char name[32]; struct mm_struct *mm; bool live; };
-struct map { char name[32]; int proc; unsigned long addr, len; bool live; };
-struct bo { char name[32]; struct ttm_buffer_object *bo; bool live; };
+struct proc { char name[SC_NAME_MAX]; struct mm_struct *mm; bool live; };
+struct map { char name[2 * SC_NAME_MAX]; int proc; unsigned long addr, len; bool live; };
+struct bo { char name[SC_NAME_MAX]; struct ttm_buffer_object *bo; bool live; };
 struct gup {
-	char name[32];
+	char name[SC_NAME_MAX];
 	struct page **pages;
 	long got;
 	unsigned int flags;
@@ -201,6 +201,26 @@ static void account_faults(struct run *r, struct mm_struct *mm)
 	}
 }
 
+/* The child's names for the parent's live mappings (see inherit_names()). */
+static bool inherit_maps(struct run *r, int parent, int child)
+{
+	int n = r->nmaps;
+
+	for (int i = 0; i < n; i++) {
+		const struct map *m = &r->maps[i];
+		const char *dot = strrchr(m->name, '.');
+		char name[sizeof(m->name)];
+
+		if (m->proc != parent || !m->live)
+			continue;
+		if (!room(r, r->nmaps))
+			return false;
+		snprintf(name, sizeof(name), "%s.%s", r->procs[child].name, dot ? dot + 1 : m->name);
+		add_map(r, name, child, m->addr, m->len);
+	}
+	return true;
+}
+
 static void proc_exit(struct run *r, int p)
 {
 	account_faults(r, r->procs[p].mm);
@@ -222,19 +242,40 @@ static struct sc_value do_mmap_result(struct run *r, const char *name, int proc,
 	return num_value(0);
 }
 
+/*
+ * mmap at the address the line asks for: at= fixed (MAP_FIXED_NOREPLACE),
+ * align= and skew= as user space asks for alignment, else the kernel's
+ * choice.
+ */
+static unsigned long map_as_asked(struct run *r, const struct sc_line *l, int proc,
+				  struct file *file, unsigned long len, unsigned long flags,
+				  unsigned long pgoff)
+{
+	struct mm_struct *mm = r->procs[proc].mm;
+	unsigned long prot = prot_bits(opt(l, "prot"));
+	uint64_t align = 0, skew = 0;
+	long at = 0;
+
+	if (opt(l, "align")) {
+		sc_parse_size(opt(l, "align"), &align);
+		if (opt(l, "skew"))
+			sc_parse_size(opt(l, "skew"), &skew);
+		return hp_mmap_aligned(mm, file, len, prot, flags, pgoff, align, skew);
+	}
+	if (opt(l, "at")) {
+		sc_parse_num(opt(l, "at"), &at);
+		flags |= MAP_FIXED_NOREPLACE;
+	}
+	return hp_mmap(mm, file, at, len, prot, flags, pgoff);
+}
+
 static struct sc_value cmd_anon(struct run *r, const struct sc_line *l)
 {
 	int p = FIND(r->procs, r->nprocs, l->args[1]);
 	uint64_t len = size_arg(l, 2);
 	unsigned long flags = MAP_ANONYMOUS | (opt(l, "shared") ? MAP_SHARED : MAP_PRIVATE);
-	long at = 0;
-	unsigned long addr;
+	unsigned long addr = map_as_asked(r, l, p, NULL, len, flags, 0);
 
-	if (opt(l, "at")) {
-		sc_parse_num(opt(l, "at"), &at);
-		flags |= MAP_FIXED_NOREPLACE;
-	}
-	addr = hp_mmap(r->procs[p].mm, NULL, at, len, prot_bits(opt(l, "prot")), flags, 0);
 	if (!IS_ERR_VALUE(addr) && opt(l, "huge"))
 		hp_madvise(r->procs[p].mm, addr, (len + PAGE_SIZE - 1) & PAGE_MASK, MADV_HUGEPAGE);
 	return do_mmap_result(r, l->args[0], p, addr, (len + PAGE_SIZE - 1) & PAGE_MASK);
@@ -252,8 +293,7 @@ static struct sc_value cmd_bar(struct run *r, const struct sc_line *l)
 	bar = hp_bar_create(l->args[0], len + offset, opt(l, "zone-device") != NULL);
 	if (!bar)
 		return num_value(-EINVAL);
-	addr = hp_mmap(r->procs[p].mm, hp_bar_file(bar), 0, len, prot_bits(opt(l, "prot")),
-		       MAP_SHARED, offset >> PAGE_SHIFT);
+	addr = map_as_asked(r, l, p, hp_bar_file(bar), len, MAP_SHARED, offset >> PAGE_SHIFT);
 	hp_bar_destroy(bar);	/* the mapping keeps it */
 	return do_mmap_result(r, l->args[0], p, addr, len);
 }
@@ -310,8 +350,8 @@ static struct sc_value cmd_bomap(struct run *r, const struct sc_line *l)
 		sc_parse_size(opt(l, "size"), &len);
 	if (offset & ~PAGE_MASK)
 		return num_value(-EINVAL);
-	addr = hp_mmap(r->procs[p].mm, ttm_device_file(r->bdev), 0, len, prot_bits(opt(l, "prot")),
-		       MAP_SHARED, ttm_bo_mmap_offset(bo) + (offset >> PAGE_SHIFT));
+	addr = map_as_asked(r, l, p, ttm_device_file(r->bdev), len, MAP_SHARED,
+			    ttm_bo_mmap_offset(bo) + (offset >> PAGE_SHIFT));
 	return do_mmap_result(r, l->args[0], p, addr, (len + PAGE_SIZE - 1) & PAGE_MASK);
 }
 
@@ -743,6 +783,8 @@ static struct sc_value exec_line(struct run *r, const struct sc_line *l)
 			 l->args[l->cmd == SC_PROCESS ? 0 : 1]);
 		r->procs[p].live = true;
 		r->nprocs++;
+		if (l->cmd == SC_FORK)
+			inherit_maps(r, FIND(r->procs, r->nprocs - 1, l->args[0]), p);
 		return num_value(0);
 	case SC_EXIT:
 		proc_exit(r, FIND(r->procs, r->nprocs, l->args[0]));

@@ -30,6 +30,7 @@
 struct vm_area_struct;
 struct vm_operations_struct;
 struct file;
+struct mm_struct;
 
 /* The pages or pfns behind a mappable object, and who maps them (rmap). */
 struct address_space {
@@ -41,6 +42,10 @@ struct address_space {
 
 struct file_operations {
 	int (*mmap)(struct file *file, struct vm_area_struct *vma);
+	/* Where to map len bytes from page pgoff (Linux has no mm argument: current's). */
+	unsigned long (*get_unmapped_area)(struct file *file, struct mm_struct *mm,
+					   unsigned long addr, unsigned long len,
+					   unsigned long pgoff);
 	void (*release)(struct file *file);	/* the last reference went */
 };
 
@@ -112,6 +117,17 @@ void mmput(struct mm_struct *mm);
 unsigned long hp_mmap(struct mm_struct *mm, struct file *file, unsigned long addr,
 		      unsigned long len, unsigned long prot, unsigned long flags,
 		      unsigned long pgoff);
+/*
+ * What user space does when it wants a mapping at an address that is skew
+ * past a multiple of align (QEMU for a vfio BAR it wants on 1 GiB entries):
+ * reserve len + align bytes of PROT_NONE memory, give them back, and map at
+ * the chosen address inside with MAP_FIXED_NOREPLACE.  The kernel itself
+ * never aligns to more than PMD_SIZE.  align: a power of two, at least a
+ * page; skew: page-aligned and below align.  Returns as hp_mmap().
+ */
+unsigned long hp_mmap_aligned(struct mm_struct *mm, struct file *file, unsigned long len,
+			      unsigned long prot, unsigned long flags, unsigned long pgoff,
+			      unsigned long align, unsigned long skew);
 /* Unmaps [addr, addr + len), splitting VMAs at the edges; 0 or -EINVAL/-ENOMEM. */
 int hp_munmap(struct mm_struct *mm, unsigned long addr, size_t len);
 /* Changes the protection of [addr, addr + len), which must be fully mapped. */

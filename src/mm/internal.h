@@ -124,6 +124,12 @@ struct file *shmem_file_setup(unsigned long size);
 void hp_vma_link_file(struct vm_area_struct *vma);
 int hp_vma_insert(struct mm_struct *mm, struct vm_area_struct *vma);
 bool hp_span_has_vma(struct mm_struct *mm, unsigned long start, unsigned long end);
+/* Placement, for get_unmapped_area hooks: caller holds mmap_lock for write. */
+unsigned long mm_get_unmapped_area(struct mm_struct *mm, unsigned long addr,
+				   unsigned long len);
+unsigned long thp_get_unmapped_area(struct mm_struct *mm, unsigned long addr,
+				    unsigned long len, unsigned long pgoff,
+				    unsigned long size);
 int hp_split_vmas_at(struct mm_struct *mm, unsigned long start, unsigned long end);
 
 /* rss accounting */

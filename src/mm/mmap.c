@@ -9,9 +9,13 @@
 
 #include "mm/internal.h"
 
-/* Unaddressed mappings are placed top-down below mmap_base, above MMAP_MIN. */
-#define MMAP_BASE	0x7f0000000000UL
-#define MMAP_MIN	0x000100000000UL
+/*
+ * Unaddressed mappings are placed top-down below mmap_base, above
+ * mmap_min_addr.  x86's mmap_base() without address-space randomization and
+ * with the default 8 MiB stack limit: 128 MiB below the top of user space.
+ */
+#define MMAP_BASE	(TASK_SIZE_MAX - (128UL << 20))
+#define MMAP_MIN	0x10000UL
 
 struct mm_struct *mm_alloc(void)
 {
@@ -91,44 +95,104 @@ static bool range_is_free(struct mm_struct *mm, unsigned long addr, unsigned lon
 	return !vma || vma->vm_start >= addr + len;
 }
 
-/* The highest a in [lo, hi - len] with a = off modulo align, or 0. */
-static unsigned long fit_top_down(unsigned long lo, unsigned long hi,
-				  unsigned long len, unsigned long align,
-				  unsigned long off)
+/* The highest page-aligned a in [lo, hi - len], or 0. */
+static unsigned long fit_top_down(unsigned long lo, unsigned long hi, unsigned long len)
 {
-	unsigned long a;
-
-	if (hi < lo || hi - lo < len || hi - len < off)
+	if (hi < lo || hi - lo < len)
 		return 0;
-	a = ((hi - len - off) & ~(align - 1)) + off;
-	return a >= lo ? a : 0;
+	return hi - len;
 }
 
 /*
- * Like thp_get_unmapped_area(): a mapping big enough for a huge page gets an
- * address congruent to its file offset modulo that page size, so that aligned
- * pfns meet aligned addresses.
+ * x86's arch_get_unmapped_area_topdown(): a free hint is taken as it is,
+ * else the highest gap below mmap_base that fits.  The file offset plays no
+ * part (x86 aligns to it only on AMD family 15h).
  */
-static unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long len,
-				       unsigned long pgoff)
+unsigned long mm_get_unmapped_area(struct mm_struct *mm, unsigned long addr,
+				   unsigned long len)
 {
-	unsigned long align = len >= PUD_SIZE ? PUD_SIZE :
-			      len >= PMD_SIZE ? PMD_SIZE : PAGE_SIZE;
-	unsigned long off = (pgoff << PAGE_SHIFT) & (align - 1);
 	unsigned long hi = mm->mmap_base;
 
+	if (len > TASK_SIZE_MAX)
+		return -ENOMEM;
+	addr &= PAGE_MASK;
+	if (addr >= MMAP_MIN && addr <= TASK_SIZE_MAX - len && range_is_free(mm, addr, len))
+		return addr;
 	for (unsigned int i = mm->map_count; i-- > 0;) {
 		struct vm_area_struct *vma = mm->vmas[i];
-		unsigned long addr;
 
 		if (vma->vm_start >= hi)
 			continue;
-		addr = fit_top_down(vma->vm_end, hi, len, align, off);
+		addr = fit_top_down(vma->vm_end, hi, len);
 		if (addr)
 			return addr;
 		hi = vma->vm_start;
 	}
-	return fit_top_down(MMAP_MIN, hi, len, align, off);
+	addr = fit_top_down(MMAP_MIN, hi, len);
+	return addr ? addr : (unsigned long)-ENOMEM;
+}
+
+/*
+ * __thp_get_unmapped_area(): asks for size more than len, then moves into
+ * that gap so that the address is congruent to the file offset off modulo
+ * size.  Top-down, a gap whose start already is congruent is left by a whole
+ * size, as 6.12 does.  0 when padding is impossible or pointless (the range
+ * of offsets holds no aligned block), or when the hint was free.
+ */
+static unsigned long thp_get_unmapped_area_size(struct mm_struct *mm, unsigned long addr,
+						unsigned long len, uint64_t off,
+						unsigned long size)
+{
+	uint64_t off_end = off + len, off_align = (off + size - 1) & ~((uint64_t)size - 1);
+	unsigned long len_pad = len + size, ret, off_sub;
+
+	if (off_end <= off_align || off_end - off_align < size)
+		return 0;
+	if (len_pad < len || off + len_pad < off)
+		return 0;
+	ret = mm_get_unmapped_area(mm, addr, len_pad);
+	if (IS_ERR_VALUE(ret))
+		return 0;
+	if (ret == addr)
+		return addr;
+	off_sub = (off - ret) & (size - 1);
+	if (!off_sub)
+		return ret + size;
+	return ret + off_sub;
+}
+
+unsigned long thp_get_unmapped_area(struct mm_struct *mm, unsigned long addr,
+				    unsigned long len, unsigned long pgoff,
+				    unsigned long size)
+{
+	unsigned long ret = thp_get_unmapped_area_size(mm, addr, len,
+						       (uint64_t)pgoff << PAGE_SHIFT, size);
+
+	return ret ? ret : mm_get_unmapped_area(mm, addr, len);
+}
+
+/*
+ * __get_unmapped_area(): the file's own hook if it has one; otherwise, with
+ * no hint, a length that is a multiple of PMD_SIZE is placed congruent to
+ * its file offset modulo PMD_SIZE (anonymous memory counts as offset 0), so
+ * that THPs and huge pfn entries can line up.  Shared anonymous memory is
+ * shmem, whose huge pages are off ("never"): no alignment.  Nothing is ever
+ * aligned to PUD_SIZE: user space that wants a 1 GiB entry asks for an
+ * aligned address itself.
+ */
+static unsigned long get_unmapped_area(struct mm_struct *mm, struct file *file,
+				       unsigned long addr, unsigned long len,
+				       unsigned long pgoff, unsigned long flags)
+{
+	if (file && file->f_op->get_unmapped_area)
+		return file->f_op->get_unmapped_area(file, mm, addr, len, pgoff);
+	if (!file && (flags & MAP_TYPE) == MAP_SHARED)
+		return mm_get_unmapped_area(mm, addr, len);
+	if (!file)
+		pgoff = 0;
+	if (!addr && !(len & (PMD_SIZE - 1)))
+		return thp_get_unmapped_area(mm, addr, len, pgoff, PMD_SIZE);
+	return mm_get_unmapped_area(mm, addr, len);
 }
 
 /* Room for n more VMAs in the array. */
@@ -230,8 +294,8 @@ static long check_mmap_args(unsigned long addr, unsigned long *len,
 	return 0;
 }
 
-/* Picks the address: the hint if it is free, else a free aligned gap. */
-static long choose_address(struct mm_struct *mm, unsigned long addr,
+/* Picks the address: the fixed one if it is free, else as get_unmapped_area(). */
+static long choose_address(struct mm_struct *mm, struct file *file, unsigned long addr,
 			   unsigned long len, unsigned long flags,
 			   unsigned long pgoff, unsigned long *out)
 {
@@ -241,13 +305,8 @@ static long choose_address(struct mm_struct *mm, unsigned long addr,
 		*out = addr;
 		return 0;
 	}
-	if (addr && !(addr & ~PAGE_MASK) && addr <= TASK_SIZE_MAX - len &&
-	    addr >= MMAP_MIN && range_is_free(mm, addr, len)) {
-		*out = addr;
-		return 0;
-	}
-	*out = get_unmapped_area(mm, len, pgoff);
-	return *out ? 0 : -ENOMEM;
+	*out = get_unmapped_area(mm, file, addr, len, pgoff, flags);
+	return IS_ERR_VALUE(*out) ? (long)*out : 0;
 }
 
 unsigned long hp_mmap(struct mm_struct *mm, struct file *file, unsigned long addr,
@@ -260,7 +319,7 @@ unsigned long hp_mmap(struct mm_struct *mm, struct file *file, unsigned long add
 	if (err)
 		return err;
 	down_write(&mm->mmap_lock);
-	err = choose_address(mm, addr, len, flags, pgoff, &addr);
+	err = choose_address(mm, file, addr, len, flags, pgoff, &addr);
 	if (err)
 		goto out;
 	err = -ENOMEM;
@@ -305,6 +364,24 @@ free_vma:
 out:
 	up_write(&mm->mmap_lock);
 	return err;
+}
+
+unsigned long hp_mmap_aligned(struct mm_struct *mm, struct file *file, unsigned long len,
+			      unsigned long prot, unsigned long flags, unsigned long pgoff,
+			      unsigned long align, unsigned long skew)
+{
+	unsigned long resv, addr;
+
+	if (align < PAGE_SIZE || align & (align - 1) || skew >= align || skew & ~PAGE_MASK ||
+	    !len || len > TASK_SIZE_MAX - align)
+		return -EINVAL;
+	len = (len + PAGE_SIZE - 1) & PAGE_MASK;
+	resv = hp_mmap(mm, NULL, 0, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(resv))
+		return resv;
+	addr = ((resv - skew + align - 1) & ~(align - 1)) + skew;
+	hp_munmap(mm, resv, len + align);
+	return hp_mmap(mm, file, addr, len, prot, flags | MAP_FIXED_NOREPLACE, pgoff);
 }
 
 int hp_madvise(struct mm_struct *mm, unsigned long addr, unsigned long len,

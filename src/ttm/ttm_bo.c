@@ -99,6 +99,11 @@ bool ttm_bo_get_unless_zero(struct ttm_buffer_object *bo)
 	return false;
 }
 
+/*
+ * A BO takes its place on the LRU when it gets a new resource, as in 6.12's
+ * ttm_resource_init(): CPU faults and validations that find it in place do
+ * not move it, so eviction takes the BO longest in VRAM, used or not.
+ */
 static void ttm_bo_lru_update(struct ttm_buffer_object *bo)
 {
 	struct ttm_device *bdev = bo->bdev;
@@ -108,11 +113,6 @@ static void ttm_bo_lru_update(struct ttm_buffer_object *bo)
 	if (bo->resource && bo->resource->mem_type == TTM_PL_VRAM)
 		list_add_tail(&bo->lru, &bdev->lru);
 	spin_unlock(&bdev->lru_lock);
-}
-
-void ttm_bo_move_to_lru_tail(struct ttm_buffer_object *bo)
-{
-	ttm_bo_lru_update(bo);
 }
 
 static void ttm_bo_release(struct ttm_buffer_object *bo)
@@ -231,12 +231,10 @@ static int ttm_bo_place(struct ttm_buffer_object *bo, const struct ttm_placement
 	return err;
 }
 
-/* Windows of the device file are aligned to the largest page a BO can use. */
+/* Fake offsets, as drm_vma_offset_add(): consecutive, with no alignment. */
 static unsigned long ttm_bo_alloc_offset(struct ttm_device *bdev, struct ttm_buffer_object *bo)
 {
-	unsigned long align = bo->size >= PUD_SIZE ? HPAGE_PUD_NR :
-			      bo->size >= PMD_SIZE ? HPAGE_PMD_NR : 1;
-	unsigned long start = (bdev->next_offset + align - 1) & ~(align - 1);
+	unsigned long start = bdev->next_offset;
 
 	bdev->next_offset = start + bo->num_pages;
 	return start;
@@ -308,10 +306,8 @@ int ttm_bo_validate(struct ttm_buffer_object *bo, const struct ttm_placement *pl
 		return err;
 	mutex_lock(&bo->resv);
 	for (unsigned int i = 0; i < placement->num_placement; i++) {
-		if (place_satisfied(bo, &placement->placement[i])) {
-			ttm_bo_lru_update(bo);
+		if (place_satisfied(bo, &placement->placement[i]))
 			goto out;
-		}
 	}
 	err = -EBUSY;
 	if (bo->pin_count)

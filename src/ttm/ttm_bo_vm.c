@@ -56,7 +56,6 @@ static vm_fault_t ttm_bo_vm_fault(struct vm_fault *vmf)
 
 	mutex_lock(&bo->resv);
 	ret = ttm_bo_vm_fault_reserved(vmf, TTM_BO_VM_NUM_PREFAULT);
-	ttm_bo_move_to_lru_tail(bo);	/* reads bo->resource: under resv */
 	mutex_unlock(&bo->resv);
 	return ret;
 }
@@ -91,8 +90,6 @@ static vm_fault_t ttm_bo_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 		return VM_FAULT_FALLBACK;
 	mutex_lock(&bo->resv);
 	ret = ttm_bo_vm_insert_huge(vmf, order);
-	if (!(ret & VM_FAULT_FALLBACK))
-		ttm_bo_move_to_lru_tail(bo);
 	mutex_unlock(&bo->resv);
 	return ret;
 }
@@ -115,23 +112,49 @@ static const struct vm_operations_struct ttm_bo_vm_ops = {
 	.close = ttm_bo_vm_close,
 };
 
-/* The BO whose window contains [pgoff, pgoff + pages), with a reference. */
-static struct ttm_buffer_object *ttm_bo_lookup(struct ttm_device *bdev, unsigned long pgoff,
-					       unsigned long pages)
+/*
+ * The BO that starts at pgoff and is at least pages long, with a reference.
+ * As drm_gem_mmap()'s exact lookup: a mapping must start at the BO's start
+ * (a VMA split later may of course begin inside it).
+ */
+static struct ttm_buffer_object *ttm_bo_lookup_at(struct ttm_device *bdev, unsigned long pgoff,
+						  unsigned long pages)
 {
 	struct ttm_buffer_object *bo, *found = NULL;
 
 	spin_lock(&bdev->bos_lock);
 	list_for_each_entry(bo, &bdev->bos, link) {
-		if (pgoff >= bo->vm_node_start && pgoff - bo->vm_node_start < bo->num_pages) {
-			if (pages <= bo->num_pages - (pgoff - bo->vm_node_start) &&
-			    ttm_bo_get_unless_zero(bo))
+		if (pgoff == bo->vm_node_start) {
+			if (pages <= bo->num_pages && ttm_bo_get_unless_zero(bo))
 				found = bo;
 			break;
 		}
 	}
 	spin_unlock(&bdev->bos_lock);
 	return found;
+}
+
+/*
+ * As drm_gem_get_unmapped_area() of the kernel series (patch 3): a BO of
+ * PMD_SIZE or more gets an address at which its own start, not its fake
+ * offset, is PMD-aligned; anything else gets mm's plain choice.
+ */
+static unsigned long ttm_bo_get_unmapped_area(struct file *file, struct mm_struct *mm,
+					      unsigned long addr, unsigned long len,
+					      unsigned long pgoff)
+{
+	struct ttm_buffer_object *bo = ttm_bo_lookup_at(file->private_data, pgoff,
+							len >> PAGE_SHIFT);
+	unsigned long ret;
+
+	if (!bo)
+		return mm_get_unmapped_area(mm, addr, len);
+	if (bo->size >= PMD_SIZE)
+		ret = thp_get_unmapped_area(mm, addr, len, pgoff - bo->vm_node_start, PMD_SIZE);
+	else
+		ret = mm_get_unmapped_area(mm, addr, len);
+	ttm_bo_put(bo);
+	return ret;
 }
 
 /* As TTM: no copy-on-write mappings, pure pfns, never expanded or dumped. */
@@ -142,7 +165,7 @@ static int ttm_bo_mmap_obj(struct file *file, struct vm_area_struct *vma)
 
 	if (is_cow_mapping(vma->vm_flags))
 		return -EINVAL;
-	bo = ttm_bo_lookup(bdev, vma->vm_pgoff, (vma->vm_end - vma->vm_start) >> PAGE_SHIFT);
+	bo = ttm_bo_lookup_at(bdev, vma->vm_pgoff, (vma->vm_end - vma->vm_start) >> PAGE_SHIFT);
 	if (!bo)
 		return -EINVAL;
 	vma->vm_private_data = bo;
@@ -153,4 +176,5 @@ static int ttm_bo_mmap_obj(struct file *file, struct vm_area_struct *vma)
 
 const struct file_operations ttm_device_fops = {
 	.mmap = ttm_bo_mmap_obj,
+	.get_unmapped_area = ttm_bo_get_unmapped_area,
 };

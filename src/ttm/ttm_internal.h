@@ -88,8 +88,6 @@ void ttm_bo_get(struct ttm_buffer_object *bo);
 /* A reference unless the last one is already gone (for list walkers). */
 bool ttm_bo_get_unless_zero(struct ttm_buffer_object *bo);
 void ttm_bo_put(struct ttm_buffer_object *bo);
-/* With bo->resv held. */
-void ttm_bo_move_to_lru_tail(struct ttm_buffer_object *bo);
 /* Evicts the least recently used evictable BO from VRAM; -ENOSPC if none. */
 int ttm_mem_evict_first(struct ttm_device *bdev, struct ttm_buffer_object *busy);
 /* The caching of the BO's current placement applied to a protection. */

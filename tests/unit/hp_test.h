@@ -56,12 +56,22 @@ static inline struct hp_entry_counts hp_test_counts(struct mm_struct *mm)
 	return c;
 }
 
-/* Maps len bytes of a BAR, shared and writable, from page pgoff of it. */
+/*
+ * The address user space asks for when it wants the largest entries that
+ * fit: len aligned to 1 GiB when it is that long, else to 2 MiB (the kernel
+ * itself never aligns to more than 2 MiB).
+ */
+static inline unsigned long hp_test_huge_align(unsigned long len)
+{
+	return len >= PUD_SIZE ? PUD_SIZE : PMD_SIZE;
+}
+
+/* Maps len bytes of a BAR, shared and writable, from page pgoff of it, aligned. */
 static inline unsigned long hp_test_map_bar(struct mm_struct *mm, struct hp_bar *bar,
 					    unsigned long len, unsigned long pgoff)
 {
-	unsigned long addr = hp_mmap(mm, hp_bar_file(bar), 0, len, PROT_READ | PROT_WRITE,
-				     MAP_SHARED, pgoff);
+	unsigned long addr = hp_mmap_aligned(mm, hp_bar_file(bar), len, PROT_READ | PROT_WRITE,
+					     MAP_SHARED, pgoff, hp_test_huge_align(len), 0);
 
 	assert_false(IS_ERR_VALUE(addr));
 	return addr;

@@ -67,7 +67,8 @@ static const struct file_operations probe_fops = { .mmap = probe_mmap };
 static unsigned long map_probe(struct mm_struct *mm, struct file *file,
 			       unsigned long len, unsigned long prot, unsigned long flags)
 {
-	unsigned long addr = hp_mmap(mm, file, 0, len, prot, flags, 0);
+	unsigned long addr = hp_mmap_aligned(mm, file, len, prot, flags, 0,
+					     hp_test_huge_align(len), 0);
 
 	assert_false(IS_ERR_VALUE(addr));
 	return addr;
@@ -88,9 +89,7 @@ static void bar_setup(struct bar_run *r, enum hugepfn_policy policy, uint64_t si
 	r->mm = mm_alloc();
 	r->bar = hp_bar_create("bar", size, zone_device);
 	assert_non_null(r->bar);
-	r->addr = hp_mmap(r->mm, hp_bar_file(r->bar), 0, size, PROT_READ | PROT_WRITE,
-			  MAP_SHARED, 0);
-	assert_false(IS_ERR_VALUE(r->addr));
+	r->addr = hp_test_map_bar(r->mm, r->bar, size, 0);
 	hp_bar_destroy(r->bar);
 }
 
@@ -517,8 +516,12 @@ static void test_thp_maps_pmds_with_deposit(void **state)
 	(void)state;
 	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
-	/* 2 MiB + 1 MiB: one THP, then 4 KiB pages for the tail. */
-	addr = hp_test_mmap_anon(mm, PMD_SIZE + PMD_SIZE / 2, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	/*
+	 * 2 MiB + 1 MiB: one THP, then 4 KiB pages for the tail.  mmap aligns
+	 * only multiples of 2 MiB, so map 4 MiB and give the last 1 MiB back.
+	 */
+	addr = hp_test_mmap_anon(mm, 2 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	assert_int_equal(hp_munmap(mm, addr + PMD_SIZE + PMD_SIZE / 2, PMD_SIZE / 2), 0);
 	assert_int_equal(hp_madvise(mm, addr, PMD_SIZE + PMD_SIZE / 2, MADV_HUGEPAGE), 0);
 	vma = find_vma(mm, addr);
 	for (unsigned long off = 0; off < PMD_SIZE + PMD_SIZE / 2; off += PAGE_SIZE)

@@ -31,8 +31,7 @@ static void map_bar(struct run *r, enum hugepfn_policy policy, unsigned long len
 	hp_test_machine(policy);
 	r->mm = mm_alloc();
 	r->bar = hp_bar_create("bar", len, zone_device);
-	r->addr = hp_mmap(r->mm, hp_bar_file(r->bar), 0, len, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-	assert_false(IS_ERR_VALUE(r->addr));
+	r->addr = hp_test_map_bar(r->mm, r->bar, len, 0);
 	hp_bar_destroy(r->bar);
 }
 

@@ -31,26 +31,41 @@ static void test_mmap_rejects_bad_arguments(void **state)
 	hp_test_done();
 }
 
+/*
+ * 6.12's __get_unmapped_area(): with no hint, a length that is a multiple of
+ * PMD_SIZE is PMD-aligned (thp_get_unmapped_area_vmflags()), and nothing is
+ * ever PUD-aligned; other lengths go top-down with no alignment at all.
+ */
 static void test_placement_aligns_for_huge_pages(void **state)
 {
 	static const unsigned long lens[] = { PAGE_SIZE, 3 * PAGE_SIZE, PMD_SIZE,
-					      5 * PMD_SIZE, PUD_SIZE, 2 * PUD_SIZE };
+					      5 * PMD_SIZE, PUD_SIZE, 2 * PUD_SIZE,
+					      PMD_SIZE + PAGE_SIZE };
 	struct mm_struct *mm;
+	unsigned long below;
 
 	(void)state;
 	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
+	below = mm->mmap_base;
 	for (unsigned int i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		unsigned long len = lens[i];
-		unsigned long align = len >= PUD_SIZE ? PUD_SIZE : len >= PMD_SIZE ? PMD_SIZE : PAGE_SIZE;
 		unsigned long addr = hp_test_mmap_anon(mm, len, PROT_READ, MAP_PRIVATE);
 		struct vm_area_struct *vma = find_vma(mm, addr);
 
-		assert_int_equal(addr & (align - 1), 0);
+		if (len & (PMD_SIZE - 1))
+			assert_int_equal(addr, below - len);	/* first fit from the top */
+		else
+			assert_int_equal(addr & (PMD_SIZE - 1), 0);
+		assert_true(addr + len <= below);
 		assert_non_null(vma);
 		assert_int_equal(vma->vm_start, addr);
 		assert_int_equal(vma->vm_end, addr + len);
+		below = addr;
 	}
+	/* The two 1 GiB-multiple mappings: 2 MiB-aligned, but not both 1 GiB-aligned. */
+	assert_true((find_vma(mm, mm->vmas[1]->vm_start)->vm_start & (PUD_SIZE - 1)) ||
+		    (mm->vmas[2]->vm_start & (PUD_SIZE - 1)));
 	/* Sorted and disjoint. */
 	for (unsigned int i = 1; i < mm->map_count; i++)
 		assert_true(mm->vmas[i - 1]->vm_end <= mm->vmas[i]->vm_start);
@@ -59,21 +74,40 @@ static void test_placement_aligns_for_huge_pages(void **state)
 	hp_test_done();
 }
 
-/* A file offset of 2 MiB into a 1 GiB window: the address is 2 MiB past a 1 GiB boundary. */
+/*
+ * A file mapping with no get_unmapped_area (vfio-pci's BAR) is placed
+ * congruent to its offset modulo PMD_SIZE when its length is a PMD multiple,
+ * never to PUD_SIZE; a hint that is free is taken as it is; shared anonymous
+ * memory (shmem, huge pages off) is not aligned.
+ */
 static void test_placement_follows_file_offset(void **state)
 {
 	struct hp_bar *bar;
 	struct mm_struct *mm;
-	unsigned long addr;
+	unsigned long addr, hint, first;
 
 	(void)state;
 	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", 2 * PUD_SIZE, false);
-	addr = hp_mmap(mm, hp_bar_file(bar), 0, PUD_SIZE, PROT_READ, MAP_SHARED, PMD_SIZE >> PAGE_SHIFT);
-	assert_false(IS_ERR_VALUE(addr));
-	assert_int_equal(addr & (PUD_SIZE - 1), PMD_SIZE);
+	first = hp_mmap(mm, hp_bar_file(bar), 0, PUD_SIZE, PROT_READ, MAP_SHARED,
+			(PMD_SIZE + PAGE_SIZE) >> PAGE_SHIFT);
+	assert_false(IS_ERR_VALUE(first));
+	assert_int_equal(first & (PMD_SIZE - 1), PAGE_SIZE);
+	addr = first;
+	/* The same mapping asked for at a 1 GiB boundary (as QEMU does). */
+	hint = (addr & ~(PUD_SIZE - 1)) - PUD_SIZE;
+	addr = hp_mmap(mm, hp_bar_file(bar), hint, PUD_SIZE, PROT_READ, MAP_SHARED, 0);
+	assert_int_equal(addr, hint);
+	/* Not a PMD multiple: the highest gap that fits, right below the first. */
+	addr = hp_mmap(mm, hp_bar_file(bar), 0, PMD_SIZE + 2 * PAGE_SIZE, PROT_READ,
+		       MAP_SHARED, 0);
+	assert_int_equal(addr, first - PMD_SIZE - 2 * PAGE_SIZE);
 	hp_bar_destroy(bar);
+	first = addr;
+	addr = hp_test_mmap_anon(mm, 2 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
+	assert_int_equal(addr, first - 2 * PMD_SIZE);
+	assert_int_not_equal(addr & (PMD_SIZE - 1), 0);
 	mmput(mm);
 	hp_test_done();
 }
