@@ -18,6 +18,5 @@ struct hp_bar *hp_bar_create(const char *name, uint64_t size, bool zone_device);
 void hp_bar_destroy(struct hp_bar *bar);
 struct file *hp_bar_file(struct hp_bar *bar);
 unsigned long hp_bar_pfn(const struct hp_bar *bar);
-uint64_t hp_bar_size(const struct hp_bar *bar);
 
 #endif

@@ -189,7 +189,6 @@ struct hp_entry_counts {
 };
 /* Walks mm's tables (under its mmap lock) and counts what is there. */
 void hp_mm_count_entries(struct mm_struct *mm, struct hp_entry_counts *counts);
-const char *hp_table_level_name(enum hp_table_level level);
 /*
  * The entry that maps addr: its level (HP_LEVEL_NONE if nothing maps it) and
  * raw value.  Read under the mmap lock; a snapshot.

@@ -85,8 +85,6 @@ void ttm_device_fini(struct ttm_device *bdev);
 /* The device file: mmap it at ttm_bo_mmap_offset() to map a BO. */
 struct file *ttm_device_file(struct ttm_device *bdev);
 uint64_t ttm_vram_free(struct ttm_device *bdev);
-uint64_t ttm_vram_size(struct ttm_device *bdev);
-unsigned long ttm_vram_base_pfn(struct ttm_device *bdev);
 
 /*
  * Creates a BO of size bytes (page-aligned, not zero), zero-filled, in the

@@ -130,4 +130,3 @@ void hp_bar_destroy(struct hp_bar *bar)
 
 struct file *hp_bar_file(struct hp_bar *bar) { return bar->file; }
 unsigned long hp_bar_pfn(const struct hp_bar *bar) { return bar->start_pfn; }
-uint64_t hp_bar_size(const struct hp_bar *bar) { return bar->size; }

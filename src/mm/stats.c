@@ -14,15 +14,6 @@ const char *hp_entry_kind_name(enum hp_entry_kind kind)
 	return kind < HP_NR_KINDS ? names[kind] : "?";
 }
 
-const char *hp_table_level_name(enum hp_table_level level)
-{
-	static const char *const names[] = {
-		[HP_TABLE_PGD] = "pgd", [HP_TABLE_PUD] = "pud",
-		[HP_TABLE_PMD] = "pmd", [HP_TABLE_PTE] = "pte",
-	};
-
-	return level < HP_NR_TABLE_LEVELS ? names[level] : "?";
-}
 
 /* Devmap first: a devmap PTE is special too. */
 static enum hp_entry_kind kind_of(uint64_t val)

@@ -68,8 +68,6 @@ void ttm_device_fini(struct ttm_device *bdev)
 }
 
 struct file *ttm_device_file(struct ttm_device *bdev) { return bdev->file; }
-uint64_t ttm_vram_size(struct ttm_device *bdev) { return bdev->vram_size; }
-unsigned long ttm_vram_base_pfn(struct ttm_device *bdev) { return bdev->vram_base_pfn; }
 
 uint64_t ttm_vram_free(struct ttm_device *bdev)
 {
