@@ -123,6 +123,12 @@ static double touch_all_fault_time(struct mm_struct *mm, unsigned long addr)
 	return in_faults;
 }
 
+/* The alignment a program asks for to get the largest entries (the kernel gives 2 MiB). */
+static unsigned long huge_align(uint64_t len)
+{
+	return len >= PUD_SIZE ? PUD_SIZE : PMD_SIZE;
+}
+
 static void touch_all(struct mm_struct *mm, unsigned long addr)
 {
 	for (unsigned long i = 0; i < pages(); i++) {
@@ -161,7 +167,9 @@ static void bench_bo(const char *label, enum hugepfn_policy policy, unsigned int
 				       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 				       ttm_bo_mmap_offset(bo));
 		} else {
-			addr = ttm_bo_mmap(mm, bo, PROT_READ | PROT_WRITE);
+			/* Asked 1 GiB-aligned, as a program that wants PUDs must. */
+			addr = hp_mmap_aligned(mm, ttm_device_file(bdev), size, PROT_READ | PROT_WRITE,
+					       MAP_SHARED, ttm_bo_mmap_offset(bo), huge_align(size), 0);
 		}
 		if (IS_ERR_VALUE(addr))
 			die("cannot map the BO");
@@ -288,7 +296,8 @@ static void bench_gup(void)
 		pud_bar = hp_bar_create("pud", size, false);
 		bpmd = hp_mmap(mm, hp_bar_file(pmd_bar), (1UL << 44) + PMD_SIZE, size,
 			       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, 0);
-		bpud = hp_mmap(mm, hp_bar_file(pud_bar), 0, size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+		bpud = hp_mmap_aligned(mm, hp_bar_file(pud_bar), size, PROT_READ | PROT_WRITE,
+				       MAP_SHARED, 0, huge_align(size), 0);
 		hp_bar_destroy(pmd_bar);
 		hp_bar_destroy(pud_bar);
 		touch_all(mm, bpmd);
