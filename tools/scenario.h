@@ -37,6 +37,7 @@ struct sc_line {
 	char *opt_key[SC_MAX_OPTS];
 	char *opt_val[SC_MAX_OPTS];	/* NULL for a flag */
 	bool result_expected;		/* the next line is `expect result ...` */
+	unsigned int uses;		/* bit i: args[i] names an object the line needs */
 	unsigned int policies;		/* expect: bit per policy it applies to */
 };
 

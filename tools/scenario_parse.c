@@ -274,6 +274,8 @@ static int check_arg(struct parser *p, struct sc_line *l, int i, enum arg_type t
 	uint64_t size;
 	long num;
 
+	if (t == A_PROC || t == A_MAP || t == A_BO || t == A_GUP)
+		l->uses |= 1u << i;
 	switch (t) {
 	case A_PROC_NEW: return sym_new(p, a, SYM_PROC, NULL);
 	case A_PROC: return sym_use(p, a, SYM_PROC, NULL);
@@ -338,6 +340,8 @@ static int check_expect(struct parser *p, struct sc_line *l, struct sc_script *s
 	if (!word_in(l->args[l->nargs - 2], ops))
 		return error(p, "expect: '%s' is not a comparison (==, !=, <, <=, >, >=)",
 			     l->args[l->nargs - 2]);
+	if (strcmp(key, "result") && strcmp(key, "violations"))
+		l->uses |= 1u << 1;
 	if (!strcmp(key, "result") || !strcmp(key, "violations")) {
 		if (nkey != 1)
 			return error(p, "expect %s: takes no argument", key);
@@ -392,6 +396,7 @@ static int check_expect(struct parser *p, struct sc_line *l, struct sc_script *s
 
 static int check_show(struct parser *p, struct sc_line *l)
 {
+	l->uses |= 1u << 1;
 	if (!strcmp(l->args[0], "map"))
 		return sym_use(p, l->args[1], SYM_MAP, NULL);
 	if (!strcmp(l->args[0], "stats"))
@@ -399,7 +404,10 @@ static int check_show(struct parser *p, struct sc_line *l)
 	return error(p, "show: '%s' is not a view (map MAPPING, stats PROCESS)", l->args[0]);
 }
 
-/* Names that a line ends: exit, munmap of a whole mapping, bo-destroy, release. */
+/*
+ * Names that a line ends: exit, munmap of a whole mapping, release.  A
+ * bo-destroy can fail (a pinned BO), so the run decides whether its name goes.
+ */
 static void retire_names(struct parser *p, struct sc_line *l)
 {
 	struct sym *s;
@@ -411,7 +419,6 @@ static void retire_names(struct parser *p, struct sc_line *l)
 			    !strcmp(p->syms[i].owner, l->args[0]))
 				p->syms[i].live = false;
 		/* fall through */
-	case SC_BO_DESTROY:
 	case SC_RELEASE:
 		s = sym_find(p, l->args[0]);
 		s->live = false;

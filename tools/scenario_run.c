@@ -140,6 +140,39 @@ static struct gup *gup_of(struct run *r, const char *name)
 	return &r->gups[FIND(r->gups, r->ngups, name)];
 }
 
+/* Is there a live object of that name (names are unique across kinds)? */
+static bool object_lives(const struct run *r, const char *name)
+{
+	int i;
+
+	if ((i = FIND(r->procs, r->nprocs, name)) >= 0)
+		return r->procs[i].live;
+	if ((i = FIND(r->maps, r->nmaps, name)) >= 0)
+		return r->maps[i].live;
+	if ((i = FIND(r->bos, r->nbos, name)) >= 0)
+		return r->bos[i].live;
+	if ((i = FIND(r->gups, r->ngups, name)) >= 0)
+		return r->gups[i].live;
+	return false;
+}
+
+/*
+ * The checker knows which names a line uses and that some line made them;
+ * only the run knows whether that line succeeded (a failure checked by
+ * `expect result`) or whether a bo-destroy went through.
+ */
+static bool uses_exist(struct run *r, const struct sc_line *l)
+{
+	for (int i = 0; i < l->nargs; i++) {
+		if (!(l->uses & (1u << i)) || object_lives(r, l->args[i]))
+			continue;
+		runtime_error(r, "'%s' does not exist: the line that makes it failed, or it was destroyed",
+			      l->args[i]);
+		return false;
+	}
+	return true;
+}
+
 static const char *opt(const struct sc_line *l, const char *key)
 {
 	for (int i = 0; i < l->nopts; i++)
@@ -837,7 +870,7 @@ static struct sc_value exec_line(struct run *r, const struct sc_line *l)
 			show_map(r, map_of(r, l->args[1]));
 		else
 			show_stats(r, proc_of(r, l->args[1]));
-		return num_value(0);
+		return r->last;
 	case SC_EXPECT:
 		cmd_expect(r, l);
 		return r->last;
@@ -922,6 +955,8 @@ void sc_run(const struct sc_script *script, enum hugepfn_policy policy, FILE *ou
 		hp_fail_nth(script->fail_site, script->fail_nth);
 	for (int i = 0; i < script->nlines && !r->stop; i++) {
 		r->l = &script->lines[i];
+		if (!uses_exist(r, r->l))
+			break;
 		r->last = exec_line(r, r->l);
 		if (r->stop)
 			break;
