@@ -6,6 +6,7 @@
 #ifndef HP_TOOLS_SCENARIO_H
 #define HP_TOOLS_SCENARIO_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <hugepfn/hugepfn.h>
 
@@ -52,6 +53,11 @@ struct sc_script {
 	bool expects_violations[HP_NR_POLICIES];
 };
 
+/* Longest message about a script, before it is cut. */
+#define SC_MESSAGE_MAX	240
+/* Prints file:line: message, cut and with unprintable bytes escaped. */
+void sc_vmessage(FILE *out, const char *file, unsigned int line, const char *fmt, va_list ap);
+
 /* Parses and checks a script; on error prints file:line: message, returns -1. */
 int sc_parse(FILE *in, const char *file, struct sc_script *script);
 void sc_free(struct sc_script *script);
@@ -79,7 +85,11 @@ struct sc_result {
 /* Runs the script under policy; output (show, failed expectations) goes to out. */
 void sc_run(const struct sc_script *script, enum hugepfn_policy policy, FILE *out,
 	    struct sc_result *result);
-/* 0 all good, 1 an expectation failed / unexpected violation / leak, 2 script error. */
+/*
+ * 0 all good, 1 an expectation failed / unexpected violation / leak, 3 the run
+ * stopped (a command failed unchecked, or an impossible request).  2 is for
+ * a malformed script, found before anything runs.
+ */
 int sc_status(const struct sc_result *result);
 
 /* Reports. */
@@ -92,6 +102,8 @@ void sc_print_json(FILE *out, const struct sc_script *script, const struct sc_re
 /* Helpers shared by the parser and the runner. */
 bool sc_parse_size(const char *s, uint64_t *out);
 bool sc_parse_num(const char *s, long *out);
+/* A value as an expectation writes it: a size, a number, -ERRNO (known), else a word. */
+struct sc_value sc_parse_value(const char *s);
 const char *sc_errno_name(long err);
 void sc_value_print(FILE *out, const struct sc_value *v);
 

@@ -25,6 +25,7 @@ struct spec {
 	enum arg_type args[SC_MAX_ARGS];
 	const char *flags;	/* allowed bare words, space separated */
 	const char *opts;	/* allowed key:type pairs */
+	const char *exclusive;	/* groups of words that exclude each other: "a|b c|d" */
 };
 
 static const struct spec specs[SC_NR_CMDS] = {
@@ -46,11 +47,12 @@ static const struct spec specs[SC_NR_CMDS] = {
 	[SC_BO_VALIDATE] = { "bo-validate", 2, 2, { A_BO, A_PLACES }, "contiguous", "" },
 	[SC_MUNMAP]	 = { "munmap", 1, 3, { A_MAP, A_SIZE, A_SIZE }, "", "" },
 	[SC_MPROTECT]	 = { "mprotect", 4, 4, { A_MAP, A_SIZE, A_SIZE, A_PROT }, "", "" },
-	[SC_TOUCH]	 = { "touch", 1, 3, { A_MAP, A_SIZE, A_SIZE }, "read write", "" },
+	[SC_TOUCH]	 = { "touch", 1, 3, { A_MAP, A_SIZE, A_SIZE }, "read write", "", "read|write" },
 	[SC_FILL]	 = { "fill", 4, 4, { A_MAP, A_SIZE, A_SIZE, A_NUM }, "", "" },
 	[SC_VERIFY]	 = { "verify", 4, 4, { A_MAP, A_SIZE, A_SIZE, A_NUM }, "", "" },
 	[SC_GUP]	 = { "gup", 4, 4, { A_GUP_NEW, A_MAP, A_SIZE, A_NUM },
-			     "slow fast fast-only get pin write longterm", "" },
+			     "slow fast fast-only get pin write longterm", "",
+			     "slow|fast|fast-only get|pin" },
 	[SC_RELEASE]	 = { "release", 1, 1, { A_GUP }, "", "" },
 	[SC_DMA]	 = { "dma", 2, 2, { A_GUP, A_NUM }, "", "" },
 	[SC_SHOW]	 = { "show", 2, 2, {0}, "", "" },
@@ -72,17 +74,36 @@ struct parser {
 	struct sym *syms;
 	int nsyms, cap;
 	bool failed;
+	bool ran_command;	/* a line other than machine or expect came before */
 };
+
+/*
+ * A message about a script, which may echo the script's words: cut to
+ * SC_MESSAGE_MAX bytes and with every byte that is not printable shown as
+ * \xNN, so that a huge or binary word cannot flood or garble a terminal.
+ */
+void sc_vmessage(FILE *out, const char *file, unsigned int line, const char *fmt, va_list ap)
+{
+	char buf[SC_MESSAGE_MAX + 1];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+
+	fprintf(out, "%s:%u: ", file, line);
+	for (const char *c = buf; *c; c++) {
+		if (isprint((unsigned char)*c))
+			fputc(*c, out);
+		else
+			fprintf(out, "\\x%02x", (unsigned char)*c);
+	}
+	fputs(n > SC_MESSAGE_MAX ? " [...]\n" : "\n", out);
+}
 
 static int error(struct parser *p, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s:%u: ", p->file, p->line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	sc_vmessage(stderr, p->file, p->line, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	p->failed = true;
 	return -1;
 }
@@ -329,6 +350,36 @@ static const char *const kinds = "normal special devmap any";
 static const char *const table_levels = "pgd pud pmd pte";
 static const char *const fault_keys = "total pud pmd pte fallback-pud fallback-pmd";
 
+/* The words a key's value may be; NULL for keys whose values are numbers. */
+static const char *value_words(const char *key)
+{
+	if (!strcmp(key, "result"))
+		return "ok mismatch SIGSEGV SIGBUS OOM";
+	if (!strcmp(key, "level"))
+		return "pud pmd pte none";
+	if (!strcmp(key, "kind"))
+		return "normal special devmap none";
+	if (!strcmp(key, "placement"))
+		return "vram system tt";
+	return NULL;
+}
+
+/* The value must be one the key can have: a number (or -ERRNO), or one of its words. */
+static int check_value(struct parser *p, const char *key, const char *value)
+{
+	struct sc_value v = sc_parse_value(value);
+	const char *words = value_words(key);
+
+	if (v.is_num && (!words || !strcmp(key, "result")))
+		return 0;
+	if (!v.is_num && words && word_in(value, words))
+		return 0;
+	if (words && strcmp(key, "result"))
+		return error(p, "expect %s: '%s' is not one of %s", key, value, words);
+	return error(p, "expect %s: '%s' is not a number, a size or a known -ERRNO%s%s", key, value,
+		     words ? ", nor one of " : "", words ? words : "");
+}
+
 /* `expect KEY... OP VALUE`: the key must name something that exists now. */
 static int check_expect(struct parser *p, struct sc_line *l, struct sc_script *script)
 {
@@ -342,6 +393,10 @@ static int check_expect(struct parser *p, struct sc_line *l, struct sc_script *s
 			     l->args[l->nargs - 2]);
 	if (strcmp(key, "result") && strcmp(key, "violations"))
 		l->uses |= 1u << 1;
+	if (check_value(p, key, l->args[l->nargs - 1]))
+		return -1;
+	if (!strcmp(key, "result") && !p->ran_command)
+		return error(p, "expect result: no command before it gives a result");
 	if (!strcmp(key, "result") || !strcmp(key, "violations")) {
 		if (nkey != 1)
 			return error(p, "expect %s: takes no argument", key);
@@ -483,10 +538,57 @@ static int inherit_names(struct parser *p, const char *parent, const char *child
 	return 0;
 }
 
+/* One word of a line's options that is in the group starting at g ("a|b"), or NULL. */
+static const char *group_member(const struct sc_line *l, const char *g, size_t glen, int from,
+				int *at)
+{
+	for (int i = from; i < l->nopts; i++) {
+		size_t n = strlen(l->opt_key[i]);
+
+		for (const char *w = g; w < g + glen;) {
+			const char *bar = memchr(w, '|', g + glen - w);
+			size_t wlen = bar ? (size_t)(bar - w) : (size_t)(g + glen - w);
+
+			if (wlen == n && !strncmp(w, l->opt_key[i], n)) {
+				*at = i;
+				return l->opt_key[i];
+			}
+			w += wlen + 1;
+		}
+	}
+	return NULL;
+}
+
+/* No option twice, no two words of one exclusive group, fast-only only with get. */
+static int check_words(struct parser *p, const struct spec *spec, const struct sc_line *l)
+{
+	for (int i = 0; i < l->nopts; i++)
+		for (int j = i + 1; j < l->nopts; j++)
+			if (!strcmp(l->opt_key[i], l->opt_key[j]))
+				return error(p, "%s: '%s' given twice", spec->name, l->opt_key[i]);
+	for (const char *g = spec->exclusive ? spec->exclusive : ""; *g;) {
+		const char *end = strchr(g, ' ');
+		size_t glen = end ? (size_t)(end - g) : strlen(g);
+		const char *a, *b;
+		int at;
+
+		if ((a = group_member(l, g, glen, 0, &at)) && (b = group_member(l, g, glen, at + 1, &at)))
+			return error(p, "%s: '%s' and '%s' exclude each other", spec->name, a, b);
+		g += glen + (end ? 1 : 0);
+	}
+	if (l->cmd == SC_GUP && opt_of(l, "fast-only") && !opt_of(l, "get"))
+		return error(p, "gup: fast-only needs get (6.12 has get_user_pages_fast_only(), "
+			     "no pinning twin)");
+	return 0;
+}
+
 static int check_line(struct parser *p, struct sc_line *l, struct sc_script *script)
 {
 	const struct spec *spec = &specs[l->cmd];
 
+	if (l->nargs > spec->max_args && spec->flags[0])
+		return error(p, "%s: '%s' is not one of its flags (%s)", spec->name,
+			     l->args[spec->max_args], spec->flags);
 	if (l->nargs < spec->min_args || l->nargs > spec->max_args) {
 		if (spec->min_args == spec->max_args)
 			return error(p, "%s takes %d argument%s, not %d", spec->name, spec->min_args,
@@ -497,6 +599,10 @@ static int check_line(struct parser *p, struct sc_line *l, struct sc_script *scr
 	for (int i = 0; i < l->nopts; i++)
 		if (check_opt(p, spec, l, i))
 			return -1;
+	if (check_words(p, spec, l))
+		return -1;
+	if (l->cmd != SC_EXPECT && l->cmd != SC_MACHINE)
+		p->ran_command = true;
 	if (l->cmd == SC_EXPECT) {
 		l->policies = (1u << HP_NR_POLICIES) - 1;
 		for (int i = 0; i < l->nopts; i++)
@@ -623,10 +729,25 @@ static int apply_machine(struct parser *p, const struct sc_line *l, struct sc_sc
 	return 0;
 }
 
+/* A line is text: no NUL byte, no control character but tab and carriage return. */
+static int check_text(struct parser *p, const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = text[i];
+
+		if (c == '\0')
+			return error(p, "a NUL byte at column %zu: a script is text", i + 1);
+		if (c < 0x20 && c != '\t' && c != '\r' && c != '\n')
+			return error(p, "byte 0x%02x at column %zu: a script is text", c, i + 1);
+	}
+	return 0;
+}
+
 int sc_parse(FILE *in, const char *file, struct sc_script *script)
 {
 	struct parser p = { .file = file };
 	char *text = NULL;
+	ssize_t len;
 	size_t cap = 0;
 	int cap_lines = 0;
 
@@ -636,11 +757,15 @@ int sc_parse(FILE *in, const char *file, struct sc_script *script)
 	script->vram = 2ULL << 30;
 	script->policy = -1;
 	script->fail_site = -1;
-	while (getline(&text, &cap, in) > 0 && !p.failed) {
-		char *hash = strchr(text, '#'), *nl = strchr(text, '\n');
+	while (!p.failed && (len = getline(&text, &cap, in)) > 0) {
+		char *hash, *nl;
 		struct sc_line *l;
 
 		p.line++;
+		if (check_text(&p, text, (size_t)len))
+			break;
+		hash = strchr(text, '#');
+		nl = strchr(text, '\n');
 		if (hash)
 			*hash = '\0';
 		if (nl)
@@ -672,6 +797,8 @@ int sc_parse(FILE *in, const char *file, struct sc_script *script)
 			check_line(&p, l, script);
 	}
 	free(text);
+	if (!p.failed && ferror(in))
+		error(&p, "cannot read the script: %s", strerror(errno));
 	/* A command failing is an error unless the next line expects its result. */
 	for (int i = 0; !p.failed && i + 1 < script->nlines; i++) {
 		const struct sc_line *next = &script->lines[i + 1];

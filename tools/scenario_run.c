@@ -78,7 +78,7 @@ void sc_value_print(FILE *out, const struct sc_value *v)
 }
 
 /* An expected value as written: a size, a number, -ERRNO, or a word. */
-static struct sc_value parse_value(const char *s)
+struct sc_value sc_parse_value(const char *s)
 {
 	uint64_t size;
 	long n;
@@ -105,11 +105,9 @@ static void runtime_error(struct run *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s:%u: ", r->script->file, r->l->line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	sc_vmessage(stderr, r->script->file, r->l->line, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	r->res->script_error = true;
 	r->stop = true;
 }
@@ -766,7 +764,7 @@ static bool compare(const struct sc_value *a, const char *op, const struct sc_va
 static void cmd_expect(struct run *r, const struct sc_line *l)
 {
 	const char *op = l->args[l->nargs - 2];
-	struct sc_value want = parse_value(l->args[l->nargs - 1]), got;
+	struct sc_value want = sc_parse_value(l->args[l->nargs - 1]), got;
 
 	if (!(l->policies & (1u << r->res->policy)))
 		return;
@@ -985,7 +983,7 @@ void sc_run(const struct sc_script *script, enum hugepfn_policy policy, FILE *ou
 int sc_status(const struct sc_result *r)
 {
 	if (r->script_error)
-		return 2;
+		return 3;
 	if (r->expect_failed || r->unexpected_mismatches || r->leaks.pages || r->leaks.pgmap_refs ||
 	    (r->violations && !r->violations_expected))
 		return 1;

@@ -2,8 +2,8 @@
 # Every script in the bad/ folder states on its first line the error it must
 # produce: "# error: LINE: text" for mistakes found before anything runs (the
 # run must print nothing), "# runtime-error: LINE: text" for impossible
-# requests found while running.  Each must exit 2 with that file:line: message
-# first on standard error.
+# requests found while running.  Each must exit with that file:line: message
+# first on standard error: 2 for a malformed script, 3 for a run that stopped.
 hugepfn=$1
 dir=$2
 passed=0
@@ -24,7 +24,8 @@ for f in "$dir"/*.hp; do
 	"$f:$line: $text"*) ok=1 ;;
 	*) ok=0 ;;
 	esac
-	if [ "$rc" = 2 ] && [ "$ok" = 1 ] && { [ "$static" = 0 ] || [ -z "$out" ]; }; then
+	want_rc=$((3 - static))
+	if [ "$rc" = "$want_rc" ] && [ "$ok" = 1 ] && { [ "$static" = 0 ] || [ -z "$out" ]; }; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))

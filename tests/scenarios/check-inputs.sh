@@ -17,5 +17,28 @@ esac
 "$hugepfn" frobnicate >/dev/null 2>&1; [ $? = 2 ] || { echo "FAIL: unknown command"; fail=1; }
 "$hugepfn" run --policy strict x.hp >/dev/null 2>&1; [ $? = 2 ] || { echo "FAIL: bad policy"; fail=1; }
 "$hugepfn" run /nonexistent.hp >/dev/null 2>&1; [ $? = 2 ] || { echo "FAIL: missing file"; fail=1; }
+"$hugepfn" run -c 'process p' -c 'anon a p 4K prot=r' -c 'touch a' >/dev/null 2>&1
+[ $? = 3 ] || { echo "FAIL: a failed command exits 3"; fail=1; }
+# Input that is not a script: a clear message, exit 2, a bounded message.
+t=${TMPDIR:-/tmp}/hugepfn-inputs.$$
+mkdir -p "$t"
+head -c 64 /dev/zero >"$t/zeros.hp"
+printf 'process p\nanon \033[31mred p 4K\n' >"$t/escape.hp"
+awk 'BEGIN { printf "process "; for (i = 0; i < 200000; i++) printf "a"; print "" }' >"$t/long.hp"
+expect_error() { # file, wanted start of the message
+	err=$("$hugepfn" run "$1" 2>&1 >/dev/null)
+	rc=$?
+	case "$err" in
+	"$2"*) ;;
+	*) echo "FAIL: $1: '$err' does not start with '$2'"; fail=1 ;;
+	esac
+	[ "$rc" = 2 ] || { echo "FAIL: $1 exits $rc, not 2"; fail=1; }
+	[ ${#err} -le 300 ] || { echo "FAIL: $1: a message of ${#err} bytes"; fail=1; }
+}
+expect_error "$t" "$t:0: cannot read the script: Is a directory"
+expect_error "$t/zeros.hp" "$t/zeros.hp:1: a NUL byte at column 1"
+expect_error "$t/escape.hp" "$t/escape.hp:2: byte 0x1b at column 6"
+expect_error "$t/long.hp" "$t/long.hp:1: 'aaaa"
+rm -rf "$t"
 [ "$fail" = 0 ] && echo "inputs: standard input, -c, failure messages and exit codes as documented"
 exit $fail

@@ -22,7 +22,7 @@ for name in scenarios:
                                capture_output=True, text=True)
             runs += 1
             where = f"{name} {site}:{n}"
-            if p.returncode not in (0, 1, 2):
+            if p.returncode not in (0, 1, 3):
                 failures.append(f"{where}: exit {p.returncode}: {p.stderr.strip()[:200]}")
                 break
             doc = json.loads(p.stdout.splitlines()[-1])
@@ -30,8 +30,8 @@ for name in scenarios:
                 failures.append(f"{where}: leaked {doc['leaks']}")
             if doc["violations"]["count"] and not doc["violations"]["expected"]:
                 failures.append(f"{where}: violation {doc['violations']}")
-            if p.returncode == 2 and ":" not in p.stderr:
-                failures.append(f"{where}: exit 2 without a file:line message")
+            if p.returncode == 3 and ":" not in p.stderr:
+                failures.append(f"{where}: exit 3 without a file:line message")
             if not doc["fault_injection"]["fired"]:
                 break
             n += 1
