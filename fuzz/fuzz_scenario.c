@@ -64,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sc_run(&script, HP_POLICY_SPECIAL, out, &result);
 			if (result.leaks.pages || result.leaks.pgmap_refs)
 				abort();
+			sc_result_free(&result);
 		}
 		if (out)
 			fclose(out);

@@ -163,7 +163,7 @@ static int run_one(const char *file, const char *inline_cmds, const struct args 
 {
 	struct sc_script script;
 	struct sc_result result;
-	int policy;
+	int policy, status;
 
 	if (load(file, inline_cmds, &script))
 		return 2;
@@ -176,7 +176,9 @@ static int run_one(const char *file, const char *inline_cmds, const struct args 
 	else
 		sc_print_summary(stdout, &script, &result);
 	sc_free(&script);
-	return sc_status(&result);
+	status = sc_status(&result);
+	sc_result_free(&result);
+	return status;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -230,6 +232,8 @@ static int compare_script(const char *file, const char *name, const char *inline
 		if (verdicts)
 			sc_print_verdicts(stdout, results);
 	}
+	for (int p = 0; p < HP_NR_POLICIES; p++)
+		sc_result_free(&results[p]);
 	sc_free(&script);
 	return worst;
 }

@@ -62,8 +62,14 @@ void sc_vmessage(FILE *out, const char *file, unsigned int line, const char *fmt
 int sc_parse(FILE *in, const char *file, struct sc_script *script);
 void sc_free(struct sc_script *script);
 
-/* What one run of a script under one policy did. */
-#define SC_MAX_GUPS 32
+/* What one gup line did. */
+struct sc_gup_result {
+	char name[SC_NAME_MAX];
+	char how[32];
+	long result;
+};
+
+/* What one run of a script under one policy did; sc_result_free() when done. */
 struct sc_result {
 	enum hugepfn_policy policy;
 	bool script_error;		/* stopped by an impossible request */
@@ -71,8 +77,8 @@ struct sc_result {
 	unsigned long faults, resolved_at[HP_LEVEL_PUD + 1], fallback[HP_LEVEL_PUD + 1];
 	unsigned long leaves[HP_LEVEL_PUD + 1][HP_NR_KINDS];	/* at their peak */
 	unsigned long tables[HP_NR_TABLE_LEVELS];		/* at their peak */
-	int ngups;
-	struct { char name[32]; char how[32]; long result; } gups[SC_MAX_GUPS];
+	int ngups, cap_gups;
+	struct sc_gup_result *gups;		/* every gup line that ran, in order */
 	unsigned long violations;
 	struct hp_violation first_violation;
 	bool violations_expected;
@@ -82,6 +88,7 @@ struct sc_result {
 	bool fail_fired;		/* --fail: the allocation was reached and failed */
 };
 
+void sc_result_free(struct sc_result *result);
 /* Runs the script under policy; output (show, failed expectations) goes to out. */
 void sc_run(const struct sc_script *script, enum hugepfn_policy policy, FILE *out,
 	    struct sc_result *result);
@@ -98,6 +105,20 @@ void sc_print_compare(FILE *out, const struct sc_script *script,
 		      const struct sc_result r[HP_NR_POLICIES]);
 void sc_print_verdicts(FILE *out, const struct sc_result r[HP_NR_POLICIES]);
 void sc_print_json(FILE *out, const struct sc_script *script, const struct sc_result *r);
+
+/* Names made by a script, each with what it names (its kind and index). */
+struct sc_name {
+	char *name;		/* NULL: a free slot */
+	int kind, index;
+};
+struct sc_names {
+	struct sc_name *slots;
+	size_t cap, used;
+};
+struct sc_name *sc_names_find(const struct sc_names *t, const char *name);
+/* NULL when out of memory or when the name is already there. */
+struct sc_name *sc_names_add(struct sc_names *t, const char *name, int kind, int index);
+void sc_names_free(struct sc_names *t);
 
 /* Helpers shared by the parser and the runner. */
 bool sc_parse_size(const char *s, uint64_t *out);

@@ -73,6 +73,7 @@ struct parser {
 	unsigned int line;
 	struct sym *syms;
 	int nsyms, cap;
+	struct sc_names names;	/* name -> index in syms */
 	bool failed;
 	bool ran_command;	/* a line other than machine or expect came before */
 };
@@ -229,10 +230,9 @@ static const char *const kind_names[] = { "process", "mapping", "BO", "GUP resul
 
 static struct sym *sym_find(struct parser *p, const char *name)
 {
-	for (int i = p->nsyms - 1; i >= 0; i--)
-		if (!strcmp(p->syms[i].name, name))
-			return &p->syms[i];
-	return NULL;
+	struct sc_name *n = sc_names_find(&p->names, name);
+
+	return n ? &p->syms[n->index] : NULL;
 }
 
 static bool valid_name(const char *s)
@@ -256,6 +256,8 @@ static int sym_add(struct parser *p, const char *name, enum sym_kind kind, const
 		p->syms = syms;
 		p->cap = cap;
 	}
+	if (!sc_names_add(&p->names, name, kind, p->nsyms))
+		return error(p, "out of memory");
 	p->syms[p->nsyms++] = (struct sym){ strdup(name), kind, true, owner ? strdup(owner) : NULL };
 	return 0;
 }
@@ -811,6 +813,7 @@ int sc_parse(FILE *in, const char *file, struct sc_script *script)
 		free(p.syms[i].owner);
 	}
 	free(p.syms);
+	sc_names_free(&p.names);
 	if (!p.failed && !script->nlines) {
 		p.line = 0;
 		error(&p, "empty scenario");

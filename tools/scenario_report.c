@@ -70,7 +70,7 @@ void sc_print_compare(FILE *out, const struct sc_script *script,
 {
 	char cells[HP_NR_POLICIES][64];
 	const char *ptrs[HP_NR_POLICIES];
-	char label[64];
+	char label[SC_NAME_MAX + 48];
 
 	for (int p = 0; p < HP_NR_POLICIES; p++)
 		ptrs[p] = cells[p];

@@ -10,8 +10,6 @@
 
 #include "scenario.h"
 
-#define MAX_OBJS 64
-
 struct proc { char name[SC_NAME_MAX]; struct mm_struct *mm; bool live; };
 struct map { char name[2 * SC_NAME_MAX]; int proc; unsigned long addr, len; bool live; };
 struct bo { char name[SC_NAME_MAX]; struct ttm_buffer_object *bo; bool live; };
@@ -29,11 +27,14 @@ struct run {
 	FILE *out;
 	struct sc_result *res;
 	struct ttm_device *bdev;
-	struct proc procs[MAX_OBJS];
-	struct map maps[MAX_OBJS];
-	struct bo bos[MAX_OBJS];
-	struct gup gups[MAX_OBJS];
+	/* Every object the run made, by kind; names maps a name to its index. */
+	struct proc *procs;
+	struct map *maps;
+	struct bo *bos;
+	struct gup *gups;
 	int nprocs, nmaps, nbos, ngups;
+	int cap_procs, cap_maps, cap_bos, cap_gups;
+	struct sc_names names;
 	struct sc_value last;
 	bool stop;
 };
@@ -112,46 +113,80 @@ static void runtime_error(struct run *r, const char *fmt, ...)
 	r->stop = true;
 }
 
-#define FIND(arr, n, key) ({						\
-	int __i = (n) - 1;						\
-	while (__i >= 0 && strcmp((arr)[__i].name, (key)))		\
-		__i--;							\
-	__i; })
+enum obj_kind { OBJ_PROC, OBJ_MAP, OBJ_BO, OBJ_GUP };
+
+/*
+ * Room for one more object in an array of the run; names are registered
+ * by the caller once the object is made.
+ */
+#define ROOM(r, kind) room(r, (void **)&(r)->kind, &(r)->cap_##kind, (r)->n##kind, \
+			   sizeof(*(r)->kind))
+static bool room(struct run *r, void **arr, int *cap, int n, size_t size)
+{
+	int want = *cap ? *cap * 2 : 16;
+	void *grown;
+
+	if (n < *cap)
+		return true;
+	grown = realloc(*arr, (size_t)want * size);
+	if (!grown) {
+		runtime_error(r, "out of memory for %d objects", want);
+		return false;
+	}
+	*arr = grown;
+	*cap = want;
+	return true;
+}
+
+static bool name_object(struct run *r, const char *name, enum obj_kind kind, int index)
+{
+	if (sc_names_add(&r->names, name, kind, index))
+		return true;
+	runtime_error(r, "out of memory for the name '%s'", name);
+	return false;
+}
+
+/* The index of the object of that kind and name; the checker saw to it existing. */
+static int object_index(const struct run *r, const char *name)
+{
+	const struct sc_name *n = sc_names_find(&r->names, name);
+
+	return n ? n->index : -1;
+}
 
 static struct proc *proc_of(struct run *r, const char *name)
 {
-	return &r->procs[FIND(r->procs, r->nprocs, name)];
+	return &r->procs[object_index(r, name)];
 }
 
 static struct map *map_of(struct run *r, const char *name)
 {
-	return &r->maps[FIND(r->maps, r->nmaps, name)];
+	return &r->maps[object_index(r, name)];
 }
 
 static struct bo *bo_of(struct run *r, const char *name)
 {
-	return &r->bos[FIND(r->bos, r->nbos, name)];
+	return &r->bos[object_index(r, name)];
 }
 
 static struct gup *gup_of(struct run *r, const char *name)
 {
-	return &r->gups[FIND(r->gups, r->ngups, name)];
+	return &r->gups[object_index(r, name)];
 }
 
 /* Is there a live object of that name (names are unique across kinds)? */
 static bool object_lives(const struct run *r, const char *name)
 {
-	int i;
+	const struct sc_name *n = sc_names_find(&r->names, name);
 
-	if ((i = FIND(r->procs, r->nprocs, name)) >= 0)
-		return r->procs[i].live;
-	if ((i = FIND(r->maps, r->nmaps, name)) >= 0)
-		return r->maps[i].live;
-	if ((i = FIND(r->bos, r->nbos, name)) >= 0)
-		return r->bos[i].live;
-	if ((i = FIND(r->gups, r->ngups, name)) >= 0)
-		return r->gups[i].live;
-	return false;
+	if (!n)
+		return false;
+	switch (n->kind) {
+	case OBJ_PROC: return r->procs[n->index].live;
+	case OBJ_MAP: return r->maps[n->index].live;
+	case OBJ_BO: return r->bos[n->index].live;
+	default: return r->gups[n->index].live;
+	}
 }
 
 /*
@@ -202,24 +237,20 @@ static unsigned long prot_bits(const char *s)
 	return prot;
 }
 
-static bool room(struct run *r, int n)
-{
-	if (n < MAX_OBJS)
-		return true;
-	runtime_error(r, "more than %d objects of one kind", MAX_OBJS);
-	return false;
-}
-
-static void add_map(struct run *r, const char *name, int proc, unsigned long addr,
+static bool add_map(struct run *r, const char *name, int proc, unsigned long addr,
 		    unsigned long len)
 {
-	struct map *m = &r->maps[r->nmaps++];
+	struct map *m;
 
+	if (!ROOM(r, maps) || !name_object(r, name, OBJ_MAP, r->nmaps))
+		return false;
+	m = &r->maps[r->nmaps++];
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	m->proc = proc;
 	m->addr = addr;
 	m->len = len;
 	m->live = true;
+	return true;
 }
 
 /* Adds an mm's fault counters to the run's before the mm goes. */
@@ -238,16 +269,15 @@ static bool inherit_maps(struct run *r, int parent, int child)
 	int n = r->nmaps;
 
 	for (int i = 0; i < n; i++) {
-		const struct map *m = &r->maps[i];
-		const char *dot = strrchr(m->name, '.');
-		char name[sizeof(m->name)];
+		struct map m = r->maps[i];	/* a copy: add_map() may move the array */
+		const char *dot = strrchr(m.name, '.');
+		char name[sizeof(m.name) + SC_NAME_MAX];	/* the checker keeps it below 2 * SC_NAME_MAX */
 
-		if (m->proc != parent || !m->live)
+		if (m.proc != parent || !m.live)
 			continue;
-		if (!room(r, r->nmaps))
+		snprintf(name, sizeof(name), "%s.%s", r->procs[child].name, dot ? dot + 1 : m.name);
+		if (!add_map(r, name, child, m.addr, m.len))
 			return false;
-		snprintf(name, sizeof(name), "%s.%s", r->procs[child].name, dot ? dot + 1 : m->name);
-		add_map(r, name, child, m->addr, m->len);
 	}
 	return true;
 }
@@ -269,7 +299,8 @@ static struct sc_value do_mmap_result(struct run *r, const char *name, int proc,
 {
 	if (IS_ERR_VALUE(addr))
 		return num_value((long)addr);
-	add_map(r, name, proc, addr, len);
+	if (!add_map(r, name, proc, addr, len))
+		hp_munmap(r->procs[proc].mm, addr, len);
 	return num_value(0);
 }
 
@@ -302,7 +333,7 @@ static unsigned long map_as_asked(struct run *r, const struct sc_line *l, int pr
 
 static struct sc_value cmd_anon(struct run *r, const struct sc_line *l)
 {
-	int p = FIND(r->procs, r->nprocs, l->args[1]);
+	int p = object_index(r, l->args[1]);
 	uint64_t len = size_arg(l, 2);
 	unsigned long flags = MAP_ANONYMOUS | (opt(l, "shared") ? MAP_SHARED : MAP_PRIVATE);
 	unsigned long addr = map_as_asked(r, l, p, NULL, len, flags, 0);
@@ -314,7 +345,7 @@ static struct sc_value cmd_anon(struct run *r, const struct sc_line *l)
 
 static struct sc_value cmd_bar(struct run *r, const struct sc_line *l)
 {
-	int p = FIND(r->procs, r->nprocs, l->args[1]);
+	int p = object_index(r, l->args[1]);
 	uint64_t len = size_arg(l, 2), offset = 0;
 	struct hp_bar *bar;
 	unsigned long addr;
@@ -362,6 +393,7 @@ static struct sc_value cmd_bo(struct run *r, const struct sc_line *l)
 		snprintf(b->name, sizeof(b->name), "%s", l->args[0]);
 		b->live = true;
 		r->nbos++;
+		name_object(r, b->name, OBJ_BO, r->nbos - 1);
 	}
 	return num_value(err);
 }
@@ -369,7 +401,7 @@ static struct sc_value cmd_bo(struct run *r, const struct sc_line *l)
 /* A window of a BO: all of it, or size bytes from offset (both page-aligned). */
 static struct sc_value cmd_bomap(struct run *r, const struct sc_line *l)
 {
-	int p = FIND(r->procs, r->nprocs, l->args[1]);
+	int p = object_index(r, l->args[1]);
 	struct ttm_buffer_object *bo = bo_of(r, l->args[2])->bo;
 	uint64_t offset = 0, len = ttm_bo_size(bo);
 	unsigned long addr;
@@ -482,6 +514,32 @@ static struct sc_value cmd_access(struct run *r, const struct sc_line *l)
 	return word_value("ok");
 }
 
+/* What the report says of a GUP: every one, in order. */
+static bool record_gup(struct run *r, const struct sc_line *l, const struct gup *g)
+{
+	struct sc_gup_result *res;
+
+	if (r->res->ngups == r->res->cap_gups) {
+		int cap = r->res->cap_gups ? r->res->cap_gups * 2 : 16;
+
+		res = realloc(r->res->gups, (size_t)cap * sizeof(*res));
+		if (!res) {
+			runtime_error(r, "out of memory for %d GUP results", cap);
+			return false;
+		}
+		r->res->gups = res;
+		r->res->cap_gups = cap;
+	}
+	res = &r->res->gups[r->res->ngups++];
+	snprintf(res->name, sizeof(res->name), "%s", g->name);
+	snprintf(res->how, sizeof(res->how), "%s %s%s%s",
+		 opt(l, "fast-only") ? "fast-only" : opt(l, "slow") ? "slow" : "fast",
+		 opt(l, "get") ? "get" : "pin", opt(l, "write") ? " write" : "",
+		 opt(l, "longterm") ? " longterm" : "");
+	res->result = g->got;
+	return true;
+}
+
 static struct sc_value cmd_gup(struct run *r, const struct sc_line *l)
 {
 	struct map *m = map_of(r, l->args[1]);
@@ -513,16 +571,9 @@ static struct sc_value cmd_gup(struct run *r, const struct sc_line *l)
 	g->live = true;
 	snprintf(g->name, sizeof(g->name), "%s", l->args[0]);
 	r->ngups++;
-	if (r->res->ngups < SC_MAX_GUPS) {
-		int i = r->res->ngups++;
-
-		snprintf(r->res->gups[i].name, sizeof(r->res->gups[i].name), "%s", g->name);
-		snprintf(r->res->gups[i].how, sizeof(r->res->gups[i].how), "%s %s%s%s",
-			 opt(l, "fast-only") ? "fast-only" : slow ? "slow" : "fast",
-			 get ? "get" : "pin", opt(l, "write") ? " write" : "",
-			 opt(l, "longterm") ? " longterm" : "");
-		r->res->gups[i].result = g->got;
-	}
+	/* The name is made only now: an early failure leaves it unmade. */
+	if (name_object(r, g->name, OBJ_GUP, r->ngups - 1))
+		record_gup(r, l, g);
 	return num_value(g->got);
 }
 
@@ -703,9 +754,10 @@ static struct sc_value eval_key(struct run *r, const struct sc_line *l)
 		return num_value(atomic_load(&mm->faults.resolved_at[index_of(what, lv, 4)]));
 	}
 	if (!strcmp(key, "entries")) {
-		int m = FIND(r->maps, r->nmaps, l->args[1]);
+		const struct sc_name *n = sc_names_find(&r->names, l->args[1]);
+		int m = n->index;
 
-		if (m >= 0 && r->maps[m].live)
+		if (n->kind == OBJ_MAP)
 			return num_value(count_entries(r->procs[r->maps[m].proc].mm, r->maps[m].addr,
 						       r->maps[m].addr + r->maps[m].len,
 						       l->args[2], l->args[3]));
@@ -803,7 +855,7 @@ static struct sc_value exec_line(struct run *r, const struct sc_line *l)
 		return num_value(0);
 	case SC_PROCESS:
 	case SC_FORK:
-		if (!room(r, r->nprocs))
+		if (!ROOM(r, procs))
 			return num_value(0);
 		p = r->nprocs;
 		r->procs[p].mm = l->cmd == SC_PROCESS ? mm_alloc() :
@@ -814,20 +866,22 @@ static struct sc_value exec_line(struct run *r, const struct sc_line *l)
 			 l->args[l->cmd == SC_PROCESS ? 0 : 1]);
 		r->procs[p].live = true;
 		r->nprocs++;
+		if (!name_object(r, r->procs[p].name, OBJ_PROC, p))
+			return num_value(0);
 		if (l->cmd == SC_FORK)
-			inherit_maps(r, FIND(r->procs, r->nprocs - 1, l->args[0]), p);
+			inherit_maps(r, object_index(r, l->args[0]), p);
 		return num_value(0);
 	case SC_EXIT:
-		proc_exit(r, FIND(r->procs, r->nprocs, l->args[0]));
+		proc_exit(r, object_index(r, l->args[0]));
 		return num_value(0);
 	case SC_ANON:
-		return room(r, r->nmaps) ? cmd_anon(r, l) : num_value(0);
+		return cmd_anon(r, l);
 	case SC_BAR:
-		return room(r, r->nmaps) ? cmd_bar(r, l) : num_value(0);
+		return cmd_bar(r, l);
 	case SC_BO:
-		return room(r, r->nbos) ? cmd_bo(r, l) : num_value(0);
+		return ROOM(r, bos) ? cmd_bo(r, l) : num_value(0);
 	case SC_BOMAP:
-		return room(r, r->nmaps) ? cmd_bomap(r, l) : num_value(0);
+		return cmd_bomap(r, l);
 	case SC_BO_DESTROY:
 	case SC_BO_PIN:
 	case SC_BO_UNPIN:
@@ -857,7 +911,7 @@ static struct sc_value exec_line(struct run *r, const struct sc_line *l)
 	case SC_VERIFY:
 		return cmd_access(r, l);
 	case SC_GUP:
-		return room(r, r->ngups) ? cmd_gup(r, l) : num_value(0);
+		return ROOM(r, gups) ? cmd_gup(r, l) : num_value(0);
 	case SC_RELEASE:
 		gup_release(gup_of(r, l->args[0]));
 		return num_value(0);
@@ -922,6 +976,18 @@ static void teardown(struct run *r)
 	}
 	if (r->bdev)
 		ttm_device_fini(r->bdev);
+	free(r->procs);
+	free(r->maps);
+	free(r->bos);
+	free(r->gups);
+	sc_names_free(&r->names);
+}
+
+void sc_result_free(struct sc_result *res)
+{
+	free(res->gups);
+	res->gups = NULL;
+	res->ngups = res->cap_gups = 0;
 }
 
 void sc_run(const struct sc_script *script, enum hugepfn_policy policy, FILE *out,

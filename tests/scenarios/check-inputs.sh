@@ -39,6 +39,13 @@ expect_error "$t" "$t:0: cannot read the script: Is a directory"
 expect_error "$t/zeros.hp" "$t/zeros.hp:1: a NUL byte at column 1"
 expect_error "$t/escape.hp" "$t/escape.hp:2: byte 0x1b at column 6"
 expect_error "$t/long.hp" "$t/long.hp:1: 'aaaa"
+# No fixed caps: 300 objects of each kind, every GUP in the report.
+awk 'BEGIN { print "machine vram=64M"; print "process p"; print "anon heap p 4M"
+	for (i = 0; i < 300; i++) { print "process q" i; print "anon m" i " p 4K"; print "bo b" i " 4K system" }
+	for (i = 0; i < 300; i++) print "gup g" i " heap 0 1 fast get"
+	print "expect gup g299 == 1" }' >"$t/many.hp"
+n=$("$hugepfn" run --json "$t/many.hp" | grep -o '"name":"g[0-9]*"' | wc -l)
+[ "$n" = 300 ] || { echo "FAIL: 300 objects of each kind: $n GUPs reported"; fail=1; }
 rm -rf "$t"
 [ "$fail" = 0 ] && echo "inputs: standard input, -c, failure messages and exit codes as documented"
 exit $fail
