@@ -4,11 +4,13 @@
  * kernel and a lower bound, in one run.  Writes a JSON file and prints a table
  * (median, min, max over the repetitions).
  *
- *   hugepfn-bench [--size 1G] [--reps 3] [--out bench/results/latest.json]
+ *   hugepfn-bench [--size 1G] [--reps 3] [--output bench/results/latest.json]
  */
 #include <errno.h>
 #include <getopt.h>
+#ifdef HP_HAVE_LIBURING
 #include <liburing.h>
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,8 @@
 #include <time.h>
 
 #include <hugepfn/hugepfn.h>
+
+#include "size.h"
 
 #define MAX_REPS 16
 
@@ -417,6 +421,29 @@ static long minor_faults(void)
 	return ru.ru_minflt;
 }
 
+/* io_uring buffer registration of the touched region; built only with liburing. */
+static void bench_host_io_uring(char *a, int thp)
+{
+#ifdef HP_HAVE_LIBURING
+	struct iovec iov = { a, size };
+	struct io_uring ring;
+	double t0;
+
+	if (io_uring_queue_init(4, &ring, 0))
+		return;
+	t0 = now_ns();
+	if (io_uring_register_buffers(&ring, &iov, 1) == 0) {
+		record(thp ? "host io_uring register THP" : "host io_uring register 4KiB",
+		       "ns/4KiB", (now_ns() - t0) / pages(), NULL);
+		io_uring_unregister_buffers(&ring);
+	}
+	io_uring_queue_exit(&ring);
+#else
+	(void)a;
+	(void)thp;
+#endif
+}
+
 static void bench_host(void)
 {
 	for (int rep = 0; rep < reps; rep++) {
@@ -424,8 +451,6 @@ static void bench_host(void)
 			char *p = mmap(NULL, size + PMD_SIZE, PROT_READ | PROT_WRITE,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 			char *a = (char *)(((unsigned long)p + PMD_SIZE - 1) & PMD_MASK);
-			struct io_uring ring;
-			struct iovec iov = { a, size };
 			long f0;
 			double t0;
 
@@ -440,15 +465,7 @@ static void bench_host(void)
 			       (now_ns() - t0) / pages(), NULL);
 			record(thp ? "host faults THP" : "host faults 4KiB", "faults",
 			       (double)(minor_faults() - f0), NULL);
-			if (io_uring_queue_init(4, &ring, 0) == 0) {
-				t0 = now_ns();
-				if (io_uring_register_buffers(&ring, &iov, 1) == 0) {
-					record(thp ? "host io_uring register THP" : "host io_uring register 4KiB",
-					       "ns/4KiB", (now_ns() - t0) / pages(), NULL);
-					io_uring_unregister_buffers(&ring);
-				}
-				io_uring_queue_exit(&ring);
-			}
+			bench_host_io_uring(a, thp);
 			munmap(p, size + PMD_SIZE);
 		}
 	}
@@ -597,32 +614,48 @@ static void write_outputs(const char *json_path)
 	fclose(json);
 }
 
+static void usage(FILE *f)
+{
+	fputs("usage: hugepfn-bench [--size SIZE] [--reps N] [--output FILE.json]\n\n"
+	      "Runs the benchmarks and writes their results as JSON (default\n"
+	      "bench/results/latest.json) and as a table on standard output.\n\n"
+	      "  -s, --size SIZE      each region: a multiple of 1G (default 1G)\n"
+	      "  -r, --reps N         repetitions, 1 to 16 (default 3)\n"
+	      "  -o, --output FILE    where the JSON goes\n", f);
+}
+
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "size", required_argument, NULL, 's' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
 	const char *out = "bench/results/latest.json";
+	long n;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:r:o:")) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': {
-			char *end;
-			unsigned long long v = strtoull(optarg, &end, 0);
-
-			size = v << (*end == 'G' ? 30 : *end == 'M' ? 20 : 0);
-			if (!size || size % PUD_SIZE)
+		case 's':
+			if (!sc_parse_size(optarg, &size) || !size || size % PUD_SIZE)
 				die("--size must be a multiple of 1G");
 			break;
-		}
 		case 'r':
-			reps = atoi(optarg);
-			if (reps < 1 || reps > MAX_REPS)
+			if (!sc_parse_num(optarg, &n) || n < 1 || n > MAX_REPS)
 				die("--reps must be between 1 and 16");
+			reps = (int)n;
 			break;
 		case 'o': out = optarg; break;
-		default:
-			fprintf(stderr, "usage: hugepfn-bench [-s SIZE] [-r REPS] [-o FILE.json]\n");
-			return 2;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "hugepfn-bench: unexpected argument '%s'\n", argv[optind]);
+		return 2;
 	}
 	bench_bo("VRAM BO, none (4KiB+prefault)", HP_POLICY_NONE, TTM_PL_VRAM, false);
 	bench_bo("VRAM BO, special, PMD only", HP_POLICY_SPECIAL, TTM_PL_VRAM, true);

@@ -13,26 +13,52 @@
 #define HP_SCENARIO_DIR "scenarios"
 #endif
 
-static void usage(FILE *f)
+#ifndef HP_VERSION
+#define HP_VERSION "unknown"
+#endif
+
+/* The options every subcommand may take; each subcommand says which apply. */
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "policy", required_argument, NULL, 'p' },
+	{ "size", required_argument, NULL, 's' },
+	{ "fail", required_argument, NULL, 'f' },
+	{ "cmd", required_argument, NULL, 'c' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
+static const char *const opt_help[] = {
+	['j'] = "--json          one JSON document per run (docs/hugepfn-result.schema.json)",
+	['p'] = "--policy P      none, plain, devmap or special",
+	['s'] = "--size SIZE     each region's size: a multiple of 2M, at most 2G (default 1G)",
+	['f'] = "--fail SITE:N   the Nth allocation at SITE fails: pgtable, page, thp, buddy, bo",
+	['c'] = "-c, --cmd CMD   a scenario command; repeatable, the commands form a script",
+};
+
+struct subcommand {
+	const char *name;
+	int (*fn)(const struct subcommand *, int, char **);
+	const char *synopsis;	/* after "hugepfn NAME" */
+	const char *options;	/* the short letters of the options that apply */
+	const char *about;
+};
+
+static void subcommand_usage(FILE *f, const struct subcommand *sub)
 {
-	fprintf(f,
-		"usage: hugepfn run [--json] [--policy P] [--fail SITE:N] [-c CMD]... [SCRIPT|-]...\n"
-		"       hugepfn compare [--json] [-c CMD]... [SCRIPT|-]\n"
-		"       hugepfn demo\n"
-		"       hugepfn tour [--policy P] [--size BYTES[K|M|G]]\n"
-		"       hugepfn gup [--policy P]\n"
-		"       hugepfn bench [-s SIZE] [-r REPS] [-o FILE.json]\n"
-		"\n"
-		"run      runs scenarios (docs/scenario-language.md) under one policy (default:\n"
-		"         the script's machine policy=, else special).  Exit 0: every expectation\n"
-		"         met; 1: an expectation failed, a violation nobody expected, a leak;\n"
-		"         2: a usage or script error.\n"
-		"compare  runs one scenario under none, plain, devmap and special, side by side.\n"
-		"demo     compare on the bundled seed-thread.hp: the March 2021 thread, replayed.\n"
-		"tour     maps a BAR, a THP region and two moving TTM BOs, every 4 KiB touched.\n"
-		"gup      what slow and fast GUP answer for each kind of entry.\n"
-		"bench    the benchmarks (make bench also draws the chart).\n"
-		"P is one of none, plain, devmap, special.\n");
+	fprintf(f, "usage: hugepfn %s %s\n\n%s\n", sub->name, sub->synopsis, sub->about);
+	if (*sub->options)
+		fputs("\noptions:\n", f);
+	for (const char *o = sub->options; *o; o++)
+		fprintf(f, "  %s\n", opt_help[(unsigned char)*o]);
+}
+
+static const char *long_name(int c)
+{
+	for (const struct option *o = long_opts; o->name; o++)
+		if (o->val == c)
+			return o->name;
+	return "?";
 }
 
 /* --policy NAME into *policy; 0, or 2 after a message. */
@@ -77,17 +103,10 @@ static void add_inline(struct args *a, const char *cmd)
 	a->inline_len += n + 1;
 }
 
-/* Options common to every subcommand; what is left are files. */
-static int parse_args(const char *cmd, int argc, char **argv, const char *allowed, struct args *a)
+/* The options of one subcommand; what is left are files. */
+static int parse_args(const struct subcommand *sub, int argc, char **argv, struct args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "size", required_argument, NULL, 's' },
-		{ "fail", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	const char *cmd = sub->name;
 	int c;
 
 	memset(a, 0, sizeof(*a));
@@ -95,9 +114,20 @@ static int parse_args(const char *cmd, int argc, char **argv, const char *allowe
 	a->fail_site = -1;
 	a->size = 1ULL << 30;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jp:s:c:f:h", opts, NULL)) != -1) {
-		if (c != 'h' && c != '?' && !strchr(allowed, c)) {
-			fprintf(stderr, "hugepfn %s: option -%c does not apply\n", cmd, c);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:jp:s:c:f:h", long_opts, NULL)) != -1) {
+		if (c == ':') {
+			fprintf(stderr, "hugepfn %s: '%s' needs a value\n", cmd, argv[optind - 1]);
+			return 2;
+		}
+		if (c == '?') {
+			fprintf(stderr, "hugepfn %s: unknown option '%s' (hugepfn %s --help)\n", cmd,
+				argv[optind - 1], cmd);
+			return 2;
+		}
+		if (c != 'h' && !strchr(sub->options, c)) {
+			fprintf(stderr, "hugepfn %s: option --%s does not apply to %s (hugepfn %s --help)\n",
+				cmd, long_name(c), cmd, cmd);
 			return 2;
 		}
 		switch (c) {
@@ -128,13 +158,21 @@ static int parse_args(const char *cmd, int argc, char **argv, const char *allowe
 			a->fail_nth = n;
 			break;
 		}
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return 2;
+		case 'h': subcommand_usage(stdout, sub); exit(0);
 		}
 	}
 	a->files = argv + optind;
 	a->nfiles = argc - optind;
 	return 0;
+}
+
+/* A subcommand that takes no file: 0, or 2 after a message. */
+static int no_files(const struct subcommand *sub, const struct args *a)
+{
+	if (!a->nfiles)
+		return 0;
+	fprintf(stderr, "hugepfn %s: unexpected argument '%s'\n", sub->name, a->files[0]);
+	return 2;
 }
 
 /* Parses one script: a file, "-" for standard input, or the -c commands. */
@@ -181,12 +219,12 @@ static int run_one(const char *file, const char *inline_cmds, const struct args 
 	return status;
 }
 
-static int cmd_run(int argc, char **argv)
+static int cmd_run(const struct subcommand *sub, int argc, char **argv)
 {
 	struct args a;
 	int worst = 0;
 
-	if (parse_args("run", argc, argv, "jpcf", &a))
+	if (parse_args(sub, argc, argv, &a))
 		return 2;
 	if (!a.nfiles && !a.inline_cmds) {
 		fprintf(stderr, "hugepfn run: no scenario (give files, - or -c CMD)\n");
@@ -238,12 +276,12 @@ static int compare_script(const char *file, const char *name, const char *inline
 	return worst;
 }
 
-static int cmd_compare(int argc, char **argv)
+static int cmd_compare(const struct subcommand *sub, int argc, char **argv)
 {
 	struct args a;
 	int s;
 
-	if (parse_args("compare", argc, argv, "jc", &a))
+	if (parse_args(sub, argc, argv, &a))
 		return 2;
 	if ((a.nfiles != 1 || a.inline_cmds) && !(a.nfiles == 0 && a.inline_cmds)) {
 		fprintf(stderr, "hugepfn compare: one scenario (a file, - or -c CMD...)\n");
@@ -254,43 +292,31 @@ static int cmd_compare(int argc, char **argv)
 	return s;
 }
 
-static int cmd_demo(int argc, char **argv)
+static int cmd_demo(const struct subcommand *sub, int argc, char **argv)
 {
 	struct args a;
 
-	if (parse_args("demo", argc, argv, "j", &a))
+	if (parse_args(sub, argc, argv, &a) || no_files(sub, &a))
 		return 2;
-	if (a.nfiles) {
-		fprintf(stderr, "hugepfn demo: unexpected argument '%s'\n", a.files[0]);
-		return 2;
-	}
 	return compare_script(HP_SCENARIO_DIR "/seed-thread.hp", "scenarios/seed-thread.hp", NULL,
 			      a.json, true);
 }
 
-static int cmd_tour(int argc, char **argv)
+static int cmd_tour(const struct subcommand *sub, int argc, char **argv)
 {
 	struct args a;
 
-	if (parse_args("tour", argc, argv, "ps", &a))
+	if (parse_args(sub, argc, argv, &a) || no_files(sub, &a))
 		return 2;
-	if (a.nfiles) {
-		fprintf(stderr, "hugepfn tour: unexpected argument '%s'\n", a.files[0]);
-		return 2;
-	}
-	return hp_demo(stdout, a.policy >= 0 ? a.policy : HP_POLICY_SPECIAL, a.size);
+	return hp_tour(stdout, a.policy >= 0 ? a.policy : HP_POLICY_SPECIAL, a.size);
 }
 
-static int cmd_gup(int argc, char **argv)
+static int cmd_gup(const struct subcommand *sub, int argc, char **argv)
 {
 	struct args a;
 
-	if (parse_args("gup", argc, argv, "p", &a))
+	if (parse_args(sub, argc, argv, &a) || no_files(sub, &a))
 		return 2;
-	if (a.nfiles) {
-		fprintf(stderr, "hugepfn gup: unexpected argument '%s'\n", a.files[0]);
-		return 2;
-	}
 	return hp_gup_table(stdout, a.policy >= 0 ? a.policy : HP_POLICY_SPECIAL);
 }
 
@@ -298,8 +324,9 @@ static int cmd_gup(int argc, char **argv)
 #define HP_BENCH_PATH "hugepfn-bench"
 #endif
 
-static int cmd_bench(int argc, char **argv)
+static int cmd_bench(const struct subcommand *sub, int argc, char **argv)
 {
+	(void)sub;
 	(void)argc;
 	argv[0] = (char *)HP_BENCH_PATH;
 	execv(HP_BENCH_PATH, argv);
@@ -307,16 +334,36 @@ static int cmd_bench(int argc, char **argv)
 	return 2;
 }
 
+static const struct subcommand subcommands[] = {
+	{ "run", cmd_run, "[--json] [--policy P] [--fail SITE:N] [-c CMD]... [SCRIPT|-]...", "jpfc",
+	  "Runs scenarios (docs/scenario-language.md) under one policy: the one given, else\n"
+	  "the script's machine policy=, else special.  Exit 0: every expectation met;\n"
+	  "1: an expectation failed, a violation nobody expected, a leak; 2: a usage error\n"
+	  "or a malformed script; 3: a run stopped (a command failed unchecked)." },
+	{ "compare", cmd_compare, "[--json] [-c CMD]... [SCRIPT|-]", "jc",
+	  "Runs one scenario under none, plain, devmap and special, side by side, with a\n"
+	  "verdict per policy." },
+	{ "demo", cmd_demo, "[--json]", "j",
+	  "compare on the bundled seed-thread.hp: the March 2021 thread, replayed." },
+	{ "tour", cmd_tour, "[--policy P] [--size SIZE]", "ps",
+	  "Maps a BAR, a THP region and two moving TTM BOs, every 4 KiB touched, and says\n"
+	  "what each step cost." },
+	{ "gup", cmd_gup, "[--policy P]", "p",
+	  "What slow and fast GUP answer for one page behind each kind of entry." },
+	{ "bench", cmd_bench, "[--size SIZE] [--reps N] [--output FILE.json]", "",
+	  "The benchmarks (hugepfn-bench; make bench also draws the chart)." },
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: hugepfn COMMAND [OPTIONS] ...   (hugepfn COMMAND --help for its options)\n\n", f);
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(f, "  hugepfn %s %s\n", subcommands[i].name, subcommands[i].synopsis);
+	fputs("\n  hugepfn --help | --version\nP is one of none, plain, devmap, special.\n", f);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} cmds[] = {
-		{ "run", cmd_run }, { "compare", cmd_compare }, { "demo", cmd_demo },
-		{ "tour", cmd_tour }, { "gup", cmd_gup }, { "bench", cmd_bench },
-	};
-
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -325,9 +372,13 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--version")) {
+		printf("hugepfn %s\n", HP_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].fn(&subcommands[i], argc - 1, argv + 1);
 	fprintf(stderr, "hugepfn: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

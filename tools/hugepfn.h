@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <hugepfn/hugepfn.h>
 
-/* demo.c: returns the exit status. */
-int hp_demo(FILE *out, enum hugepfn_policy policy, uint64_t size);
+/* tour.c: the tour; returns the exit status. */
+int hp_tour(FILE *out, enum hugepfn_policy policy, uint64_t size);
 /* gup_table.c: what GUP answers for each kind of entry. */
 int hp_gup_table(FILE *out, enum hugepfn_policy policy);
 

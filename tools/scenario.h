@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <hugepfn/hugepfn.h>
 
+#include "size.h"
+
 #define SC_MAX_ARGS	8
 #define SC_MAX_OPTS	8
 /* Names a script makes; a fork child's inherited ones are CHILD.NAME, up to twice that. */
@@ -121,8 +123,6 @@ struct sc_name *sc_names_add(struct sc_names *t, const char *name, int kind, int
 void sc_names_free(struct sc_names *t);
 
 /* Helpers shared by the parser and the runner. */
-bool sc_parse_size(const char *s, uint64_t *out);
-bool sc_parse_num(const char *s, long *out);
 /* A value as an expectation writes it: a size, a number, -ERRNO (known), else a word. */
 struct sc_value sc_parse_value(const char *s);
 const char *sc_errno_name(long err);

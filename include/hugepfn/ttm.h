@@ -34,8 +34,11 @@ struct ttm_placement {
 	const struct ttm_place *placement;	/* in order of preference */
 };
 
-/* The VRAM allocator: a binary buddy over 4 KiB chunks, orders up to 1 GiB. */
-#define DRM_BUDDY_MAX_ORDER	(PUD_SHIFT - PAGE_SHIFT)	/* 18: 1 GiB */
+/*
+ * The VRAM allocator: a binary buddy over 4 KiB chunks.  As Linux's, the
+ * largest block is the largest power of two that fits in the managed size.
+ */
+#define DRM_BUDDY_MAX_ORDER	(63 - PAGE_SHIFT)
 #define DRM_BUDDY_CONTIGUOUS_ALLOCATION	(1u << 0)
 
 struct drm_buddy_block {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The VRAM allocator, after DRM's drm_buddy: a binary buddy allocator over
- * 4 KiB chunks with orders up to 1 GiB.  A free block is on its order's list
+ * 4 KiB chunks whose largest order is the largest power of two in the size.  A free block is on its order's list
  * and marked in free_order[] at its first chunk, so finding whether a buddy is
  * free is one look-up.  Callers serialize (the VRAM manager's lock).
  */

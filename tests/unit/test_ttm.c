@@ -47,6 +47,32 @@ static void test_buddy_alignment_and_merge(void **state)
 	drm_buddy_fini(&mm);
 }
 
+/* As Linux's: blocks as large as the VRAM allows, so contiguous ranges over 1 GiB. */
+static void test_buddy_contiguous_over_1g(void **state)
+{
+	struct drm_buddy mm;
+	struct drm_buddy_block *a, *b;
+	unsigned int na, nb;
+
+	(void)state;
+	assert_int_equal(drm_buddy_init(&mm, 4ULL << 30), 0);
+	assert_int_equal(mm.max_order, 20);
+	assert_int_equal(drm_buddy_alloc_blocks(&mm, 3ULL << 29, PAGE_SIZE,
+						DRM_BUDDY_CONTIGUOUS_ALLOCATION, &a, &na), 0);
+	assert_int_equal(na, 2);	/* 1 GiB + 512 MiB, back to back */
+	assert_int_equal(a[1].offset, a[0].offset + (PAGE_SIZE << a[0].order));
+	assert_int_equal(drm_buddy_alloc_blocks(&mm, 2ULL << 30, PAGE_SIZE,
+						DRM_BUDDY_CONTIGUOUS_ALLOCATION, &b, &nb), 0);
+	assert_int_equal(nb, 1);
+	assert_int_equal(mm.avail, (4ULL << 30) - (3ULL << 29) - (2ULL << 30));
+	drm_buddy_free_blocks(&mm, a, na);
+	drm_buddy_free_blocks(&mm, b, nb);
+	free(a);
+	free(b);
+	assert_int_equal(drm_buddy_largest_free_order(&mm), 20);
+	drm_buddy_fini(&mm);
+}
+
 static void test_buddy_fragmented_and_exhausted(void **state)
 {
 	struct drm_buddy_block *blocks[16], *big;
@@ -509,6 +535,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buddy_alignment_and_merge),
+		cmocka_unit_test(test_buddy_contiguous_over_1g),
 		cmocka_unit_test(test_buddy_fragmented_and_exhausted),
 		cmocka_unit_test(test_bo_create_errors),
 		cmocka_unit_test(test_vram_bo_one_pud_fault),

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * hugepfn demo: a device BAR, an anonymous THP region, and two TTM buffer
+ * hugepfn tour: a device BAR, an anonymous THP region, and two TTM buffer
  * objects (one starting in VRAM, one in system memory) that move between
  * placements under their mapping; each touched at every 4 KiB, with the
  * faults, entries and page-table pages each step cost, and the bytes checked.
@@ -203,6 +203,7 @@ static bool demo_bo(FILE *out, int n, struct mm_struct *mm, struct ttm_device *b
 	struct snapshot a, b;
 	unsigned long addr;
 	bool ok;
+	int err;
 
 	if (ttm_bo_create(bdev, size, first, &bo)) {
 		fprintf(out, "cannot create a %lu MiB BO\n", (unsigned long)(size >> 20));
@@ -224,7 +225,13 @@ static bool demo_bo(FILE *out, int n, struct mm_struct *mm, struct ttm_device *b
 	take_snapshot(mm, &b);
 	print_delta(out, &a, &b);
 
-	ok = (then == &in_sys ? ttm_bo_evict(bo) : ttm_bo_validate(bo, then)) == 0 && ok;
+	err = then == &in_sys ? ttm_bo_evict(bo) : ttm_bo_validate(bo, then);
+	if (err) {
+		fprintf(out, "    %s failed: %s; the BO stays in %s\n", move, strerror(-err),
+			mem_type_name(ttm_bo_mem_type(bo)));
+		ttm_bo_destroy(bo);
+		return false;
+	}
 	take_snapshot(mm, &a);
 	fprintf(out, "    %s: now in %s (pfn 0x%lx); every mapping of it was zapped\n", move,
 		mem_type_name(ttm_bo_mem_type(bo)), ttm_bo_pfn(bo, 0));
@@ -235,9 +242,14 @@ static bool demo_bo(FILE *out, int n, struct mm_struct *mm, struct ttm_device *b
 	return ok;
 }
 
-int hp_demo(FILE *out, enum hugepfn_policy policy, uint64_t size)
+int hp_tour(FILE *out, enum hugepfn_policy policy, uint64_t size)
 {
-	struct hp_config config = { .policy = policy };
+	/*
+	 * RAM for the THP region and two BOs in system memory at once, with
+	 * room to spare: the default 4 GiB up to 1 GiB regions, 4 x size above.
+	 */
+	struct hp_config config = { .policy = policy,
+				    .ram_size = size > PUD_SIZE ? 4 * size : 0 };
 	struct ttm_device *bdev = NULL;
 	struct mm_struct *mm;
 	struct hp_leaks leaks;
