@@ -71,6 +71,14 @@ struct sc_gup_result {
 	long result;
 };
 
+/* An expectation that did not hold. */
+struct sc_failed_expect {
+	unsigned int line;
+	char key[2 * SC_NAME_MAX + 32];	/* the words before the comparison */
+	char op[4];
+	char expected[32], actual[32];
+};
+
 /* What one run of a script under one policy did; sc_result_free() when done. */
 struct sc_result {
 	enum hugepfn_policy policy;
@@ -83,6 +91,13 @@ struct sc_result {
 	struct sc_gup_result *gups;		/* every gup line that ran, in order */
 	unsigned long violations;
 	struct hp_violation first_violation;
+	struct hp_violation *violation_list;	/* the first HP_MAX_VIOLATIONS of them */
+	unsigned long nviolations_listed;
+	int nfailed, cap_failed;
+	struct sc_failed_expect *failed;	/* every expectation that did not hold */
+	char error[SC_MESSAGE_MAX + 1];		/* why the run stopped, if it did */
+	char *shown;				/* what every show printed */
+	size_t shown_len;
 	bool violations_expected;
 	unsigned long verified, mismatches;
 	unsigned long unexpected_mismatches;	/* not checked by an expect result */

@@ -4,6 +4,7 @@
  * side with a verdict in plain words, and the same results as JSON
  * (docs/hugepfn-result.schema.json).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "scenario.h"
@@ -42,14 +43,57 @@ void sc_print_summary(FILE *out, const struct sc_script *script, const struct sc
 
 /* ---- compare ---------------------------------------------------------------- */
 
-#define COL 18
+#define CELL 64
 
-static void row(FILE *out, const char *label, const char *cells[HP_NR_POLICIES])
+/* The table, built first so that every column is as wide as its widest cell. */
+struct table {
+	int nrows, cap;
+	struct table_row { char label[SC_NAME_MAX + 48]; char cell[HP_NR_POLICIES][CELL]; } *rows;
+};
+
+static struct table_row *add_row(struct table *t, const char *label)
 {
-	fprintf(out, "%-30s", label);
+	struct table_row *r;
+
+	if (t->nrows == t->cap) {
+		int cap = t->cap ? 2 * t->cap : 32;
+		struct table_row *rows = realloc(t->rows, (size_t)cap * sizeof(*rows));
+
+		if (!rows)
+			return NULL;
+		t->rows = rows;
+		t->cap = cap;
+	}
+	r = &t->rows[t->nrows++];
+	snprintf(r->label, sizeof(r->label), "%s", label);
+	return r;
+}
+
+static void print_table(FILE *out, const struct table *t)
+{
+	int lw = 0, cw[HP_NR_POLICIES];
+
 	for (int p = 0; p < HP_NR_POLICIES; p++)
-		fprintf(out, " %-*s", COL, cells[p]);
+		cw[p] = (int)strlen(hp_policy_name(p));
+	for (int i = 0; i < t->nrows; i++) {
+		int n = (int)strlen(t->rows[i].label);
+
+		lw = n > lw ? n : lw;
+		for (int p = 0; p < HP_NR_POLICIES; p++) {
+			n = (int)strlen(t->rows[i].cell[p]);
+			cw[p] = n > cw[p] ? n : cw[p];
+		}
+	}
+	fprintf(out, "%-*s", lw, "");
+	for (int p = 0; p < HP_NR_POLICIES; p++)
+		fprintf(out, "  %-*s", p == HP_NR_POLICIES - 1 ? 0 : cw[p], hp_policy_name(p));
 	fputc('\n', out);
+	for (int i = 0; i < t->nrows; i++) {
+		fprintf(out, "%-*s", lw, t->rows[i].label);
+		for (int p = 0; p < HP_NR_POLICIES; p++)
+			fprintf(out, "  %-*s", p == HP_NR_POLICIES - 1 ? 0 : cw[p], t->rows[i].cell[p]);
+		fputc('\n', out);
+	}
 }
 
 static void leaves_cell(char *buf, size_t len, const struct sc_result *r, enum hp_level level)
@@ -57,7 +101,7 @@ static void leaves_cell(char *buf, size_t len, const struct sc_result *r, enum h
 	size_t n = 0;
 
 	buf[0] = '\0';
-	for (int k = 0; k < HP_NR_KINDS; k++)
+	for (int k = 0; k < HP_NR_KINDS && n < len; k++)
 		if (r->leaves[level][k])
 			n += snprintf(buf + n, len - n, "%s%lu %s", n ? ", " : "",
 				      r->leaves[level][k], hp_entry_kind_name(k));
@@ -65,60 +109,54 @@ static void leaves_cell(char *buf, size_t len, const struct sc_result *r, enum h
 		snprintf(buf, len, "-");
 }
 
+#define EACH_POLICY(row, ...) do {						\
+	if (row)								\
+		for (int p = 0; p < HP_NR_POLICIES; p++)			\
+			snprintf((row)->cell[p], CELL, __VA_ARGS__);		\
+} while (0)
+
 void sc_print_compare(FILE *out, const struct sc_script *script,
 		      const struct sc_result r[HP_NR_POLICIES])
 {
-	char cells[HP_NR_POLICIES][64];
-	const char *ptrs[HP_NR_POLICIES];
+	struct table t = { 0 };
+	struct table_row *row;
 	char label[SC_NAME_MAX + 48];
 
-	for (int p = 0; p < HP_NR_POLICIES; p++)
-		ptrs[p] = cells[p];
-	fprintf(out, "%s, under each design of the thread:\n\n%-30s", script->file, "");
-	for (int p = 0; p < HP_NR_POLICIES; p++)
-		fprintf(out, " %-*s", COL, hp_policy_name(p));
-	fputc('\n', out);
-
-	for (int p = 0; p < HP_NR_POLICIES; p++)
-		snprintf(cells[p], 64, "%lu", r[p].faults);
-	row(out, "faults", ptrs);
-	for (int p = 0; p < HP_NR_POLICIES; p++)
-		snprintf(cells[p], 64, "%lu/%lu/%lu", r[p].resolved_at[HP_LEVEL_PUD],
-			 r[p].resolved_at[HP_LEVEL_PMD], r[p].resolved_at[HP_LEVEL_PTE]);
-	row(out, "  resolved at pud/pmd/pte", ptrs);
+	row = add_row(&t, "faults");
+	EACH_POLICY(row, "%lu", r[p].faults);
+	row = add_row(&t, "  resolved at pud/pmd/pte");
+	EACH_POLICY(row, "%lu/%lu/%lu", r[p].resolved_at[HP_LEVEL_PUD],
+		    r[p].resolved_at[HP_LEVEL_PMD], r[p].resolved_at[HP_LEVEL_PTE]);
 	for (int l = HP_LEVEL_PUD; l >= HP_LEVEL_PTE; l--) {
-		for (int p = 0; p < HP_NR_POLICIES; p++)
-			leaves_cell(cells[p], 64, &r[p], l);
 		snprintf(label, sizeof(label), "%s entries (peak)", hp_level_name(l));
-		row(out, label, ptrs);
+		if ((row = add_row(&t, label)))
+			for (int p = 0; p < HP_NR_POLICIES; p++)
+				leaves_cell(row->cell[p], CELL, &r[p], l);
 	}
-	for (int p = 0; p < HP_NR_POLICIES; p++)
-		snprintf(cells[p], 64, "%lu/%lu/%lu", r[p].tables[HP_TABLE_PUD],
-			 r[p].tables[HP_TABLE_PMD], r[p].tables[HP_TABLE_PTE]);
-	row(out, "tables pud/pmd/pte (peak)", ptrs);
+	row = add_row(&t, "tables pud/pmd/pte (peak)");
+	EACH_POLICY(row, "%lu/%lu/%lu", r[p].tables[HP_TABLE_PUD], r[p].tables[HP_TABLE_PMD],
+		    r[p].tables[HP_TABLE_PTE]);
 	for (int g = 0; g < r[0].ngups; g++) {
+		snprintf(label, sizeof(label), "gup %s (%s)", r[0].gups[g].name, r[0].gups[g].how);
+		if (!(row = add_row(&t, label)))
+			break;
 		for (int p = 0; p < HP_NR_POLICIES; p++)
 			if (g < r[p].ngups)
-				format_result(cells[p], 64, r[p].gups[g].result);
+				format_result(row->cell[p], CELL, r[p].gups[g].result);
 			else
-				snprintf(cells[p], 64, "-");
-		snprintf(label, sizeof(label), "gup %s (%s)", r[0].gups[g].name, r[0].gups[g].how);
-		row(out, label, ptrs);
+				snprintf(row->cell[p], CELL, "-");
 	}
-	for (int p = 0; p < HP_NR_POLICIES; p++)
-		snprintf(cells[p], 64, "%lu", r[p].violations);
-	row(out, "violations", ptrs);
-	for (int p = 0; p < HP_NR_POLICIES; p++)
-		snprintf(cells[p], 64, "%s", r[p].mismatches ? "CORRUPTED" :
-			 r[p].verified ? "intact" : "-");
-	row(out, "data", ptrs);
-	for (int p = 0; p < HP_NR_POLICIES; p++)
-		snprintf(cells[p], 64, "%u/%u", r[p].expect_passed,
-			 r[p].expect_passed + r[p].expect_failed);
-	row(out, "expectations met", ptrs);
-	for (int p = 0; p < HP_NR_POLICIES; p++)
-		snprintf(cells[p], 64, "%s", status_word(&r[p]));
-	row(out, "status", ptrs);
+	row = add_row(&t, "violations");
+	EACH_POLICY(row, "%lu", r[p].violations);
+	row = add_row(&t, "data");
+	EACH_POLICY(row, "%s", r[p].mismatches ? "CORRUPTED" : r[p].verified ? "intact" : "-");
+	row = add_row(&t, "expectations met");
+	EACH_POLICY(row, "%u/%u", r[p].expect_passed, r[p].expect_passed + r[p].expect_failed);
+	row = add_row(&t, "status");
+	EACH_POLICY(row, "%s", status_word(&r[p]));
+	fprintf(out, "%s, under each design of the thread:\n\n", script->file);
+	print_table(out, &t);
+	free(t.rows);
 }
 
 /* One sentence per policy: what happened, in the thread's terms. */
@@ -150,9 +188,12 @@ void sc_print_verdicts(FILE *out, const struct sc_result r[HP_NR_POLICIES])
 		} else if (!huge) {
 			fprintf(out, "safe, but slow: no huge entry, %lu faults for what the others "
 				"map with %lu.\n", x->faults, r[HP_POLICY_SPECIAL].faults);
+		} else if (!x->ngups) {
+			fprintf(out, "safe: %lu huge entr%s, and no GUP ran to try them.\n", huge,
+				huge == 1 ? "y" : "ies");
 		} else {
-			fprintf(out, "safe: %lu huge entr%s, gup-fast refused them, nothing pinned "
-				"that is not pinnable%s.\n", huge, huge == 1 ? "y" : "ies",
+			fprintf(out, "safe: %lu huge entr%s, GUP took nothing that is not "
+				"pinnable%s.\n", huge, huge == 1 ? "y" : "ies",
 				p == HP_POLICY_DEVMAP ? " -- but only because gup-fast still asks "
 				"get_dev_pagemap(), which the thread was removing" : "");
 		}
@@ -173,6 +214,15 @@ static void json_string(FILE *out, const char *s)
 			fputc(*s, out);
 	}
 	fputc('"', out);
+}
+
+static void json_violation(FILE *out, const struct hp_violation *v)
+{
+	fprintf(out, "{\"pfn\":%lu,\"level\":\"%s\",\"op\":", v->pfn, hp_level_name(v->level));
+	json_string(out, v->op);
+	fprintf(out, ",\"what\":");
+	json_string(out, v->what);
+	fputc('}', out);
 }
 
 void sc_print_json(FILE *out, const struct sc_script *script, const struct sc_result *r)
@@ -212,14 +262,40 @@ void sc_print_json(FILE *out, const struct sc_script *script, const struct sc_re
 	fprintf(out, "],\"violations\":{\"count\":%lu,\"expected\":%s", r->violations,
 		r->violations_expected ? "true" : "false");
 	if (r->violations) {
-		fprintf(out, ",\"first\":{\"pfn\":%lu,\"level\":\"%s\",\"op\":", r->first_violation.pfn,
-			hp_level_name(r->first_violation.level));
-		json_string(out, r->first_violation.op);
-		fprintf(out, ",\"what\":");
-		json_string(out, r->first_violation.what);
+		fprintf(out, ",\"first\":");
+		json_violation(out, &r->first_violation);
+	}
+	fprintf(out, ",\"list\":[");
+	for (unsigned long i = 0; i < r->nviolations_listed; i++) {
+		if (i)
+			fputc(',', out);
+		json_violation(out, &r->violation_list[i]);
+	}
+	fprintf(out, "]");
+	fprintf(out, "},\"failed_expectations\":[");
+	for (int i = 0; i < r->nfailed; i++) {
+		const struct sc_failed_expect *f = &r->failed[i];
+
+		fprintf(out, "%s{\"line\":%u,\"key\":", i ? "," : "", f->line);
+		json_string(out, f->key);
+		fprintf(out, ",\"op\":");
+		json_string(out, f->op);
+		fprintf(out, ",\"expected\":");
+		json_string(out, f->expected);
+		fprintf(out, ",\"actual\":");
+		json_string(out, f->actual);
 		fputc('}', out);
 	}
-	fprintf(out, "},\"data\":{\"verified\":%lu,\"mismatches\":%lu}", r->verified, r->mismatches);
+	fprintf(out, "]");
+	if (r->script_error) {
+		fprintf(out, ",\"error\":");
+		json_string(out, r->error);
+	}
+	if (r->shown) {
+		fprintf(out, ",\"shown\":");
+		json_string(out, r->shown);
+	}
+	fprintf(out, ",\"data\":{\"verified\":%lu,\"mismatches\":%lu}", r->verified, r->mismatches);
 	fprintf(out, ",\"leaks\":{\"pages\":%lu,\"pgmap_refs\":%lu}", r->leaks.pages,
 		r->leaks.pgmap_refs);
 	if (script->fail_site >= 0)

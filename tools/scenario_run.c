@@ -109,6 +109,9 @@ static void runtime_error(struct run *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	sc_vmessage(stderr, r->script->file, r->l->line, fmt, ap);
 	va_end(ap);
+	va_start(ap, fmt);
+	vsnprintf(r->res->error, sizeof(r->res->error), fmt, ap);
+	va_end(ap);
 	r->res->script_error = true;
 	r->stop = true;
 }
@@ -121,7 +124,8 @@ enum obj_kind { OBJ_PROC, OBJ_MAP, OBJ_BO, OBJ_GUP };
  */
 #define ROOM(r, kind) room(r, (void **)&(r)->kind, &(r)->cap_##kind, (r)->n##kind, \
 			   sizeof(*(r)->kind))
-static bool room(struct run *r, void **arr, int *cap, int n, size_t size)
+/* Room for element n of a growing array; false when out of memory. */
+static bool grow_array(void **arr, int *cap, int n, size_t size)
 {
 	int want = *cap ? *cap * 2 : 16;
 	void *grown;
@@ -129,13 +133,19 @@ static bool room(struct run *r, void **arr, int *cap, int n, size_t size)
 	if (n < *cap)
 		return true;
 	grown = realloc(*arr, (size_t)want * size);
-	if (!grown) {
-		runtime_error(r, "out of memory for %d objects", want);
+	if (!grown)
 		return false;
-	}
 	*arr = grown;
 	*cap = want;
 	return true;
+}
+
+static bool room(struct run *r, void **arr, int *cap, int n, size_t size)
+{
+	if (grow_array(arr, cap, n, size))
+		return true;
+	runtime_error(r, "out of memory for %d objects", n + 1);
+	return false;
 }
 
 static bool name_object(struct run *r, const char *name, enum obj_kind kind, int index)
@@ -519,17 +529,8 @@ static bool record_gup(struct run *r, const struct sc_line *l, const struct gup 
 {
 	struct sc_gup_result *res;
 
-	if (r->res->ngups == r->res->cap_gups) {
-		int cap = r->res->cap_gups ? r->res->cap_gups * 2 : 16;
-
-		res = realloc(r->res->gups, (size_t)cap * sizeof(*res));
-		if (!res) {
-			runtime_error(r, "out of memory for %d GUP results", cap);
-			return false;
-		}
-		r->res->gups = res;
-		r->res->cap_gups = cap;
-	}
+	if (!room(r, (void **)&r->res->gups, &r->res->cap_gups, r->res->ngups, sizeof(*res)))
+		return false;
 	res = &r->res->gups[r->res->ngups++];
 	snprintf(res->name, sizeof(res->name), "%s", g->name);
 	snprintf(res->how, sizeof(res->how), "%s %s%s%s",
@@ -612,6 +613,16 @@ static const char *kind_word(uint64_t val)
 	return (val & _PAGE_DEVMAP) ? "devmap" : (val & _PAGE_SPECIAL) ? "special" : "normal";
 }
 
+/* What the CPU may do through an entry: r, w, x as /proc/PID/maps; --- for PROT_NONE. */
+static const char *rights_word(uint64_t val)
+{
+	static const char *const words[] = { "r--", "rw-", "r-x", "rwx" };
+
+	if (!(val & _PAGE_PRESENT))
+		return "---";
+	return words[((val & _PAGE_RW) ? 1 : 0) + ((val & _PAGE_NX) ? 0 : 2)];
+}
+
 static unsigned long leaf_size(enum hp_level level)
 {
 	return level == HP_LEVEL_PUD ? PUD_SIZE : level == HP_LEVEL_PMD ? PMD_SIZE : PAGE_SIZE;
@@ -637,7 +648,9 @@ static void show_map(struct run *r, const struct map *m)
 	while (addr <= end) {
 		enum hp_level level = addr < end ? hp_lookup_entry(mm, addr, &val) : HP_LEVEL_NONE;
 		unsigned long step = level == HP_LEVEL_NONE ? PAGE_SIZE : leaf_size(level);
-		uint64_t flags = level == HP_LEVEL_NONE ? 0 : (val & (_PAGE_RW | _PAGE_SPECIAL | _PAGE_DEVMAP));
+		uint64_t flags = level == HP_LEVEL_NONE ? 0 :
+				 (val & (_PAGE_PRESENT | _PAGE_RW | _PAGE_NX | _PAGE_SPECIAL |
+					 _PAGE_DEVMAP));
 		unsigned long pfn = level == HP_LEVEL_NONE ? 0 : leaf_pfn(level, val);
 		bool same = addr < end && level == run_level && flags == run_flags &&
 			    (level == HP_LEVEL_NONE || pfn == run_pfn + run_n * (step >> PAGE_SHIFT));
@@ -648,8 +661,7 @@ static void show_map(struct run *r, const struct map *m)
 			else
 				fprintf(r->out, "  0x%lx-0x%lx  %-4s %-8s pfn 0x%-9lx %s  x%lu\n",
 					run_start, addr, hp_level_name(run_level),
-					kind_word(run_flags), run_pfn,
-					(run_flags & _PAGE_RW) ? "rw" : "r-", run_n);
+					kind_word(run_flags), run_pfn, rights_word(run_flags), run_n);
 			run_n = 0;
 		}
 		if (addr >= end)
@@ -813,6 +825,36 @@ static bool compare(const struct sc_value *a, const char *op, const struct sc_va
 	return c >= 0;
 }
 
+/* A value as text, as a report prints it. */
+static void value_text(char *buf, size_t len, const struct sc_value *v)
+{
+	FILE *f = fmemopen(buf, len, "w");
+
+	buf[0] = '\0';
+	if (f) {
+		sc_value_print(f, v);
+		fclose(f);
+	}
+}
+
+static void record_failed_expect(struct run *r, const struct sc_line *l, const struct sc_value *got)
+{
+	struct sc_result *res = r->res;
+	struct sc_failed_expect *f;
+	size_t n = 0;
+
+	if (!room(r, (void **)&res->failed, &res->cap_failed, res->nfailed, sizeof(*f)))
+		return;
+	f = &res->failed[res->nfailed++];
+	f->line = l->line;
+	f->key[0] = '\0';
+	for (int i = 0; i < l->nargs - 2 && n < sizeof(f->key); i++)
+		n += snprintf(f->key + n, sizeof(f->key) - n, "%s%s", i ? " " : "", l->args[i]);
+	snprintf(f->op, sizeof(f->op), "%s", l->args[l->nargs - 2]);
+	snprintf(f->expected, sizeof(f->expected), "%s", l->args[l->nargs - 1]);
+	value_text(f->actual, sizeof(f->actual), got);
+}
+
 static void cmd_expect(struct run *r, const struct sc_line *l)
 {
 	const char *op = l->args[l->nargs - 2];
@@ -835,6 +877,7 @@ static void cmd_expect(struct run *r, const struct sc_line *l)
 	fputs(" -- actual ", r->out);
 	sc_value_print(r->out, &got);
 	fputc('\n', r->out);
+	record_failed_expect(r, l, &got);
 }
 
 /* ---- the run ---------------------------------------------------------------- */
@@ -844,6 +887,37 @@ static const char *const cmd_names[SC_NR_CMDS] = {
 	"bo-pin", "bo-unpin", "bo-evict", "bo-validate", "munmap", "mprotect", "touch",
 	"fill", "verify", "gup", "release", "dma", "show", "expect",
 };
+
+/* A view goes to the output and into the result (JSON carries it). */
+static void cmd_show(struct run *r, const struct sc_line *l)
+{
+	FILE *out = r->out;
+	char *text = NULL;
+	size_t len = 0;
+	char *all;
+
+	r->out = open_memstream(&text, &len);
+	if (!r->out) {
+		r->out = out;
+		runtime_error(r, "show: out of memory");
+		return;
+	}
+	if (!strcmp(l->args[0], "map"))
+		show_map(r, map_of(r, l->args[1]));
+	else
+		show_stats(r, proc_of(r, l->args[1]));
+	fclose(r->out);
+	r->out = out;
+	fputs(text ? text : "", out);
+	all = realloc(r->res->shown, r->res->shown_len + len + 1);
+	if (all) {
+		memcpy(all + r->res->shown_len, text, len);
+		r->res->shown_len += len;
+		all[r->res->shown_len] = '\0';
+		r->res->shown = all;
+	}
+	free(text);
+}
 
 static struct sc_value exec_line(struct run *r, const struct sc_line *l)
 {
@@ -918,10 +992,7 @@ static struct sc_value exec_line(struct run *r, const struct sc_line *l)
 	case SC_DMA:
 		return cmd_dma(r, l);
 	case SC_SHOW:
-		if (!strcmp(l->args[0], "map"))
-			show_map(r, map_of(r, l->args[1]));
-		else
-			show_stats(r, proc_of(r, l->args[1]));
+		cmd_show(r, l);
 		return r->last;
 	case SC_EXPECT:
 		cmd_expect(r, l);
@@ -986,8 +1057,25 @@ static void teardown(struct run *r)
 void sc_result_free(struct sc_result *res)
 {
 	free(res->gups);
-	res->gups = NULL;
-	res->ngups = res->cap_gups = 0;
+	free(res->failed);
+	free(res->violation_list);
+	free(res->shown);
+	memset(res, 0, sizeof(*res));
+}
+
+/* The violations the machine recorded (it keeps the first HP_MAX_VIOLATIONS). */
+static void collect_violations(struct sc_result *res)
+{
+	unsigned long n = hp_violation_count();
+
+	res->violations = n;
+	hp_violation_get(0, &res->first_violation);
+	if (n > HP_MAX_VIOLATIONS)
+		n = HP_MAX_VIOLATIONS;
+	res->violation_list = n ? calloc(n, sizeof(*res->violation_list)) : NULL;
+	for (unsigned long i = 0; res->violation_list && i < n; i++)
+		if (hp_violation_get(i, &res->violation_list[i]))
+			res->nviolations_listed = i + 1;
 }
 
 void sc_run(const struct sc_script *script, enum hugepfn_policy policy, FILE *out,
@@ -1025,10 +1113,13 @@ void sc_run(const struct sc_script *script, enum hugepfn_policy policy, FILE *ou
 		if (r->stop)
 			break;
 		if (r->l->cmd != SC_EXPECT && !r->l->result_expected && value_failed(&r->last)) {
-			fprintf(stderr, "%s:%u: %s failed: ", script->file, r->l->line,
-				cmd_names[r->l->cmd]);
-			sc_value_print(stderr, &r->last);
-			fprintf(stderr, " (under %s)\n", hp_policy_name(policy));
+			char text[32];
+
+			value_text(text, sizeof(text), &r->last);
+			fprintf(stderr, "%s:%u: %s failed: %s (under %s)\n", script->file, r->l->line,
+				cmd_names[r->l->cmd], text, hp_policy_name(policy));
+			snprintf(res->error, sizeof(res->error), "%s failed: %s", cmd_names[r->l->cmd],
+				 text);
 			res->script_error = true;
 			break;
 		}
@@ -1039,8 +1130,7 @@ void sc_run(const struct sc_script *script, enum hugepfn_policy policy, FILE *ou
 		hp_fail_nth(script->fail_site, 0);	/* teardown allocates nothing, but be sure */
 	}
 	teardown(r);
-	res->violations = hp_violation_count();
-	hp_violation_get(0, &res->first_violation);
+	collect_violations(res);
 	hp_machine_leaks(&res->leaks);
 	hp_machine_exit();
 	free(r);

@@ -39,6 +39,13 @@ expect_error "$t" "$t:0: cannot read the script: Is a directory"
 expect_error "$t/zeros.hp" "$t/zeros.hp:1: a NUL byte at column 1"
 expect_error "$t/escape.hp" "$t/escape.hp:2: byte 0x1b at column 6"
 expect_error "$t/long.hp" "$t/long.hp:1: 'aaaa"
+# show map gives the rights as the CPU sees them: PROT_NONE is ---, NX shows.
+out=$("$hugepfn" run -c 'process p' -c 'anon a p 12K' -c 'touch a' -c 'mprotect a 0 4K none' \
+	-c 'mprotect a 4K 4K rx' -c 'show map a')
+case "$out" in
+*"pte  normal   pfn 0x"*"---  x1"*"r-x  x1"*"rw-  x1"*) ;;
+*) echo "FAIL: show map rights: $out"; fail=1 ;;
+esac
 # No fixed caps: 300 objects of each kind, every GUP in the report.
 awk 'BEGIN { print "machine vram=64M"; print "process p"; print "anon heap p 4M"
 	for (i = 0; i < 300; i++) { print "process q" i; print "anon m" i " p 4K"; print "bo b" i " 4K system" }

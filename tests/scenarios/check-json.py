@@ -17,6 +17,8 @@ assert [d["policy"] for d in docs] == ["none", "plain", "devmap", "special"], do
 plain = docs[1]
 assert plain["violations"]["count"] > 0 and plain["violations"]["expected"], plain
 assert plain["violations"]["first"]["what"] == "reference on a pfn with no struct page", plain
+assert len(plain["violations"]["list"]) == min(plain["violations"]["count"], 64), plain
+assert plain["violations"]["list"][0] == plain["violations"]["first"], plain
 assert docs[3]["violations"]["count"] == 0 and docs[3]["status"] == "pass", docs[3]
 assert out.returncode == 0, out.stderr
 run = subprocess.run([hugepfn, "run", "--json", "-c", "process p", "-c", "anon a p 4K",
@@ -24,5 +26,16 @@ run = subprocess.run([hugepfn, "run", "--json", "-c", "process p", "-c", "anon a
 doc = json.loads(run.stdout)
 jsonschema.validate(doc, schema)
 assert doc["status"] == "fail" and doc["expectations"] == {"passed": 0, "failed": 1}, doc
+assert doc["failed_expectations"] == [{"line": 4, "key": "faults p", "op": "==",
+                                       "expected": "2", "actual": "1"}], doc
+assert "error" not in doc and "shown" not in doc, doc
 assert run.returncode == 1
-print(f"{len(docs) + 1} JSON documents valid against {schema_file}")
+# A run that stops says why; what show printed is in the document.
+run = subprocess.run([hugepfn, "run", "--json", "-c", "process p", "-c", "anon a p 4K prot=r",
+                      "-c", "show stats p", "-c", "touch a"], capture_output=True, text=True)
+doc = json.loads(run.stdout)
+jsonschema.validate(doc, schema)
+assert doc["status"] == "error" and doc["error"] == "touch failed: SIGSEGV", doc
+assert doc["shown"].startswith("stats p: faults 0"), doc
+assert run.returncode == 3
+print(f"{len(docs) + 2} JSON documents valid against {schema_file}")
