@@ -157,7 +157,9 @@ bool gup_must_unshare(struct vm_area_struct *vma, unsigned int flags, struct pag
 			return false;
 		return !vma || is_cow_mapping(vma->vm_flags);
 	}
-	HP_MODEL_POINT(HP_MODEL_READ, page, sizeof(*page), "PageAnonExclusive");
+	/* To the checker, the whole folio: fork announces its clearing on the head. */
+	HP_MODEL_POINT(HP_MODEL_READ, page_folio(page),
+		       folio_nr_pages(page_folio(page)) * sizeof(struct page), "PageAnonExclusive");
 	return !PageAnonExclusive(page);
 }
 

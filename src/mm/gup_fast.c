@@ -155,12 +155,12 @@ static bool gup_fast_devmap_grab(uint64_t *slot, unsigned long pfn, int refs,
 }
 
 /*
- * What the walk may do with a leaf before touching its page: 1 take pages,
- * 2 take ZONE_DEVICE pages, 0 nothing.  As in Linux: at the PTE level the
- * devmap test comes first (x86 marks a devmap PTE special as well), at PMD
- * and PUD level the special one; a longterm pin never takes ZONE_DEVICE
- * pages here (gup_fast_pte_range(), gup_fast_pmd_leaf(), gup_fast_pud_leaf()):
- * the slow path does.
+ * What the walk may do with a leaf before touching its page: take its pages
+ * as folios, take them as ZONE_DEVICE pages, or nothing.  As in Linux: at
+ * the PTE level the devmap test comes first (x86 marks a devmap PTE special
+ * as well), at PMD and PUD level the special one; a longterm pin never takes
+ * ZONE_DEVICE pages here (gup_fast_pte_range(), gup_fast_pmd_leaf(),
+ * gup_fast_pud_leaf()): the slow path does.
  */
 enum gup_fast_kind { GUP_FAST_NONE, GUP_FAST_PAGES, GUP_FAST_DEVMAP };
 
