@@ -230,10 +230,11 @@ static struct page *follow_leaf(struct vm_area_struct *vma, struct page *normal,
 	return err ? ERR_PTR(err) : page;
 }
 
+/* The pages of a leaf of size bytes from the page containing addr on, at most remaining. */
 static unsigned long leaf_pages(unsigned long addr, unsigned long size,
 				unsigned long remaining)
 {
-	unsigned long n = (size - (addr & (size - 1))) >> PAGE_SHIFT;
+	unsigned long n = (size - (addr & (size - 1) & PAGE_MASK)) >> PAGE_SHIFT;
 
 	return n < remaining ? n : remaining;
 }

@@ -103,6 +103,12 @@ static void test_pin_thp_counts_pins_apart(void **state)
 	assert_int_equal(folio_ref_count(folio), 13);
 	for (int i = 0; i < 12; i++)
 		put_page(pages[i]);
+	/* An unaligned start (6.12's __get_user_pages() takes any): the same pages. */
+	assert_int_equal(get_user_pages(r.mm, r.addr + 500 * PAGE_SIZE + 1, 12, 0, pages), 12);
+	for (int i = 0; i < 12; i++) {
+		assert_ptr_equal(pages[i], folio_page(folio, 500 + i));
+		put_page(pages[i]);
+	}
 	finish(&r, 0);
 }
 
