@@ -120,6 +120,8 @@ int hp_gup_table(FILE *out, enum hugepfn_policy policy)
 	}
 	fprintf(out, "\nref: the folio's reference count while the reference is held"
 		" (a pin on a small folio adds %d)\n", GUP_PIN_COUNTING_BIAS);
+	fprintf(out, "pin_fast longterm: gup-fast leaves devmap entries to the slow path,"
+		" which pins them\n");
 	mmput(mm);
 	hp_machine_exit();
 	return ok ? 0 : 1;

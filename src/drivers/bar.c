@@ -24,14 +24,31 @@ static unsigned long bar_pages(const struct hp_bar *bar)
 	return bar->size >> PAGE_SHIFT;
 }
 
+/*
+ * A ZONE_DEVICE page mapped by a PTE belongs to the file, as device-dax's
+ * dax_set_mapping() records before the insert: gup-fast keeps small folios
+ * only if they have a mapping (gup_fast_folio_allowed()).  Set once, before
+ * the entry that publishes the page; faults racing to set it agree.  Huge
+ * devmap leaves' pages are never looked at through ->mapping.
+ */
+static void bar_set_mapping(struct file *file, struct page *page)
+{
+	void *none = NULL;
+
+	__atomic_compare_exchange_n(&page->mapping, &none, file->f_mapping, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
 static vm_fault_t bar_fault(struct vm_fault *vmf)
 {
 	struct hp_bar *bar = vmf->vma->vm_file->private_data;
 
 	if (vmf->pgoff >= bar_pages(bar))
 		return VM_FAULT_SIGBUS;
-	if (bar->zone_device)
+	if (bar->zone_device) {
+		bar_set_mapping(vmf->vma->vm_file, pfn_to_page(bar->start_pfn + vmf->pgoff));
 		return vmf_insert_mixed(vmf->vma, vmf->address, bar->start_pfn + vmf->pgoff);
+	}
 	return vmf_insert_pfn(vmf->vma, vmf->address, bar->start_pfn + vmf->pgoff);
 }
 

@@ -48,20 +48,36 @@ int try_grab_folio(struct folio *folio, int refs, unsigned int flags)
 /*
  * With no lock: the folio may be on its way to the allocator.  The first
  * increment must therefore be a try (it fails on zero), and the folio must
- * still be the page's after it (a THP could have been split and freed).
+ * still be the page's after it: if the page moved to another folio meanwhile
+ * (freed and reused, or split), the reference goes back and the page's
+ * folio now is tried, as Linux's try_get_folio() does.  The caller's refs
+ * pages from page on must lie in the folio it ends with, or it could not
+ * give them back folio by folio: if they no longer do, the grab fails (in
+ * Linux the entry's re-read would, as only a split changes the folio of a
+ * mapped page).  Every folio hugepfn has is longterm pinnable (no CMA, no
+ * ZONE_MOVABLE, no coherent device memory), so Linux's
+ * folio_is_longterm_pinnable() test has nothing to refuse here.
  */
 struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flags)
 {
-	struct folio *folio = page_folio(page);
 	bool pin = flags & FOLL_PIN;
-	/* A small folio's pin is the whole bias at once: one atomic operation. */
-	int add = pin && !folio_test_large(folio) ? refs * GUP_PIN_COUNTING_BIAS : refs;
+	struct folio *folio = page_folio(page);
+	int add;
 
 	if (pin && is_zero_page(page))
 		return folio;
-	if (!folio_ref_try_add(folio, add))
-		return NULL;
-	if (folio != page_folio(page)) {
+	for (;;) {
+		/* A small folio's pin is the whole bias at once: one atomic operation. */
+		add = pin && !folio_test_large(folio) ? refs * GUP_PIN_COUNTING_BIAS : refs;
+		if (!folio_ref_try_add(folio, add))
+			return NULL;
+		if (folio == page_folio(page))
+			break;
+		folio_put_refs(folio, add);
+		folio = page_folio(page);
+		HP_MODEL_POINT(HP_MODEL_WRITE, folio, sizeof(*folio), "try_get_folio retry");
+	}
+	if (hp_folio_run(page, refs) < refs) {
 		folio_put_refs(folio, add);
 		return NULL;
 	}
@@ -119,85 +135,106 @@ struct follow_ctx {
 /*
  * A read-only pin on an anonymous page that fork shares would stay with the
  * page while the process, on its next write, moves to a copy: such a pin
- * must first make the page the process's own (unshare), as in Linux.
+ * must first make the page the process's own (unshare), as in Linux.  page is
+ * the page that carries the exclusive mark: the page itself when a PTE maps
+ * it (a THP's subpages are marked one by one once it is PTE-mapped), the head
+ * when a PMD maps the whole THP.  A longterm read-only pin on a page that is
+ * not anonymous (the zero page) in a private writable mapping must unshare
+ * too, or a later write would leave the pin behind; without the VMA
+ * (gup-fast) that cannot be told, so the slow path decides.  Callers ask only
+ * for entries that are not writable.
  *
  * gup-fast reads the exclusive mark with no lock (a relaxed load of the
  * flags): a fork that clears it concurrently does so with write_protect_seq
  * odd, which makes gup-fast give every pin of that walk back.
  */
-bool gup_must_unshare(unsigned int flags, struct page *page, bool writable)
+bool gup_must_unshare(struct vm_area_struct *vma, unsigned int flags, struct page *page)
 {
-	struct folio *folio = page_folio(page);
-
-	if (!(flags & FOLL_PIN) || writable)
+	if ((flags & (FOLL_WRITE | FOLL_PIN)) != FOLL_PIN)
 		return false;
-	HP_MODEL_POINT(HP_MODEL_READ, folio, folio_nr_pages(folio) * sizeof(struct page),
-		       "PageAnonExclusive");
-	/* A PMD-mapped THP keeps the mark on its head, a PTE-mapped page on itself. */
-	return PageAnon(&folio->page) && !PageAnonExclusive(page) &&
-	       !PageAnonExclusive(&folio->page);
-}
-
-/* A ZONE_DEVICE page behind a devmap entry: only with its pagemap alive. */
-static struct page *follow_devmap(unsigned long pfn, unsigned int flags)
-{
-	struct dev_pagemap *pgmap = get_dev_pagemap(pfn);
-	struct page *page;
-
-	if (!pgmap)
-		return ERR_PTR(-EFAULT);
-	page = pfn_to_page(pfn);
-	put_dev_pagemap(pgmap);
-	if (flags & FOLL_LONGTERM)
-		return ERR_PTR(-EOPNOTSUPP);
-	return page;
+	if (!PageAnon(page)) {
+		if (!(flags & FOLL_LONGTERM))
+			return false;
+		return !vma || is_cow_mapping(vma->vm_flags);
+	}
+	/* To the checker, the whole folio: fork announces its clearing on the head. */
+	HP_MODEL_POINT(HP_MODEL_READ, page_folio(page),
+		       folio_nr_pages(page_folio(page)) * sizeof(struct page), "PageAnonExclusive");
+	return !PageAnonExclusive(page);
 }
 
 /*
- * The page behind a locked leaf entry with the given pfn (of the address),
- * grabbing ctx->nr references: NULL if a fault must come first, an error
- * page if the entry maps nothing GUP may take.
+ * ZONE_DEVICE pages behind a locked devmap entry: each pfn's pagemap must be
+ * alive, and its reference is held across the grab (the entry holds one too,
+ * so under the lock this cannot fail unless the table is corrupt).
  */
-static struct page *follow_leaf(struct vm_area_struct *vma, struct page *normal,
-				unsigned long pfn, bool devmap, bool writable,
-				struct follow_ctx *ctx)
+static int grab_devmap_pages(struct page *page, unsigned long nr, unsigned int flags)
 {
-	struct page *page = normal;
+	for (unsigned long done = 0; done < nr; done++) {
+		struct dev_pagemap *pgmap = get_dev_pagemap(page_to_pfn(page + done));
+		int err = pgmap ? try_grab_folio(page_folio(page + done), 1, flags) : -EFAULT;
 
-	if ((ctx->flags & FOLL_WRITE) && !writable)
-		return NULL;
-	if (!page && devmap)
-		page = follow_devmap(pfn, ctx->flags);
-	else if (!page && is_zero_pfn(pfn))
-		page = pfn_to_page(pfn);
-	if (!page)
-		return ERR_PTR(-EFAULT);
-	if (IS_ERR(page))
-		return page;
-	if ((ctx->flags & FOLL_LONGTERM) && is_zone_device_page(page))
-		return ERR_PTR(-EOPNOTSUPP);
-	if (gup_must_unshare(ctx->flags, page, writable)) {
-		ctx->unshare = true;
-		return NULL;
+		put_dev_pagemap(pgmap);
+		if (err) {
+			gup_put_pages(page, (int)done, flags);
+			return err;
+		}
 	}
-	(void)vma;
-	/* One grab per folio: a THP leaf once, ZONE_DEVICE pages one by one. */
-	for (unsigned long done = 0; done < ctx->nr;) {
-		int n = hp_folio_run(page + done, ctx->nr - done);
+	return 0;
+}
 
-		if (try_grab_folio(page_folio(page + done), n, ctx->flags)) {
-			gup_put_pages(page, done, ctx->flags);
-			return ERR_PTR(-ENOMEM);
+/* One grab per folio: a THP leaf once for all the pages it covers. */
+static int grab_pages(struct page *page, unsigned long nr, unsigned int flags)
+{
+	for (unsigned long done = 0; done < nr;) {
+		int n = hp_folio_run(page + done, (int)(nr - done));
+
+		if (try_grab_folio(page_folio(page + done), n, flags)) {
+			gup_put_pages(page, (int)done, flags);
+			return -ENOMEM;
 		}
 		done += n;
 	}
-	return page;
+	return 0;
 }
 
+/*
+ * The page behind a locked leaf entry at level, with the given pfn (of the
+ * address), grabbing ctx->nr references: NULL if a fault must come first
+ * (ctx->unshare says which), an error page if the entry maps nothing GUP may
+ * take.  As in Linux (follow_page_pte(), follow_devmap_pmd(),
+ * follow_huge_pmd(), follow_huge_pud()), a devmap leaf above the PTE level is
+ * never unshared: ZONE_DEVICE pages are not anonymous.
+ */
+static struct page *follow_leaf(struct vm_area_struct *vma, struct page *normal,
+				unsigned long pfn, bool devmap, bool writable,
+				enum hp_level level, struct follow_ctx *ctx)
+{
+	struct page *page = normal;
+	int err;
+
+	if ((ctx->flags & FOLL_WRITE) && !writable)
+		return NULL;
+	if (!page && (devmap || is_zero_pfn(pfn)))
+		page = pfn_to_page(pfn);
+	if (!page)
+		return ERR_PTR(-EFAULT);
+	if (!writable && !(devmap && level != HP_LEVEL_PTE) &&
+	    gup_must_unshare(vma, ctx->flags,
+			     level == HP_LEVEL_PMD ? &page_folio(page)->page : page)) {
+		ctx->unshare = true;
+		return NULL;
+	}
+	err = devmap ? grab_devmap_pages(page, ctx->nr, ctx->flags) :
+		       grab_pages(page, ctx->nr, ctx->flags);
+	return err ? ERR_PTR(err) : page;
+}
+
+/* The pages of a leaf of size bytes from the page containing addr on, at most remaining. */
 static unsigned long leaf_pages(unsigned long addr, unsigned long size,
 				unsigned long remaining)
 {
-	unsigned long n = (size - (addr & (size - 1))) >> PAGE_SHIFT;
+	unsigned long n = (size - (addr & (size - 1) & PAGE_MASK)) >> PAGE_SHIFT;
 
 	return n < remaining ? n : remaining;
 }
@@ -215,7 +252,7 @@ static struct page *follow_pte(struct vm_area_struct *vma, pmd_t *pmd,
 	pte = ptep_get(ptep);
 	if (pte_present(pte) && !pte_protnone(pte))
 		page = follow_leaf(vma, vm_normal_page(vma, addr, pte), pte_pfn(pte),
-				   pte_devmap(pte), pte_write(pte), ctx);
+				   pte_devmap(pte), pte_write(pte), HP_LEVEL_PTE, ctx);
 	spin_unlock(ptl);
 	return page;
 }
@@ -241,7 +278,7 @@ static struct page *follow_pmd(struct vm_area_struct *vma, pud_t *pud,
 		ctx->nr = leaf_pages(addr, PMD_SIZE, remaining);
 		page = vm_normal_page_pmd(vma, addr, pmd);
 		page = follow_leaf(vma, page ? pfn_to_page(pfn) : NULL, pfn,
-				   pmd_devmap(pmd), pmd_write(pmd), ctx);
+				   pmd_devmap(pmd), pmd_write(pmd), HP_LEVEL_PMD, ctx);
 		spin_unlock(ptl);
 		return page;
 	}
@@ -275,7 +312,7 @@ static struct page *follow_page_mask(struct vm_area_struct *vma, unsigned long a
 		ctx->nr = leaf_pages(addr, PUD_SIZE, remaining);
 		page = vm_normal_page_pud(vma, addr, pud);
 		page = follow_leaf(vma, page ? pfn_to_page(pfn) : NULL, pfn,
-				   pud_devmap(pud), pud_write(pud), ctx);
+				   pud_devmap(pud), pud_write(pud), HP_LEVEL_PUD, ctx);
 	}
 	spin_unlock(pud_lockptr(mm, pudp));
 	if (!pud_leaf(pud) && !pud_none(pud))
@@ -283,7 +320,11 @@ static struct page *follow_page_mask(struct vm_area_struct *vma, unsigned long a
 	return page;
 }
 
-/* GUP never walks pfn mappings: only the VMA says there is no struct page. */
+/*
+ * GUP never walks pfn mappings: only the VMA says there is no struct page.
+ * Linux also refuses longterm pins of fsdax files here (-EOPNOTSUPP), and
+ * secretmem; hugepfn has neither (its ZONE_DEVICE memory is device-dax-like).
+ */
 static int check_vma_flags(struct vm_area_struct *vma, unsigned int flags)
 {
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
@@ -309,7 +350,11 @@ static int faultin_page(struct vm_area_struct *vma, unsigned long addr,
 /* A fault that resolves without making the entry usable, this often, is an error. */
 #define GUP_MAX_FAULTS 16
 
-/* The caller holds mm->mmap_lock for read. */
+/*
+ * The caller holds mm->mmap_lock for read.  As Linux's __get_user_pages(),
+ * start need not be page aligned (the page containing it comes first), and
+ * without pages nothing is grabbed: the range is only faulted in.
+ */
 long __get_user_pages_locked(struct mm_struct *mm, unsigned long start,
 			     unsigned long nr_pages, unsigned int flags,
 			     struct page **pages)
@@ -317,6 +362,8 @@ long __get_user_pages_locked(struct mm_struct *mm, unsigned long start,
 	unsigned long i = 0;
 	long ret = 0;
 
+	if (pages && !(flags & FOLL_PIN))
+		flags |= FOLL_GET;
 	while (i < nr_pages) {
 		unsigned long addr = start + (i << PAGE_SHIFT);
 		struct vm_area_struct *vma = find_vma(mm, addr);
@@ -344,23 +391,51 @@ long __get_user_pages_locked(struct mm_struct *mm, unsigned long start,
 			ret = PTR_ERR(page);
 			break;
 		}
-		for (unsigned long j = 0; j < ctx.nr; j++)
+		for (unsigned long j = 0; pages && j < ctx.nr; j++)
 			pages[i + j] = page + j;
 		i += ctx.nr;
 	}
 	return i ? (long)i : ret;
 }
 
-static long gup_checked(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
-			unsigned int flags, struct page **pages)
+/*
+ * The flags hugepfn models that only GUP itself may set: Linux's
+ * INTERNAL_GUP_FLAGS, less those (FOLL_TOUCH, FOLL_REMOTE, ...) it does not
+ * model.
+ */
+#define GUP_INTERNAL_FLAGS (FOLL_PIN | FOLL_FAST_ONLY)
+#define GUP_MODELLED_FLAGS (FOLL_WRITE | FOLL_GET | FOLL_LONGTERM | GUP_INTERNAL_FLAGS)
+
+/*
+ * Linux's is_valid_gup_args(): the caller's flags plus to_set, or false (in
+ * Linux, with a warning) for a combination no caller may ask for.  Flags
+ * hugepfn does not model are refused as well, rather than ignored.
+ */
+bool is_valid_gup_args(struct page **pages, unsigned int *gup_flags, unsigned int to_set)
+{
+	unsigned int flags = *gup_flags;
+
+	if (flags & (GUP_INTERNAL_FLAGS | ~GUP_MODELLED_FLAGS))
+		return false;
+	flags |= to_set;
+	if ((flags & (FOLL_PIN | FOLL_GET)) == (FOLL_PIN | FOLL_GET))
+		return false;
+	/* Longterm references are pins: only a pin is accounted as DMA. */
+	if ((flags & FOLL_LONGTERM) && !(flags & FOLL_PIN))
+		return false;
+	if ((flags & (FOLL_GET | FOLL_PIN)) && !pages)
+		return false;
+	*gup_flags = flags;
+	return true;
+}
+
+static long gup_locked(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
+		       unsigned int flags, struct page **pages)
 {
 	long ret;
 
-	if (start & ~PAGE_MASK || !nr_pages || !pages)
-		return -EINVAL;
-	if (start + (nr_pages << PAGE_SHIFT) < start ||
-	    start + (nr_pages << PAGE_SHIFT) > TASK_SIZE_MAX)
-		return -EFAULT;
+	if (!nr_pages)
+		return 0;
 	mmap_read_lock(mm);
 	ret = __get_user_pages_locked(mm, start, nr_pages, flags, pages);
 	mmap_read_unlock(mm);
@@ -370,15 +445,16 @@ static long gup_checked(struct mm_struct *mm, unsigned long start, unsigned long
 long get_user_pages(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
 		    unsigned int gup_flags, struct page **pages)
 {
-	if (gup_flags & (FOLL_PIN | FOLL_FAST_ONLY))
+	if (!is_valid_gup_args(pages, &gup_flags, 0))
 		return -EINVAL;
-	return gup_checked(mm, start, nr_pages, gup_flags | FOLL_GET, pages);
+	return gup_locked(mm, start, nr_pages, gup_flags, pages);
 }
 
+/* Linux's pin_user_pages() answers bad arguments with 0 pages, not an errno. */
 long pin_user_pages(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
 		    unsigned int gup_flags, struct page **pages)
 {
-	if (gup_flags & (FOLL_GET | FOLL_FAST_ONLY))
-		return -EINVAL;
-	return gup_checked(mm, start, nr_pages, gup_flags | FOLL_PIN, pages);
+	if (!is_valid_gup_args(pages, &gup_flags, FOLL_PIN))
+		return 0;
+	return gup_locked(mm, start, nr_pages, gup_flags, pages);
 }

@@ -37,18 +37,6 @@ static struct page *gup_fast_page(unsigned long pfn, enum hp_level level)
 	return pfn_to_page(pfn);
 }
 
-/* The thread's proposal: a devmap entry is usable only if a pagemap backs it. */
-static bool gup_fast_devmap_allowed(unsigned long pfn, unsigned int flags)
-{
-	struct dev_pagemap *pgmap;
-
-	if (flags & FOLL_LONGTERM)
-		return false;
-	pgmap = get_dev_pagemap(pfn);
-	put_dev_pagemap(pgmap);
-	return pgmap != NULL;
-}
-
 /*
  * References on refs consecutive pages: one try per folio, so a THP leaf is
  * grabbed once for all its pages.  All or nothing.  A folio its driver maps
@@ -96,37 +84,141 @@ static void gup_fast_record(struct page *page, int refs, struct page **pages, in
 }
 
 /*
+ * Linux's gup_fast_folio_allowed(), for a folio already grabbed on the
+ * strength of an entry that has been re-read since: may gup-fast keep it?
+ * Without the VMA it cannot tell a longterm writable pin of a file page that
+ * needs dirty tracking from a harmless one, nor see secretmem, so it lets
+ * only what is known to be fine through and leaves the rest to the slow
+ * path.  Linux looks at small folios whenever CONFIG_SECRETMEM is set (its
+ * default, and Debian's), as secretmem folios are small.  hugepfn has no
+ * secretmem and no file with writeback, so what remains observable is that a
+ * folio without a mapping (a driver's pages, a truncated page) is refused.
+ *
+ * The mapping is read once, with no lock: the grab keeps the folio, and the
+ * file a mapping belongs to is released only after the grace period of the
+ * munmap that cleared the last entry this walk could have used (mmap.c's
+ * vma_free()), so the address_space outlives this read-side section.
+ */
+static bool gup_fast_folio_allowed(struct folio *folio, unsigned int flags)
+{
+	bool reject_file_backed = (flags & (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE)) ==
+				  (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE);
+	const struct address_space *mapping;
+
+	if (!reject_file_backed && folio_test_large(folio))
+		return true;
+	/* Linux finds anonymous folios by a tag in ->mapping; hugepfn has a flag. */
+	if (PageAnon(&folio->page))
+		return true;
+	HP_MODEL_POINT(HP_MODEL_READ, &folio->page.mapping, sizeof(folio->page.mapping),
+		       "folio->mapping");
+	mapping = __atomic_load_n(&folio->page.mapping, __ATOMIC_RELAXED);
+	if (!mapping)
+		return false;
+	return !reject_file_backed || shmem_mapping(mapping);
+}
+
+/*
+ * The reference on the pagemap covering pfn, reusing held if it covers pfn
+ * (Linux's get_dev_pagemap() with a cached pagemap); NULL if none covers it.
+ */
+static struct dev_pagemap *gup_fast_pagemap(unsigned long pfn, struct dev_pagemap *held)
+{
+	if (held && pfn - held->start_pfn < held->nr_pages)
+		return held;
+	put_dev_pagemap(held);
+	return get_dev_pagemap(pfn);
+}
+
+/*
+ * refs ZONE_DEVICE pages from pfn on, one grab each, each pfn's pagemap
+ * checked and held until all are grabbed (Linux's gup_fast_devmap_leaf()).
+ * All or nothing.
+ */
+static bool gup_fast_devmap_grab(uint64_t *slot, unsigned long pfn, int refs,
+				 unsigned int flags, enum hp_level level)
+{
+	struct dev_pagemap *pgmap = NULL;
+	int done = 0;
+
+	for (; done < refs; done++) {
+		pgmap = gup_fast_pagemap(pfn + done, pgmap);
+		if (!pgmap || !gup_fast_grab(slot, pfn_to_page(pfn + done), 1, flags, level))
+			break;
+	}
+	put_dev_pagemap(pgmap);
+	if (done == refs)
+		return true;
+	if (done)
+		gup_put_pages(pfn_to_page(pfn), done, flags);
+	return false;
+}
+
+/*
+ * What the walk may do with a leaf before touching its page: take its pages
+ * as folios, take them as ZONE_DEVICE pages, or nothing.  As in Linux: at
+ * the PTE level the devmap test comes first (x86 marks a devmap PTE special
+ * as well), at PMD and PUD level the special one; a longterm pin never takes
+ * ZONE_DEVICE pages here (gup_fast_pte_range(), gup_fast_pmd_leaf(),
+ * gup_fast_pud_leaf()): the slow path does.
+ */
+enum gup_fast_kind { GUP_FAST_NONE, GUP_FAST_PAGES, GUP_FAST_DEVMAP };
+
+static enum gup_fast_kind gup_fast_leaf_kind(uint64_t seen, enum hp_level level,
+					     unsigned int flags)
+{
+	bool devmap = seen & _PAGE_DEVMAP, special = seen & _PAGE_SPECIAL;
+
+	if ((flags & FOLL_WRITE) && !(seen & _PAGE_RW))
+		return GUP_FAST_NONE;
+	if (special && !(devmap && level == HP_LEVEL_PTE))
+		return GUP_FAST_NONE;
+	if (devmap)
+		return flags & FOLL_LONGTERM ? GUP_FAST_NONE : GUP_FAST_DEVMAP;
+	return GUP_FAST_PAGES;
+}
+
+/*
  * One present leaf at any level: refs pages from pfn on.  parent is the slot
  * above a PTE (its table could be freed and reused), rechecked as well.
+ * After the re-read, the folio must pass gup_fast_folio_allowed() and, for a
+ * read-only pin, need no unsharing; a devmap leaf above the PTE level skips
+ * both, as in Linux (its pages are never anonymous).  The exclusive mark of
+ * a PMD-mapped THP is on its head (gup_must_unshare()).
  */
 static bool gup_fast_leaf(uint64_t *slot, uint64_t seen, uint64_t *parent,
 			  uint64_t parent_seen, unsigned long pfn, int refs,
 			  enum hp_level level, unsigned int flags,
 			  struct page **pages, int *nr)
 {
+	enum gup_fast_kind kind = gup_fast_leaf_kind(seen, level, flags);
+	bool checked = kind == GUP_FAST_PAGES || level == HP_LEVEL_PTE;
 	struct page *page;
+	struct folio *folio;
 
-	if ((flags & FOLL_WRITE) && !(seen & _PAGE_RW))
+	if (kind == GUP_FAST_NONE)
 		return false;
-	if (seen & _PAGE_DEVMAP) {
-		if (!gup_fast_devmap_allowed(pfn, flags))
+	if (kind == GUP_FAST_DEVMAP) {
+		if (!gup_fast_devmap_grab(slot, pfn, refs, flags, level))
 			return false;
-	} else if (seen & _PAGE_SPECIAL) {
-		return false;
+		page = pfn_to_page(pfn);
+	} else {
+		page = gup_fast_page(pfn, level);
+		if (!page || !gup_fast_grab(slot, page, refs, flags, level))
+			return false;
 	}
-	page = gup_fast_page(pfn, level);
-	if (!page || !gup_fast_grab(slot, page, refs, flags, level))
-		return false;
+	folio = page_folio(page);
 	if (!gup_fast_unchanged(slot, seen) ||
 	    (parent && !gup_fast_unchanged(parent, parent_seen)) ||
-	    gup_must_unshare(flags, page, seen & _PAGE_RW)) {
+	    (checked && !gup_fast_folio_allowed(folio, flags)) ||
+	    (checked && !(seen & _PAGE_RW) &&
+	     gup_must_unshare(NULL, flags, level == HP_LEVEL_PTE ? page : &folio->page))) {
 		gup_put_pages(page, refs, flags);
 		return false;
 	}
 	gup_fast_record(page, refs, pages, nr);
 	return true;
 }
-
 
 static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr,
 			       unsigned long end, unsigned int flags,
@@ -139,7 +231,6 @@ static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr,
 
 		if (!pte_present(pte) || pte_protnone(pte))
 			return false;
-		/* A devmap PTE is special too: the devmap rule comes first. */
 		if (!gup_fast_leaf(&ptep->pte, pte_val(pte), &pmdp->pmd, pmd_val(pmd),
 				   pte_pfn(pte), 1, HP_LEVEL_PTE, flags, pages, nr))
 			return false;
@@ -267,24 +358,28 @@ static int gup_fast(struct mm_struct *mm, unsigned long start, unsigned long end
 	return nr;
 }
 
+/*
+ * Linux's gup_fast_fallback().  nr_pages is the caller's int taken as an
+ * unsigned long, as in Linux: a negative count is a huge one, which the range
+ * checks refuse (-EOVERFLOW if the range wraps, else -EFAULT).
+ */
 static int gup_fast_fallback(struct mm_struct *mm, unsigned long start,
 			     unsigned long nr_pages, unsigned int flags,
 			     struct page **pages)
 {
-	unsigned long end;
+	unsigned long len, end;
 	long ret;
 	int nr;
 
-	if (flags & ~(FOLL_WRITE | FOLL_LONGTERM | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY))
-		return -EINVAL;
+	start &= PAGE_MASK;
+	len = nr_pages << PAGE_SHIFT;
+	if (__builtin_add_overflow(start, len, &end))
+		return -EOVERFLOW;
+	if (end > TASK_SIZE_MAX)
+		return -EFAULT;
+	/* Linux would walk one entry even for no pages: none is asked, none is taken. */
 	if (!nr_pages)
 		return 0;
-	if (!pages || nr_pages > (unsigned long)INT32_MAX)
-		return -EINVAL;
-	start &= PAGE_MASK;
-	end = start + (nr_pages << PAGE_SHIFT);
-	if (end < start || end > TASK_SIZE_MAX)
-		return -EFAULT;
 	nr = gup_fast(mm, start, end, flags, pages);
 	if ((unsigned long)nr == nr_pages || (flags & FOLL_FAST_ONLY))
 		return nr;
@@ -298,27 +393,29 @@ static int gup_fast_fallback(struct mm_struct *mm, unsigned long start,
 	return nr + (int)ret;
 }
 
+static int gup_fast_checked(struct mm_struct *mm, unsigned long start, int nr_pages,
+			    unsigned int gup_flags, unsigned int to_set, struct page **pages)
+{
+	if (!is_valid_gup_args(pages, &gup_flags, to_set))
+		return -EINVAL;
+	return gup_fast_fallback(mm, start, (unsigned long)(long)nr_pages, gup_flags, pages);
+}
+
 int get_user_pages_fast(struct mm_struct *mm, unsigned long start, int nr_pages,
 			unsigned int gup_flags, struct page **pages)
 {
-	if (gup_flags & (FOLL_PIN | FOLL_GET) || nr_pages < 0)
-		return -EINVAL;
-	return gup_fast_fallback(mm, start, nr_pages, gup_flags | FOLL_GET, pages);
+	return gup_fast_checked(mm, start, nr_pages, gup_flags, FOLL_GET, pages);
 }
 
 int pin_user_pages_fast(struct mm_struct *mm, unsigned long start, int nr_pages,
 			unsigned int gup_flags, struct page **pages)
 {
-	if (gup_flags & (FOLL_PIN | FOLL_GET) || nr_pages < 0)
-		return -EINVAL;
-	return gup_fast_fallback(mm, start, nr_pages, gup_flags | FOLL_PIN, pages);
+	return gup_fast_checked(mm, start, nr_pages, gup_flags, FOLL_PIN, pages);
 }
 
 int get_user_pages_fast_only(struct mm_struct *mm, unsigned long start, int nr_pages,
 			     unsigned int gup_flags, struct page **pages)
 {
-	if (gup_flags & (FOLL_PIN | FOLL_GET) || nr_pages < 0)
-		return -EINVAL;
-	return gup_fast_fallback(mm, start, nr_pages,
-				 gup_flags | FOLL_GET | FOLL_FAST_ONLY, pages);
+	return gup_fast_checked(mm, start, nr_pages, gup_flags, FOLL_GET | FOLL_FAST_ONLY,
+				pages);
 }

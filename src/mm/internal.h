@@ -99,7 +99,8 @@ struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flag
 void gup_put_folio(struct folio *folio, int refs, unsigned int flags);
 /* Drops refs GUP references on consecutive pages, folio by folio. */
 void gup_put_pages(struct page *page, int refs, unsigned int flags);
-bool gup_must_unshare(unsigned int flags, struct page *page, bool writable);
+bool gup_must_unshare(struct vm_area_struct *vma, unsigned int flags, struct page *page);
+bool is_valid_gup_args(struct page **pages, unsigned int *gup_flags, unsigned int to_set);
 long __get_user_pages_locked(struct mm_struct *mm, unsigned long start,
 			     unsigned long nr_pages, unsigned int flags,
 			     struct page **pages);
@@ -119,6 +120,11 @@ static inline void hp_devmap_entry_put(unsigned long pfn)
 
 /* shmem.c: the object behind MAP_SHARED | MAP_ANONYMOUS. */
 struct file *shmem_file_setup(unsigned long size);
+/* Only shmem keeps a page cache in its address_space (set up with the file). */
+static inline bool shmem_mapping(const struct address_space *mapping)
+{
+	return mapping->pages != NULL;
+}
 
 /* mmap.c */
 void hp_vma_link_file(struct vm_area_struct *vma);

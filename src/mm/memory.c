@@ -208,8 +208,9 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 			set_pte_at(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(pte))));
 		goto unlock;
 	}
-	if (unshare && (!old || !PageAnon(old)))
-		goto unlock;	/* only shared anonymous pages need unsharing */
+	/* GUP unshares only in private mappings: there, even the zero page is copied. */
+	if (unshare && (vma->vm_flags & VM_SHARED))
+		goto unlock;
 	/* Held across the copy: an rmap zap could otherwise free it meanwhile. */
 	if (old)
 		get_page(old);

@@ -2,8 +2,10 @@
 /*
  * GUP, slow and fast: what each returns for every kind of entry, the
  * reference accounting of FOLL_GET and FOLL_PIN, the refusals (pfn mappings,
- * special leaves, longterm ZONE_DEVICE pins), and the thread's bug: under the
- * plain policy gup-fast takes an unmarked huge pfn entry for a THP.
+ * special leaves), unsharing before a read-only pin, the argument checks and
+ * errnos of Linux 6.12 (each test names the 6.12 function it follows), and the
+ * thread's bug: under the plain policy gup-fast takes an unmarked huge pfn
+ * entry for a THP.
  */
 #include <string.h>
 
@@ -100,6 +102,12 @@ static void test_pin_thp_counts_pins_apart(void **state)
 	assert_int_equal(folio_ref_count(folio), 13);
 	for (int i = 0; i < 12; i++)
 		put_page(pages[i]);
+	/* An unaligned start (6.12's __get_user_pages() takes any): the same pages. */
+	assert_int_equal(get_user_pages(r.mm, r.addr + 500 * PAGE_SIZE + 1, 12, 0, pages), 12);
+	for (int i = 0; i < 12; i++) {
+		assert_ptr_equal(pages[i], folio_page(folio, 500 + i));
+		put_page(pages[i]);
+	}
 	finish(&r, 0);
 }
 
@@ -116,9 +124,169 @@ static void test_gup_stops_at_a_hole(void **state)
 		put_page(pages[i]);
 	assert_int_equal(get_user_pages_fast(r.mm, r.addr + 4 * PAGE_SIZE, 1, 0, pages), -EFAULT);
 	assert_int_equal(get_user_pages(r.mm, r.addr + 4 * PAGE_SIZE, 1, 0, pages), -EFAULT);
-	assert_int_equal(get_user_pages(r.mm, r.addr + 1, 1, 0, pages), -EINVAL);
+	finish(&r, 0);
+}
+
+/* The pfn that mm's PTE for addr maps. */
+static unsigned long mapped_pfn(struct mm_struct *mm, unsigned long addr)
+{
+	uint64_t val;
+
+	assert_int_equal(hp_lookup_entry(mm, addr, &val), HP_LEVEL_PTE);
+	return pte_pfn(__pte(val));
+}
+
+/*
+ * The arguments 6.12 refuses, and the answers it gives (mm/gup.c):
+ * is_valid_gup_args() refuses internal flags, FOLL_GET with FOLL_PIN,
+ * FOLL_LONGTERM without FOLL_PIN (point 8 of issue 13) and a missing pages
+ * array where references are taken; get_user_pages*() then return -EINVAL,
+ * pin_user_pages() returns 0.  __get_user_pages() takes any start (the page
+ * containing it), and without pages only faults the range in.
+ */
+static void test_gup_arguments(void **state)
+{
+	struct page *pages[2];
+	struct run r;
+
+	(void)state;
+	map_anon(&r, HP_POLICY_SPECIAL, 4 * PAGE_SIZE, false);
+	touch(r.mm, r.addr, PAGE_SIZE);
+	assert_int_equal(get_user_pages(r.mm, r.addr, 1, FOLL_LONGTERM, pages), -EINVAL);
+	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 1, FOLL_LONGTERM, pages), -EINVAL);
+	assert_int_equal(get_user_pages_fast_only(r.mm, r.addr, 1, FOLL_LONGTERM, pages),
+			 -EINVAL);
 	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 1, FOLL_PIN, pages), -EINVAL);
-	assert_int_equal(pin_user_pages(r.mm, r.addr, 1, FOLL_GET, pages), -EINVAL);
+	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 1, FOLL_FAST_ONLY, pages), -EINVAL);
+	assert_int_equal(get_user_pages(r.mm, r.addr, 1, FOLL_FAST_ONLY, pages), -EINVAL);
+	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, 1, FOLL_GET, pages), -EINVAL);
+	assert_int_equal(pin_user_pages(r.mm, r.addr, 1, FOLL_GET, pages), 0);
+	assert_int_equal(pin_user_pages(r.mm, r.addr, 1, 0, NULL), 0);
+	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 1, 0, NULL), -EINVAL);
+	assert_int_equal(get_user_pages(r.mm, r.addr, 1, FOLL_GET, NULL), -EINVAL);
+	assert_int_equal(hp_violation_count(), 0);
+
+	/* FOLL_GET is what the get_ functions take anyway: a caller may say it. */
+	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 1, FOLL_GET, pages), 1);
+	put_page(pages[0]);
+	/* An unaligned start is the page that contains it. */
+	assert_int_equal(get_user_pages(r.mm, r.addr + 1, 2, 0, pages), 2);
+	assert_int_equal(page_to_pfn(pages[0]), mapped_pfn(r.mm, r.addr));
+	put_page(pages[0]);
+	put_page(pages[1]);
+	assert_int_equal(get_user_pages(r.mm, r.addr, 0, 0, pages), 0);
+	/* No pages: the second page is faulted in, nothing is referenced. */
+	assert_int_equal(get_user_pages(r.mm, r.addr + PAGE_SIZE, 1, FOLL_WRITE, NULL), 1);
+	assert_int_equal(page_ref_count(pfn_to_page(mapped_pfn(r.mm, r.addr + PAGE_SIZE))), 1);
+	finish(&r, 0);
+}
+
+/*
+ * gup_fast_fallback() in 6.12: a range that wraps is -EOVERFLOW, one past
+ * TASK_SIZE_MAX -EFAULT.  The int count is taken as an unsigned long, so a
+ * negative one is a huge range, refused by those same checks.
+ */
+static void test_gup_fast_range_checks(void **state)
+{
+	struct page *pages[2];
+	struct run r;
+
+	(void)state;
+	map_anon(&r, HP_POLICY_SPECIAL, PAGE_SIZE, false);
+	assert_int_equal(get_user_pages_fast(r.mm, -PAGE_SIZE, 2, 0, pages), -EOVERFLOW);
+	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, -1, 0, pages), -EOVERFLOW);
+	assert_int_equal(pin_user_pages_fast(r.mm, 0, -1, 0, pages), -EFAULT);
+	assert_int_equal(get_user_pages_fast(r.mm, TASK_SIZE_MAX - PAGE_SIZE, 2, 0, pages),
+			 -EFAULT);
+	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 0, 0, pages), 0);
+	finish(&r, 0);
+}
+
+/*
+ * CVE-2020-29374's pattern, as 6.12 closes it.  A THP is split to PTEs and its
+ * head page unmapped, then the process forks: every mapped subpage is shared
+ * with the child now, the unmapped head keeps its exclusive mark.
+ * gup_must_unshare() (mm/internal.h) looks at PageAnonExclusive() of the
+ * subpage itself (a THP's mark is per page once PTE-mapped,
+ * include/linux/page-flags.h), so a read-only pin must unshare: gup-fast
+ * refuses (gup_fast_pte_range()), the slow path gets -EMLINK from
+ * follow_page_pte() and faults with FAULT_FLAG_UNSHARE (__get_user_pages()).
+ * The pin is then on the parent's own page, which its next write reuses.
+ */
+static void test_readonly_pin_unshares_thp_subpage(void **state)
+{
+	static const char bytes[] = { 0x21, 0x42 };
+	struct mm_struct *child;
+	struct page *pinned[2];
+	struct folio *thp;
+	struct run r;
+
+	(void)state;
+	map_anon(&r, HP_POLICY_SPECIAL, PMD_SIZE, true);
+	touch(r.mm, r.addr, PMD_SIZE);
+	assert_int_equal(get_user_pages(r.mm, r.addr, 1, 0, pinned), 1);
+	thp = page_folio(pinned[0]);
+	put_page(pinned[0]);
+	assert_true(folio_test_large(thp));
+	assert_int_equal(hp_munmap(r.mm, r.addr, PAGE_SIZE), 0);
+	assert_true(PageAnonExclusive(&thp->page));
+	child = hp_fork(r.mm);
+	assert_non_null(child);
+	assert_false(PageAnonExclusive(folio_page(thp, 1)));
+
+	assert_int_equal(pin_user_pages_fast(r.mm, r.addr + PAGE_SIZE, 1, 0, &pinned[0]), 1);
+	assert_int_equal(pin_user_pages(r.mm, r.addr + 2 * PAGE_SIZE, 1, 0, &pinned[1]), 1);
+	for (int i = 0; i < 2; i++) {
+		unsigned long addr = r.addr + (i + 1) * PAGE_SIZE;
+
+		assert_ptr_not_equal(pinned[i], folio_page(thp, i + 1));
+		assert_true(PageAnonExclusive(pinned[i]));
+		assert_int_equal(mapped_pfn(child, addr), folio_pfn(thp) + i + 1);
+		/* The parent writes: the pinned page stays its page and sees the write. */
+		assert_int_equal(hp_access_fill(r.mm, addr, 1, bytes[i]), HP_ACCESS_OK);
+		assert_int_equal(mapped_pfn(r.mm, addr), page_to_pfn(pinned[i]));
+		assert_int_equal(*(char *)page_address(pinned[i]), bytes[i]);
+		unpin_user_page(pinned[i]);
+	}
+	mmput(child);
+	finish(&r, 0);
+}
+
+/*
+ * Point 7 of issue 13: a longterm read-only pin of the zero page in a private
+ * mapping must unshare (gup_must_unshare(): not anonymous, FOLL_LONGTERM, a
+ * COW mapping); do_wp_page() with FAULT_FLAG_UNSHARE then copies it into a
+ * read-only page of the process's own (wp_page_copy()).  A short-term
+ * read-only pin keeps the zero page.
+ */
+static void test_longterm_pin_unshares_zero_page(void **state)
+{
+	struct page *page;
+	struct run r;
+	uint64_t val;
+	char v;
+
+	(void)state;
+	map_anon(&r, HP_POLICY_SPECIAL, 2 * PAGE_SIZE, false);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(hp_access(r.mm, r.addr + i * PAGE_SIZE, 1, HP_ACCESS_READ, &v),
+				 HP_ACCESS_OK);
+	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, 1, 0, &page), 1);
+	assert_true(is_zero_page(page));
+	unpin_user_page(page);
+
+	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, 1, FOLL_LONGTERM, &page), 1);
+	assert_false(is_zero_page(page));
+	assert_true(PageAnon(page) && PageAnonExclusive(page));
+	assert_int_equal(mapped_pfn(r.mm, r.addr), page_to_pfn(page));
+	hp_lookup_entry(r.mm, r.addr, &val);
+	assert_false(val & _PAGE_RW);
+	unpin_user_page(page);
+
+	assert_int_equal(pin_user_pages(r.mm, r.addr + PAGE_SIZE, 1, FOLL_LONGTERM, &page), 1);
+	assert_false(is_zero_page(page));
+	assert_int_equal(mapped_pfn(r.mm, r.addr + PAGE_SIZE), page_to_pfn(page));
+	unpin_user_page(page);
 	finish(&r, 0);
 }
 
@@ -238,7 +406,15 @@ static void test_devmap_policy_refuses_without_pagemap(void **state)
 	finish(&r, 0);
 }
 
-static void test_zone_device_pins_but_not_longterm(void **state)
+/*
+ * Point 2 of issue 13.  hugepfn's ZONE_DEVICE memory is MEMORY_DEVICE_GENERIC
+ * behind a device file (device-dax in 6.12): check_vma_flags() refuses
+ * longterm pins only for fsdax files, and folio_is_longterm_pinnable() is true
+ * for it (not movable, not coherent).  gup-fast declines devmap entries for a
+ * longterm pin (gup_fast_pmd_leaf()), the slow path pins the pages
+ * (follow_devmap_pmd()).
+ */
+static void test_zone_device_pins(void **state)
 {
 	struct page *pages[4];
 	struct run r;
@@ -259,8 +435,32 @@ static void test_zone_device_pins_but_not_longterm(void **state)
 	assert_int_equal(get_user_pages(r.mm, r.addr + PAGE_SIZE, 2, 0, pages), 2);
 	put_page(pages[0]);
 	put_page(pages[1]);
-	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, 1, FOLL_LONGTERM, pages), -EOPNOTSUPP);
-	assert_int_equal(pin_user_pages(r.mm, r.addr, 1, FOLL_LONGTERM, pages), -EOPNOTSUPP);
+	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, 2, FOLL_LONGTERM, pages), 2);
+	assert_int_equal(page_to_pfn(pages[1]), hp_bar_pfn(r.bar) + 1);
+	assert_int_equal(page_ref_count(pages[1]), 1 + GUP_PIN_COUNTING_BIAS);
+	unpin_user_pages(pages, 2);
+	assert_int_equal(pin_user_pages(r.mm, r.addr, 1, FOLL_LONGTERM | FOLL_WRITE, pages), 1);
+	unpin_user_page(pages[0]);
+	finish(&r, 0);
+}
+
+/*
+ * A ZONE_DEVICE page mapped by a PTE has a mapping (device-dax's
+ * dax_set_mapping()), so gup-fast keeps it (gup_fast_folio_allowed() refuses
+ * only small folios without one): the lockless walk alone gets it.
+ */
+static void test_zone_device_pte_gup_fast_only(void **state)
+{
+	struct page *page;
+	struct run r;
+
+	(void)state;
+	map_bar(&r, HP_POLICY_NONE, PMD_SIZE, true);
+	touch(r.mm, r.addr, PAGE_SIZE);
+	assert_int_equal(hp_test_counts(r.mm).leaves[HP_LEVEL_PTE][HP_KIND_DEVMAP], 1);
+	assert_int_equal(get_user_pages_fast_only(r.mm, r.addr, 1, 0, &page), 1);
+	assert_int_equal(page_to_pfn(page), hp_bar_pfn(r.bar));
+	put_page(page);
 	finish(&r, 0);
 }
 
@@ -336,20 +536,73 @@ static void test_driver_owned_pages(void **state)
 	}
 }
 
+/*
+ * gup_fast_folio_allowed() (6.12, with CONFIG_SECRETMEM=y, the default): a
+ * small folio without a mapping, or any folio without one for a longterm
+ * writable pin, is left to the slow path even when the entry looks like a
+ * THP's.  Driver pages have no mapping: under the plain policy gup-fast grabs
+ * them through the unmarked PMD and gives them back, and the slow path
+ * refuses the pfn mapping.  Small folios: pages of a non-compound allocation.
+ */
+static void test_gup_fast_refuses_folios_without_mapping(void **state)
+{
+	static const bool compound[] = { false, true };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct page *page = NULL;
+		struct mm_struct *mm;
+		struct file *file;
+		unsigned long addr;
+
+		hp_test_machine(HP_POLICY_PLAIN);
+		owned = compound[i] ? folio_alloc(__GFP_ZERO, PMD_ORDER) :
+				      (struct folio *)alloc_pages(__GFP_ZERO, PMD_ORDER);
+		mm = mm_alloc();
+		file = hp_file_create(&owner_fops, NULL);
+		addr = hp_mmap(mm, file, 0, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+		touch(mm, addr, PAGE_SIZE);
+		assert_int_equal(hp_test_counts(mm).leaves[HP_LEVEL_PMD][HP_KIND_NORMAL], 1);
+		if (compound[i]) {
+			assert_int_equal(get_user_pages_fast(mm, addr, 1, 0, &page), 1);
+			put_page(page);
+			assert_int_equal(pin_user_pages_fast(mm, addr, 1,
+							     FOLL_WRITE | FOLL_LONGTERM, &page),
+					 -EFAULT);
+		} else {
+			assert_int_equal(get_user_pages_fast(mm, addr, 1, 0, &page), -EFAULT);
+		}
+		assert_int_equal(folio_ref_count(owned), 1);
+		mmput(mm);
+		fput(file);
+		if (compound[i])
+			folio_put(owned);
+		else
+			__free_pages(&owned->page, PMD_ORDER);
+		hp_test_done();
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get_and_pin_small_page),
 		cmocka_unit_test(test_pin_thp_counts_pins_apart),
 		cmocka_unit_test(test_gup_stops_at_a_hole),
+		cmocka_unit_test(test_gup_arguments),
+		cmocka_unit_test(test_gup_fast_range_checks),
 		cmocka_unit_test(test_write_gup_on_readonly_vma_fails),
 		cmocka_unit_test(test_write_pin_breaks_cow),
+		cmocka_unit_test(test_readonly_pin_unshares_thp_subpage),
+		cmocka_unit_test(test_longterm_pin_unshares_zero_page),
 		cmocka_unit_test(test_special_leaves_are_refused),
 		cmocka_unit_test(test_special_ptes_are_refused),
 		cmocka_unit_test(test_plain_policy_gup_fast_violates),
 		cmocka_unit_test(test_devmap_policy_refuses_without_pagemap),
-		cmocka_unit_test(test_zone_device_pins_but_not_longterm),
+		cmocka_unit_test(test_zone_device_pins),
+		cmocka_unit_test(test_zone_device_pte_gup_fast_only),
 		cmocka_unit_test(test_driver_owned_pages),
+		cmocka_unit_test(test_gup_fast_refuses_folios_without_mapping),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
