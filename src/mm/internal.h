@@ -125,6 +125,10 @@ void hp_vma_link_file(struct vm_area_struct *vma);
 int hp_vma_insert(struct mm_struct *mm, struct vm_area_struct *vma);
 bool hp_span_has_vma(struct mm_struct *mm, unsigned long start, unsigned long end);
 int hp_split_vmas_at(struct mm_struct *mm, unsigned long start, unsigned long end);
+/* With mmap_lock held for write: munmap, and the address a new mapping would get. */
+int hp_do_munmap(struct mm_struct *mm, unsigned long start, size_t len);
+unsigned long hp_get_unmapped_area(struct mm_struct *mm, unsigned long addr,
+				   unsigned long len, unsigned long pgoff, unsigned long flags);
 
 /* rss accounting */
 static inline void hp_mm_add_rss(struct mm_struct *mm, long pages)

@@ -250,6 +250,14 @@ static long choose_address(struct mm_struct *mm, unsigned long addr,
 	return *out ? 0 : -ENOMEM;
 }
 
+unsigned long hp_get_unmapped_area(struct mm_struct *mm, unsigned long addr,
+				   unsigned long len, unsigned long pgoff, unsigned long flags)
+{
+	long err = choose_address(mm, addr, len, flags, pgoff, &addr);
+
+	return err ? (unsigned long)err : addr;
+}
+
 unsigned long hp_mmap(struct mm_struct *mm, struct file *file, unsigned long addr,
 		      unsigned long len, unsigned long prot, unsigned long flags,
 		      unsigned long pgoff)
@@ -445,7 +453,8 @@ static void remove_vmas(struct mm_struct *mm, struct vm_area_struct **vmas,
 		vma_free(vmas[i]);
 }
 
-int hp_munmap(struct mm_struct *mm, unsigned long start, size_t len)
+/* munmap with mmap_lock already held for write (6.12's do_munmap). */
+int hp_do_munmap(struct mm_struct *mm, unsigned long start, size_t len)
 {
 	struct vm_area_struct **detached;
 	unsigned long end = start + ((len + PAGE_SIZE - 1) & PAGE_MASK);
@@ -454,15 +463,23 @@ int hp_munmap(struct mm_struct *mm, unsigned long start, size_t len)
 
 	if (start & ~PAGE_MASK || !len || end <= start || end > TASK_SIZE_MAX)
 		return -EINVAL;
-	down_write(&mm->mmap_lock);
 	detached = malloc((mm->map_count + 2) * sizeof(*detached));
 	err = detached ? hp_split_vmas_at(mm, start, end) : -ENOMEM;
 	if (!err) {
 		n = detach_vmas(mm, start, end, detached);
 		remove_vmas(mm, detached, n, start, end);
 	}
-	up_write(&mm->mmap_lock);
 	free(detached);
+	return err;
+}
+
+int hp_munmap(struct mm_struct *mm, unsigned long start, size_t len)
+{
+	int err;
+
+	down_write(&mm->mmap_lock);
+	err = hp_do_munmap(mm, start, len);
+	up_write(&mm->mmap_lock);
 	return err;
 }
 
