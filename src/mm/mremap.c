@@ -89,7 +89,8 @@ static void pud_clear_bad(pud_t *pud)
 	if (pud_none(old))
 		return;		/* zapped through the rmap meanwhile */
 	atomic_fetch_add_explicit(&bad_puds, 1, memory_order_relaxed);
-	fprintf(stderr, "%s:%d: bad pud %p(%016llx)\n", __FILE__, __LINE__, (void *)pud,
+	/* 6.12's pud_ERROR(), as it reads in the kernel log (it expands in pgtable-generic.c). */
+	fprintf(stderr, "mm/pgtable-generic.c:42: bad pud %p(%016llx)\n", (void *)pud,
 		(unsigned long long)pud_val(old));
 	if (pud_devmap(old))
 		hp_devmap_entry_put(pud_pfn(old));
