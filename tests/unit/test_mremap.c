@@ -9,6 +9,8 @@
  * kinds at the new address; nothing left at the old one; no leak; a TTM BO
  * moved by mremap and then evicted is zapped at its new address.
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hp_test.h"
@@ -680,6 +682,143 @@ static void test_failed_move_puts_everything_back(void **state)
 	hp_test_done();
 }
 
+/* ---- races: lockless walkers and rmap zaps against moves ----------------------- */
+
+#define RACE_BO_PAGES	(2 * HPAGE_PMD_NR)
+
+static const unsigned long thp_place[2] = { A, B };
+static const unsigned long bo_place[2] = { A + 2 * PMD_SIZE, B + 2 * PMD_SIZE };
+
+static struct {
+	struct mm_struct *mm;
+	struct ttm_buffer_object *bo;
+	unsigned long thp_pfn;
+	unsigned char shadow[RACE_BO_PAGES];	/* the toucher's own */
+	bool written[RACE_BO_PAGES];
+	atomic_bool stop;
+	atomic_ulong pins, reads, bad;
+} race;
+
+static unsigned long rnd(unsigned int *seed, unsigned long n)
+{
+	return (unsigned long)rand_r(seed) % n;
+}
+
+/*
+ * gup-fast (and the slow path behind it) at either place the THP may be:
+ * whatever it pins must be a page of that THP; the BO, a pfn map, never pins.
+ */
+static void *race_pinner(void *arg)
+{
+	unsigned int seed = 5;
+	struct page *page;
+
+	(void)arg;
+	hp_thread_register();
+	while (!atomic_load(&race.stop)) {
+		unsigned long off = rnd(&seed, HPAGE_PMD_NR) << PAGE_SHIFT;
+		int side = (int)rnd(&seed, 2);
+		int got = pin_user_pages_fast(race.mm, thp_place[side] + off, 1, FOLL_WRITE, &page);
+
+		if (got == 1) {
+			if (page_to_pfn(page) != race.thp_pfn + (off >> PAGE_SHIFT))
+				atomic_fetch_add(&race.bad, 1);
+			atomic_fetch_add(&race.pins, 1);
+			unpin_user_pages(&page, 1);
+		}
+		if (pin_user_pages_fast(race.mm, bo_place[side] + off, 1, 0, &page) > 0)
+			atomic_fetch_add(&race.bad, 1);
+	}
+	hp_thread_unregister();
+	return NULL;
+}
+
+/* CPU writes and reads of the BO through either address: nothing written is lost. */
+static void *race_toucher(void *arg)
+{
+	unsigned int seed = 7;
+
+	(void)arg;
+	hp_thread_register();
+	while (!atomic_load(&race.stop)) {
+		unsigned long p = rnd(&seed, RACE_BO_PAGES);
+		unsigned long addr = bo_place[rnd(&seed, 2)] + (p << PAGE_SHIFT) + 99;
+		unsigned char v = (unsigned char)rnd(&seed, 256), back;
+
+		if (hp_access(race.mm, addr, 1, HP_ACCESS_WRITE, &v) == HP_ACCESS_OK) {
+			race.shadow[p] = v;
+			race.written[p] = true;
+		}
+		p = rnd(&seed, RACE_BO_PAGES);
+		addr = bo_place[rnd(&seed, 2)] + (p << PAGE_SHIFT) + 99;
+		if (hp_access(race.mm, addr, 1, HP_ACCESS_READ, &back) == HP_ACCESS_OK) {
+			if (race.written[p] && back != race.shadow[p])
+				atomic_fetch_add(&race.bad, 1);
+			atomic_fetch_add(&race.reads, 1);
+		}
+	}
+	hp_thread_unregister();
+	return NULL;
+}
+
+/* TTM moves: each unmaps the BO through i_mmap, wherever mremap has put it. */
+static void *race_evictor(void *arg)
+{
+	(void)arg;
+	hp_thread_register();
+	while (!atomic_load(&race.stop)) {
+		ttm_bo_evict(race.bo);
+		ttm_bo_validate(race.bo, &in_vram);
+	}
+	hp_thread_unregister();
+	return NULL;
+}
+
+/*
+ * A THP and a BO mapping move back and forth between two 2 MiB-aligned
+ * places while gup-fast pins, the CPU reads and writes, and TTM evicts:
+ * nothing is pinned but the THP's own pages, no byte is lost, no violation,
+ * no leak.
+ */
+static void test_moves_race_gup_fast_cpu_and_eviction(void **state)
+{
+	void *(*fns[3])(void *) = { race_pinner, race_toucher, race_evictor };
+	struct ttm_device *bdev;
+	pthread_t threads[3];
+	uint64_t val;
+	int i;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	memset(&race, 0, sizeof(race));
+	race.mm = mm_alloc();
+	thp_at(race.mm, thp_place[0], PROT_READ | PROT_WRITE);
+	hp_test_put_byte(race.mm, thp_place[0], 1);
+	assert_int_equal(entry(race.mm, thp_place[0], &val), HP_LEVEL_PMD);
+	race.thp_pfn = pmd_pfn(__pmd(val));
+	race.bo = bo_setup(&bdev, &in_vram);
+	map_at(race.mm, ttm_device_file(bdev), bo_place[0], 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
+	       MAP_SHARED, ttm_bo_mmap_offset(race.bo));
+	for (i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&threads[i], NULL, fns[i], NULL), 0);
+	for (i = 0; i < 200 || !atomic_load(&race.pins) || !atomic_load(&race.reads); i++) {
+		int from = i % 2, to = !from;
+
+		assert_int_equal(hp_mremap(race.mm, thp_place[from], PMD_SIZE, PMD_SIZE,
+					   MREMAP_MAYMOVE | MREMAP_FIXED, thp_place[to]), thp_place[to]);
+		assert_int_equal(hp_mremap(race.mm, bo_place[from], 2 * PMD_SIZE, 2 * PMD_SIZE,
+					   MREMAP_MAYMOVE | MREMAP_FIXED, bo_place[to]), bo_place[to]);
+		assert_true(i < 100000);
+	}
+	atomic_store(&race.stop, true);
+	for (i = 0; i < 3; i++)
+		pthread_join(threads[i], NULL);
+	assert_int_equal(atomic_load(&race.bad), 0);
+	/* The THP is still one PMD, wherever it ended up. */
+	assert_int_equal(hp_test_counts(race.mm).leaves[HP_LEVEL_PMD][HP_KIND_NORMAL], 1);
+	bo_done(race.mm, bdev, race.bo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -702,6 +841,7 @@ int main(void)
 		cmocka_unit_test(test_dontunmap_leaves_an_empty_vma),
 		cmocka_unit_test(test_zero_old_len_duplicates_a_shared_mapping),
 		cmocka_unit_test(test_failed_move_puts_everything_back),
+		cmocka_unit_test(test_moves_race_gup_fast_cpu_and_eviction),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
