@@ -164,12 +164,21 @@ static void drop_rmap_locks(struct vm_area_struct *vma, bool need)
 		up_write(&vma->vm_file->f_mapping->i_mmap_rwsem);
 }
 
-/* Both tables' locks; the order does not matter, mmap_lock excludes any other pair. */
+/*
+ * Both tables' locks.  Nobody else ever holds two of one mm's table locks
+ * (mmap_lock for write keeps other movers out), so any order is safe; 6.12
+ * takes the old one first and tells lockdep so.  Here they go in address
+ * order, which ThreadSanitizer can see is consistent between a move and the
+ * move back after a failure.
+ */
 static void lock_pair(spinlock_t *old_ptl, spinlock_t *new_ptl)
 {
-	spin_lock(old_ptl);
-	if (new_ptl != old_ptl)
-		spin_lock(new_ptl);
+	spinlock_t *first = old_ptl < new_ptl ? old_ptl : new_ptl;
+	spinlock_t *second = old_ptl < new_ptl ? new_ptl : old_ptl;
+
+	spin_lock(first);
+	if (second != first)
+		spin_lock(second);
 }
 
 static void unlock_pair(spinlock_t *old_ptl, spinlock_t *new_ptl)
@@ -257,10 +266,8 @@ static bool move_huge_pmd(struct vm_area_struct *vma, pmd_t *old_pmd, pmd_t *new
 	if (!pmd_none(pmdp_get_lockless(new_pmd)))
 		return false;
 	take_rmap_locks(vma, need_rmap_locks);
-	spin_lock(old_ptl);
+	lock_pair(old_ptl, new_ptl);
 	if (pmd_leaf(pmdp_get(old_pmd))) {
-		if (new_ptl != old_ptl)
-			spin_lock(new_ptl);
 		pmd = pmdp_huge_get_and_clear(old_pmd);
 		if (new_ptl != old_ptl && vma_is_anonymous(vma))
 			pgtable_trans_huge_deposit(vma->vm_mm, new_pmd,
@@ -268,11 +275,9 @@ static bool move_huge_pmd(struct vm_area_struct *vma, pmd_t *old_pmd, pmd_t *new
 		/* A leaf is always present to pmd_present(): soft-dirty, and flush. */
 		set_pmd_at(new_pmd, pmd_set_flags(pmd, _PAGE_SOFT_DIRTY));
 		flush_tlb_mm(vma->vm_mm);
-		if (new_ptl != old_ptl)
-			spin_unlock(new_ptl);
 		moved = true;
 	}
-	spin_unlock(old_ptl);
+	unlock_pair(old_ptl, new_ptl);
 	drop_rmap_locks(vma, need_rmap_locks);
 	return moved;
 }
