@@ -57,6 +57,7 @@ static const struct spec specs[SC_NR_CMDS] = {
 	[SC_DMA]	 = { "dma", 2, 2, { A_GUP, A_NUM }, "", "" },
 	[SC_SHOW]	 = { "show", 2, 2, {0}, "", "" },
 	[SC_EXPECT]	 = { "expect", 3, SC_MAX_ARGS, {0}, "", "policy:policies" },
+	[SC_MREMAP]	 = { "mremap", 2, 2, { A_MAP, A_SIZE }, "maymove dontunmap", "fixed:num" },
 };
 
 /* Names made by the script so far, with their kind and whether they live. */

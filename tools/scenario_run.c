@@ -428,6 +428,28 @@ static struct sc_value cmd_bomap(struct run *r, const struct sc_line *l)
 	return do_mmap_result(r, l->args[0], p, addr, (len + PAGE_SIZE - 1) & PAGE_MASK);
 }
 
+/* The whole mapping to NEWSIZE; its name follows it.  Result: the address or -errno. */
+static struct sc_value cmd_mremap(struct run *r, const struct sc_line *l)
+{
+	struct map *m = map_of(r, l->args[0]);
+	uint64_t len = size_arg(l, 1);
+	unsigned long flags = (opt(l, "maymove") ? MREMAP_MAYMOVE : 0) |
+			      (opt(l, "dontunmap") ? MREMAP_DONTUNMAP : 0);
+	long at = 0;
+	unsigned long addr;
+
+	if (opt(l, "fixed")) {
+		sc_parse_num(opt(l, "fixed"), &at);
+		flags |= MREMAP_FIXED;
+	}
+	addr = hp_mremap(r->procs[m->proc].mm, m->addr, m->len, len, flags, at);
+	if (!IS_ERR_VALUE(addr)) {
+		m->addr = addr;
+		m->len = (len + PAGE_SIZE - 1) & PAGE_MASK;
+	}
+	return num_value((long)addr);
+}
+
 static struct sc_value cmd_bo_op(struct run *r, const struct sc_line *l)
 {
 	struct bo *b = bo_of(r, l->args[0]);
@@ -885,7 +907,7 @@ static void cmd_expect(struct run *r, const struct sc_line *l)
 static const char *const cmd_names[SC_NR_CMDS] = {
 	"machine", "process", "fork", "exit", "anon", "bar", "bo", "bomap", "bo-destroy",
 	"bo-pin", "bo-unpin", "bo-evict", "bo-validate", "munmap", "mprotect", "touch",
-	"fill", "verify", "gup", "release", "dma", "show", "expect",
+	"fill", "verify", "gup", "release", "dma", "show", "expect", "mremap",
 };
 
 /* A view goes to the output and into the result (JSON carries it). */
@@ -997,6 +1019,8 @@ static struct sc_value exec_line(struct run *r, const struct sc_line *l)
 	case SC_EXPECT:
 		cmd_expect(r, l);
 		return r->last;
+	case SC_MREMAP:
+		return cmd_mremap(r, l);
 	case SC_NR_CMDS:
 		break;
 	}

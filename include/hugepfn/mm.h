@@ -132,6 +132,15 @@ unsigned long hp_mmap_aligned(struct mm_struct *mm, struct file *file, unsigned 
 int hp_munmap(struct mm_struct *mm, unsigned long addr, size_t len);
 /* Changes the protection of [addr, addr + len), which must be fully mapped. */
 int hp_mprotect(struct mm_struct *mm, unsigned long addr, size_t len, unsigned long prot);
+/*
+ * mremap(2) as Linux 6.12: flags are MREMAP_MAYMOVE, MREMAP_FIXED (new_addr)
+ * and MREMAP_DONTUNMAP.  Returns the mapping's address, or a negative errno as
+ * an IS_ERR_VALUE() value.
+ */
+unsigned long hp_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
+			unsigned long new_len, unsigned long flags, unsigned long new_addr);
+/* Huge PUD leaves that mremap found and cleared as bad puds (machine-wide, ever). */
+unsigned long hp_bad_pud_count(void);
 /* A copy of mm as fork() makes it (private memory copy-on-write); NULL on OOM. */
 struct mm_struct *hp_fork(struct mm_struct *mm);
 /* MADV_HUGEPAGE / MADV_NOHUGEPAGE on whole VMAs inside [addr, addr + len). */

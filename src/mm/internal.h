@@ -120,6 +120,8 @@ static inline void hp_devmap_entry_put(unsigned long pfn)
 
 /* shmem.c: the object behind MAP_SHARED | MAP_ANONYMOUS. */
 struct file *shmem_file_setup(unsigned long size);
+unsigned long shmem_get_unmapped_area(struct file *file, struct mm_struct *mm,
+				      unsigned long addr, unsigned long len, unsigned long pgoff);
 /* Only shmem keeps a page cache in its address_space (set up with the file). */
 static inline bool shmem_mapping(const struct address_space *mapping)
 {
@@ -137,6 +139,10 @@ unsigned long thp_get_unmapped_area(struct mm_struct *mm, unsigned long addr,
 				    unsigned long len, unsigned long pgoff,
 				    unsigned long size);
 int hp_split_vmas_at(struct mm_struct *mm, unsigned long start, unsigned long end);
+/* With mmap_lock held for write: munmap, and the address a new mapping would get. */
+int hp_do_munmap(struct mm_struct *mm, unsigned long start, size_t len);
+unsigned long hp_get_unmapped_area(struct mm_struct *mm, struct file *file, unsigned long addr,
+				   unsigned long len, unsigned long pgoff, unsigned long flags);
 
 /* rss accounting */
 static inline void hp_mm_add_rss(struct mm_struct *mm, long pages)

@@ -187,7 +187,7 @@ static unsigned long get_unmapped_area(struct mm_struct *mm, struct file *file,
 	if (file && file->f_op->get_unmapped_area)
 		return file->f_op->get_unmapped_area(file, mm, addr, len, pgoff);
 	if (!file && (flags & MAP_TYPE) == MAP_SHARED)
-		return mm_get_unmapped_area(mm, addr, len);
+		return shmem_get_unmapped_area(NULL, mm, addr, len, 0);
 	if (!file)
 		pgoff = 0;
 	if (!addr && !(len & (PMD_SIZE - 1)))
@@ -307,6 +307,14 @@ static long choose_address(struct mm_struct *mm, struct file *file, unsigned lon
 	}
 	*out = get_unmapped_area(mm, file, addr, len, pgoff, flags);
 	return IS_ERR_VALUE(*out) ? (long)*out : 0;
+}
+
+unsigned long hp_get_unmapped_area(struct mm_struct *mm, struct file *file, unsigned long addr,
+				   unsigned long len, unsigned long pgoff, unsigned long flags)
+{
+	long err = choose_address(mm, file, addr, len, flags, pgoff, &addr);
+
+	return err ? (unsigned long)err : addr;
 }
 
 unsigned long hp_mmap(struct mm_struct *mm, struct file *file, unsigned long addr,
@@ -522,7 +530,8 @@ static void remove_vmas(struct mm_struct *mm, struct vm_area_struct **vmas,
 		vma_free(vmas[i]);
 }
 
-int hp_munmap(struct mm_struct *mm, unsigned long start, size_t len)
+/* munmap with mmap_lock already held for write (6.12's do_munmap). */
+int hp_do_munmap(struct mm_struct *mm, unsigned long start, size_t len)
 {
 	struct vm_area_struct **detached;
 	unsigned long end = start + ((len + PAGE_SIZE - 1) & PAGE_MASK);
@@ -531,15 +540,23 @@ int hp_munmap(struct mm_struct *mm, unsigned long start, size_t len)
 
 	if (start & ~PAGE_MASK || !len || end <= start || end > TASK_SIZE_MAX)
 		return -EINVAL;
-	down_write(&mm->mmap_lock);
 	detached = malloc((mm->map_count + 2) * sizeof(*detached));
 	err = detached ? hp_split_vmas_at(mm, start, end) : -ENOMEM;
 	if (!err) {
 		n = detach_vmas(mm, start, end, detached);
 		remove_vmas(mm, detached, n, start, end);
 	}
-	up_write(&mm->mmap_lock);
 	free(detached);
+	return err;
+}
+
+int hp_munmap(struct mm_struct *mm, unsigned long start, size_t len)
+{
+	int err;
+
+	down_write(&mm->mmap_lock);
+	err = hp_do_munmap(mm, start, len);
+	up_write(&mm->mmap_lock);
 	return err;
 }
 

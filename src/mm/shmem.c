@@ -65,8 +65,18 @@ static void shmem_release(struct file *file)
 	free(mapping->pages);
 }
 
+/* shmem's huge pages are off ("never"): no alignment for them (shmem_get_unmapped_area()). */
+unsigned long shmem_get_unmapped_area(struct file *file, struct mm_struct *mm,
+				      unsigned long addr, unsigned long len, unsigned long pgoff)
+{
+	(void)file;
+	(void)pgoff;
+	return mm_get_unmapped_area(mm, addr, len);
+}
+
 static const struct file_operations shmem_file_operations = {
 	.mmap = shmem_mmap,
+	.get_unmapped_area = shmem_get_unmapped_area,
 	.release = shmem_release,
 };
 

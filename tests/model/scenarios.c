@@ -374,6 +374,57 @@ static void check_two_faults(struct hp_check_ctx *c)
 	snprintf(c->outcome, sizeof(c->outcome), "read %#x %#x", a & 0xff, b & 0xff);
 }
 
+/* ---- gup-fast vs mremap ------------------------------------------------------- */
+
+/*
+ * Where the mremap thread moves the mapping at c->addr: the PUD slot below
+ * (mappings sit just under mmap_base, near the top of user space), at the
+ * same offset plus skew -- a page, so PTEs move one by one, or 0, so a whole
+ * PTE table or the huge leaf moves.
+ */
+static unsigned long mremap_target(const struct hp_check_ctx *c, unsigned long skew)
+{
+	return c->addr - PUD_SIZE + skew;
+}
+
+static int setup_mremap_table(struct hp_check_ctx *c)
+{
+	int err = map_anon(c, PMD_SIZE, false);
+
+	if (!err)
+		err = touch(c->mm, c->addr, 1);
+	c->gup_thread = 0;
+	return err ? err : expect_level(c, HP_LEVEL_PTE);
+}
+
+static void mremap_to(struct hp_check_ctx *c, unsigned long len, unsigned long skew)
+{
+	unsigned long to = mremap_target(c, skew);
+
+	c->ret[1] = hp_mremap(c->mm, c->addr, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, to) == to ?
+		    0 : -EINVAL;
+}
+
+static void thread_mremap_ptes(void *arg)
+{
+	mremap_to(arg, 16 * PAGE_SIZE, PAGE_SIZE);
+}
+
+static void thread_mremap_pmd(void *arg)
+{
+	mremap_to(arg, PMD_SIZE, 0);
+}
+
+/* The move itself: done, nothing left at the old address. */
+static void check_mremap(struct hp_check_ctx *c)
+{
+	outcome_gup(c);
+	if (c->ret[1])
+		hp_check_fail(c, "mremap failed");
+	else if (hp_check_mapped_pfn(c->mm, c->addr) != -1)
+		hp_check_fail(c, "the old address is still mapped after mremap");
+}
+
 const struct hp_check_scenario hp_check_scenarios[] = {
 	{ "gup-vs-zap-special-pmd", "gup-fast vs zap of a huge special PMD (a BAR)",
 	  setup_bar, { { "gup", thread_gup_fast }, { "zap", thread_zap_bar } },
@@ -394,5 +445,14 @@ const struct hp_check_scenario hp_check_scenarios[] = {
 	{ "two-faults-one-pmd", "two faults racing on the same empty PMD (THP)",
 	  setup_two_faults, { { "fault A", thread_fault_a }, { "fault B", thread_fault_b } },
 	  check_two_faults, teardown_mm },
+	{ "gup-vs-mremap-ptes", "gup-fast vs mremap moving PTEs one by one",
+	  setup_pte, { { "gup", thread_gup_fast_only }, { "mremap", thread_mremap_ptes } },
+	  check_mremap, teardown_gup_get },
+	{ "gup-vs-mremap-table", "gup-fast vs mremap moving a whole PTE table",
+	  setup_mremap_table, { { "gup", thread_gup_fast_only }, { "mremap", thread_mremap_pmd } },
+	  check_mremap, teardown_gup_get },
+	{ "gup-vs-mremap-thp", "gup-fast vs mremap moving a THP's PMD to another table",
+	  setup_thp, { { "gup", thread_gup_fast_only }, { "mremap", thread_mremap_pmd } },
+	  check_mremap, teardown_gup_get },
 };
 const int hp_check_nr_scenarios = sizeof(hp_check_scenarios) / sizeof(hp_check_scenarios[0]);
