@@ -73,13 +73,15 @@ static void model_yield(struct model_thread *t)
 }
 
 void hp_model_point(enum hp_model_kind kind, const void *addr, size_t size,
-		    const void *also, size_t also_size, const char *what)
+		    const void *also, size_t also_size, const void *also2, size_t also2_size,
+		    const char *what)
 {
 	struct model_thread *t = current;
 
 	if (!t)
 		return;
-	t->next = (struct hp_model_access){ kind, addr, size, also, also_size, what };
+	t->next = (struct hp_model_access){ kind, addr, size, { also, also2 },
+					    { also_size, also2_size }, what };
 	model_yield(t);
 }
 

@@ -44,9 +44,12 @@ struct hp_model_access {
 	enum hp_model_kind kind;
 	const void *addr;	/* the object: its first byte */
 	size_t size;
-	/* An object the access also reads, or NULL: the entry a grab relies on. */
-	const void *also;
-	size_t also_size;
+	/*
+	 * Objects the access also reads, or NULL: the entries a grab relies on
+	 * (a PTE and the PMD slot above it, whose table could move or go).
+	 */
+	const void *also[2];
+	size_t also_size[2];
 	const char *what;	/* the kernel name of the access */
 };
 
@@ -71,15 +74,18 @@ enum hp_mutation {
 /* True on a logical thread while the checker drives it. */
 bool hp_model_running(void);
 void hp_model_point(enum hp_model_kind kind, const void *addr, size_t size,
-		    const void *also, size_t also_size, const char *what);
+		    const void *also, size_t also_size, const void *also2, size_t also2_size,
+		    const char *what);
 /* A lock was busy: let the others run until somebody releases it. */
 void hp_model_wait_unlock(const void *lock);
 void hp_model_unlocked(const void *lock);
 /* Names an object for traces (locks name themselves when initialized). */
 void hp_model_name(const void *obj, const char *name);
-#define HP_MODEL_POINT(kind, addr, size, what) hp_model_point(kind, addr, size, NULL, 0, what)
-#define HP_MODEL_POINT_ALSO(kind, addr, size, also, what) \
-	hp_model_point(kind, addr, size, also, sizeof(*(also)), what)
+#define HP_MODEL_POINT(kind, addr, size, what) \
+	hp_model_point(kind, addr, size, NULL, 0, NULL, 0, what)
+/* also2 may be NULL. */
+#define HP_MODEL_POINT_ALSO(kind, addr, size, also, also2, what) \
+	hp_model_point(kind, addr, size, also, sizeof(*(also)), also2, sizeof(*(also2)), what)
 #define HP_MODEL_NAME(obj, name) hp_model_name(obj, name)
 
 /*
@@ -107,7 +113,8 @@ const char *hp_model_name_of(const void *obj);
 void hp_model_names_reset(void);
 #else
 #define HP_MODEL_POINT(kind, addr, size, what) do { } while (0)
-#define HP_MODEL_POINT_ALSO(kind, addr, size, also, what) do { (void)(also); } while (0)
+#define HP_MODEL_POINT_ALSO(kind, addr, size, also, also2, what) \
+	do { (void)(also); (void)(also2); } while (0)
 #define HP_MODEL_NAME(obj, name) do { (void)(obj); (void)(name); } while (0)
 #endif
 

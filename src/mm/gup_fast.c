@@ -41,10 +41,11 @@ static struct page *gup_fast_page(unsigned long pfn, enum hp_level level)
  * References on refs consecutive pages: one try per folio, so a THP leaf is
  * grabbed once for all its pages.  All or nothing.  A folio its driver maps
  * special is taken (as 2021 Linux would) and reported.  They are taken on the
- * strength of the entry at slot, which the interleaving checker is told.
+ * strength of the entry at slot and, for a PTE, of the PMD slot above it
+ * (mremap can move the whole table): the interleaving checker is told both.
  */
-static bool gup_fast_grab(uint64_t *slot, struct page *page, int refs, unsigned int flags,
-			  enum hp_level level)
+static bool gup_fast_grab(uint64_t *slot, uint64_t *parent, struct page *page, int refs,
+			  unsigned int flags, enum hp_level level)
 {
 	int done = 0;
 
@@ -53,7 +54,7 @@ static bool gup_fast_grab(uint64_t *slot, struct page *page, int refs, unsigned 
 		struct folio *folio;
 
 		HP_MODEL_POINT_ALSO(HP_MODEL_WRITE, page_folio(page + done),
-				    sizeof(struct folio), slot, "try_grab_folio_fast");
+				    sizeof(struct folio), slot, parent, "try_grab_folio_fast");
 		folio = try_grab_folio_fast(page + done, n, flags);
 
 		if (!folio) {
@@ -135,7 +136,7 @@ static struct dev_pagemap *gup_fast_pagemap(unsigned long pfn, struct dev_pagema
  * checked and held until all are grabbed (Linux's gup_fast_devmap_leaf()).
  * All or nothing.
  */
-static bool gup_fast_devmap_grab(uint64_t *slot, unsigned long pfn, int refs,
+static bool gup_fast_devmap_grab(uint64_t *slot, uint64_t *parent, unsigned long pfn, int refs,
 				 unsigned int flags, enum hp_level level)
 {
 	struct dev_pagemap *pgmap = NULL;
@@ -143,7 +144,7 @@ static bool gup_fast_devmap_grab(uint64_t *slot, unsigned long pfn, int refs,
 
 	for (; done < refs; done++) {
 		pgmap = gup_fast_pagemap(pfn + done, pgmap);
-		if (!pgmap || !gup_fast_grab(slot, pfn_to_page(pfn + done), 1, flags, level))
+		if (!pgmap || !gup_fast_grab(slot, parent, pfn_to_page(pfn + done), 1, flags, level))
 			break;
 	}
 	put_dev_pagemap(pgmap);
@@ -199,12 +200,12 @@ static bool gup_fast_leaf(uint64_t *slot, uint64_t seen, uint64_t *parent,
 	if (kind == GUP_FAST_NONE)
 		return false;
 	if (kind == GUP_FAST_DEVMAP) {
-		if (!gup_fast_devmap_grab(slot, pfn, refs, flags, level))
+		if (!gup_fast_devmap_grab(slot, parent, pfn, refs, flags, level))
 			return false;
 		page = pfn_to_page(pfn);
 	} else {
 		page = gup_fast_page(pfn, level);
-		if (!page || !gup_fast_grab(slot, page, refs, flags, level))
+		if (!page || !gup_fast_grab(slot, parent, page, refs, flags, level))
 			return false;
 	}
 	folio = page_folio(page);

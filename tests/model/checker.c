@@ -181,8 +181,11 @@ static bool dependent(const struct hp_model_access *a, const struct hp_model_acc
 	if ((aw || bw) && overlap(a->addr, a->size, b->addr, b->size))
 		return true;
 	/* What an access also reads conflicts with the other's write. */
-	return (bw && overlap(a->also, a->also_size, b->addr, b->size)) ||
-	       (aw && overlap(b->also, b->also_size, a->addr, a->size));
+	for (int i = 0; i < 2; i++)
+		if ((bw && overlap(a->also[i], a->also_size[i], b->addr, b->size)) ||
+		    (aw && overlap(b->also[i], b->also_size[i], a->addr, a->size)))
+			return true;
+	return false;
 }
 
 /* ---- picking ------------------------------------------------------------- */
