@@ -12,10 +12,18 @@
 #include "mm/internal.h"
 
 /*
- * Anonymous memory gets PMD THPs where MADV_HUGEPAGE asked for them (the
- * "madvise" mode of /sys/kernel/mm/transparent_hugepage/enabled), never PUDs.
- * A mapping with a huge_fault handler may be offered both orders; as in Debian's
- * 6.12, pfn mappings do not depend on the THP sysfs mode.
+ * The orders a fault may try, as Linux 6.12's thp_vma_allowable_orders()
+ * with TVA_IN_PF | TVA_ENFORCE_SYSFS decides them, for the THP sysfs mode
+ * hugepfn runs with, "madvise" (huge_anon_orders_inherit = PMD, no mTHP):
+ *  - VM_NOHUGEPAGE: none (vma_thp_disabled());
+ *  - anonymous memory: a PMD where MADV_HUGEPAGE asked, never a PUD;
+ *  - file VMAs: PMD and PUD for PFNMAP and MIXEDMAP ones
+ *    (vma_is_special_huge(), THP_ORDERS_ALL_SPECIAL), PMD only for others;
+ *    the sysfs mode is bypassed only for a VM_PFNMAP VMA with a huge_fault
+ *    (vma_file_bypass_thp_tuneables()), so every other file VMA needs
+ *    VM_HUGEPAGE, and then a huge_fault handler (vma_can_map_huge_file()).
+ *    A VM_MIXEDMAP driver therefore sets VM_HUGEPAGE itself, as device-dax
+ *    does in dax_mmap().
  */
 bool thp_vma_allowable_order(struct vm_area_struct *vma, unsigned int order)
 {
@@ -23,7 +31,11 @@ bool thp_vma_allowable_order(struct vm_area_struct *vma, unsigned int order)
 		return false;
 	if (vma_is_anonymous(vma))
 		return order == PMD_ORDER && (vma->vm_flags & VM_HUGEPAGE);
-	return vma->vm_ops->huge_fault && (order == PMD_ORDER || order == PUD_ORDER);
+	if (order != PMD_ORDER && !(order == PUD_ORDER && vma_is_special_huge(vma)))
+		return false;
+	if (!(vma->vm_flags & VM_PFNMAP) && !(vma->vm_flags & VM_HUGEPAGE))
+		return false;
+	return vma->vm_ops->huge_fault;
 }
 
 static bool range_in_vma(const struct vm_area_struct *vma, unsigned long start,

@@ -15,6 +15,7 @@ static struct {
 	unsigned long pfn;		/* pfn for the huge insert */
 	unsigned int order;		/* PMD_ORDER or PUD_ORDER: the one order it maps */
 	bool readonly;			/* insert with PAGE_READONLY protection */
+	bool mixed;			/* map VM_MIXEDMAP instead of VM_PFNMAP */
 	vm_fault_t last;		/* what the helper returned last */
 	unsigned int calls;
 	struct page *page;		/* if set, ->fault returns this page */
@@ -45,6 +46,8 @@ static vm_fault_t probe_fault(struct vm_fault *vmf)
 		vmf->page = probe.page;
 		return 0;
 	}
+	if (probe.mixed)
+		return vmf_insert_mixed(vmf->vma, vmf->address, probe.pfn + vmf->pgoff);
 	return vmf_insert_pfn(vmf->vma, vmf->address, probe.pfn + vmf->pgoff);
 }
 
@@ -56,7 +59,9 @@ static const struct vm_operations_struct probe_vm_ops = {
 static int probe_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	(void)file;
-	if (!probe.page)
+	if (probe.mixed)
+		vma->vm_flags |= VM_MIXEDMAP;
+	else if (!probe.page)
 		vma->vm_flags |= VM_PFNMAP | VM_IO;
 	vma->vm_ops = &probe_vm_ops;
 	return 0;
@@ -630,6 +635,77 @@ static void test_private_write_copies_object_page(void **state)
 	hp_test_done();
 }
 
+/* ---- which VMAs may have huge entries ----------------------------------- */
+
+#define PROBE_AT	0x7e0000000000UL	/* PUD-aligned, whatever the placement */
+
+/* Maps the probe at PROBE_AT, madvised as asked (0: not at all), and writes to it. */
+static unsigned long probe_huge_faults(struct mm_struct *mm, struct file *file, int advice)
+{
+	unsigned long addr = hp_mmap(mm, file, PROBE_AT, PUD_SIZE, PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_FIXED, 0);
+
+	assert_int_equal(addr, PROBE_AT);
+	if (advice)
+		assert_int_equal(hp_madvise(mm, addr, PUD_SIZE, advice), 0);
+	probe.calls = 0;
+	hp_test_put_byte(mm, addr, 1);
+	return probe.calls;
+}
+
+/*
+ * Linux 6.12's thp_vma_allowable_orders() (vma_file_bypass_thp_tuneables(),
+ * vma_file_allow_thp_tuneables(), vma_can_map_huge_file()): only a VM_PFNMAP
+ * VMA with a huge_fault ignores the THP sysfs mode.  Under "madvise", a
+ * VM_MIXEDMAP VMA is offered huge faults only after MADV_HUGEPAGE, and
+ * MADV_NOHUGEPAGE takes them from every VMA (vma_thp_disabled()).
+ */
+static void test_huge_faults_follow_thp_rules(void **state)
+{
+	static const struct {
+		bool mixed;
+		int advice;
+		unsigned int calls;	/* huge_fault(PMD_ORDER) calls for one write */
+		enum hp_level level;
+	} cases[] = {
+		{ false, 0, 1, HP_LEVEL_PMD },
+		{ false, MADV_NOHUGEPAGE, 0, HP_LEVEL_PTE },
+		{ true, 0, 0, HP_LEVEL_PTE },
+		{ true, MADV_HUGEPAGE, 1, HP_LEVEL_PMD },
+		{ true, MADV_NOHUGEPAGE, 0, HP_LEVEL_PTE },
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mm_struct *mm;
+		struct file *file;
+		uint64_t val;
+
+		probe_setup(&mm, &file, PMD_ORDER);
+		probe.mixed = cases[i].mixed;
+		assert_int_equal(probe_huge_faults(mm, file, cases[i].advice), cases[i].calls);
+		assert_int_equal(hp_lookup_entry(mm, PROBE_AT, &val), cases[i].level);
+		probe_teardown(mm, file);
+	}
+}
+
+/* A file VMA that is neither PFNMAP nor MIXEDMAP may have PMDs, never a PUD (6.12: THP_ORDERS_ALL_FILE_DEFAULT). */
+static void test_plain_file_vma_gets_no_pud_fault(void **state)
+{
+	struct mm_struct *mm;
+	struct file *file;
+
+	(void)state;
+	probe_setup(&mm, &file, PUD_ORDER);
+	probe.page = alloc_pages(__GFP_ZERO, 0);
+	assert_int_equal(probe_huge_faults(mm, file, MADV_HUGEPAGE), 0);
+	mmput(mm);
+	hp_machine_leaks(&(struct hp_leaks){ 0 });	/* lets deferred puts finish */
+	put_page(probe.page);
+	fput(file);
+	hp_test_done();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -652,6 +728,8 @@ int main(void)
 		cmocka_unit_test(test_thp_unavailable_falls_back),
 		cmocka_unit_test(test_shared_anon_maps_one_page),
 		cmocka_unit_test(test_private_write_copies_object_page),
+		cmocka_unit_test(test_huge_faults_follow_thp_rules),
+		cmocka_unit_test(test_plain_file_vma_gets_no_pud_fault),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
