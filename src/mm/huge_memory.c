@@ -78,6 +78,7 @@ static vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 
 	if (!range_in_vma(vma, haddr, PMD_SIZE))
 		return VM_FAULT_FALLBACK;
+	vmf_anon_prepare(vmf);	/* for reads too, as 6.12 */
 	folio = alloc_anon_thp();
 	if (!folio)
 		return VM_FAULT_FALLBACK;
@@ -188,8 +189,6 @@ static vm_fault_t wp_huge_pmd(struct vm_fault *vmf, pmd_t orig)
 
 	if (vma_is_anonymous(vma))
 		return do_huge_pmd_wp_page(vmf, orig);
-	if (!(vmf->flags & FAULT_FLAG_WRITE))
-		return 0;	/* unshare: pfn mappings share nothing */
 	if ((vma->vm_flags & VM_SHARED) && vma->vm_ops->huge_fault) {
 		ret = vma->vm_ops->huge_fault(vmf, PMD_ORDER);
 		if (!(ret & VM_FAULT_FALLBACK))

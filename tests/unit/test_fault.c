@@ -635,6 +635,41 @@ static void test_private_write_copies_object_page(void **state)
 	hp_test_done();
 }
 
+/*
+ * FAULT_FLAG_UNSHARE on the zero page in a private mapping (a read-only
+ * longterm pin asks for it): 6.12's do_wp_page() finds no anonymous page to
+ * reuse and wp_page_copy() gives the process its own zeroed page, mapped
+ * read-only and clean with vm_page_prot.  The next write reuses it.
+ */
+static void test_unshare_of_zero_page_gives_own_page(void **state)
+{
+	struct mm_struct *mm;
+	struct page *page;
+	unsigned long addr;
+	uint64_t val;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	mm = mm_alloc();
+	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	assert_int_equal(hp_test_get_byte(mm, addr), 0);
+	mmap_read_lock(mm);
+	assert_int_equal(handle_mm_fault(find_vma(mm, addr), addr, FAULT_FLAG_UNSHARE), 0);
+	mmap_read_unlock(mm);
+	assert_int_equal(hp_lookup_entry(mm, addr, &val), HP_LEVEL_PTE);
+	assert_false(is_zero_pfn(pte_pfn(__pte(val))));
+	assert_int_equal(val, pte_val(pfn_pte(pte_pfn(__pte(val)), PAGE_COPY)));
+	page = pfn_to_page(pte_pfn(__pte(val)));
+	assert_true(PageAnon(page) && PageAnonExclusive(page));
+	assert_int_equal(atomic_load(&mm->rss), 1);
+	assert_int_equal(hp_test_get_byte(mm, addr), 0);
+	hp_test_put_byte(mm, addr, 4);
+	assert_int_equal(hp_lookup_entry(mm, addr, &val), HP_LEVEL_PTE);
+	assert_int_equal(pte_pfn(__pte(val)), page_to_pfn(page));
+	mmput(mm);
+	hp_test_done();
+}
+
 /* ---- which VMAs may have huge entries ----------------------------------- */
 
 #define PROBE_AT	0x7e0000000000UL	/* PUD-aligned, whatever the placement */
@@ -728,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_thp_unavailable_falls_back),
 		cmocka_unit_test(test_shared_anon_maps_one_page),
 		cmocka_unit_test(test_private_write_copies_object_page),
+		cmocka_unit_test(test_unshare_of_zero_page_gives_own_page),
 		cmocka_unit_test(test_huge_faults_follow_thp_rules),
 		cmocka_unit_test(test_plain_file_vma_gets_no_pud_fault),
 	};

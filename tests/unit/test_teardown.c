@@ -361,6 +361,48 @@ static void test_fork_anon_is_copy_on_write(void **state)
 	hp_test_done();
 }
 
+/*
+ * Linux 6.12's vma_needs_copy(): fork copies a private VMA's entries only if
+ * it has an anon_vma, which only mapping an anonymous page gives it
+ * (vmf_anon_prepare() in do_anonymous_page() for writes, wp_page_copy(),
+ * do_cow_fault(), do_huge_pmd_anonymous_page()), never a read fault that
+ * maps the zero page.  Such a VMA refaults in the child.
+ */
+static void test_fork_copies_only_vmas_with_anon_vma(void **state)
+{
+	struct mm_struct *parent, *child;
+	struct hp_entry_counts c;
+	unsigned long addr;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	parent = mm_alloc();
+	addr = hp_test_mmap_anon(parent, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(hp_test_get_byte(parent, addr + i * PAGE_SIZE), 0);
+	assert_int_equal(hp_test_counts(parent).leaves[HP_LEVEL_PTE][HP_KIND_SPECIAL], 4);
+	child = hp_fork(parent);
+	c = hp_test_counts(child);
+	assert_int_equal(c.leaves[HP_LEVEL_PTE][HP_KIND_SPECIAL], 0);
+	assert_int_equal(c.tables[HP_TABLE_PTE], 0);
+	assert_int_equal(hp_test_get_byte(child, addr), 0);
+	assert_int_equal(hp_test_faults(child), 1);
+	mmput(child);
+
+	/* One write maps an anonymous page: now every entry is copied, zero pages too. */
+	hp_test_put_byte(parent, addr, 9);
+	child = hp_fork(parent);
+	c = hp_test_counts(child);
+	assert_int_equal(c.leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 1);
+	assert_int_equal(c.leaves[HP_LEVEL_PTE][HP_KIND_SPECIAL], 3);
+	assert_int_equal(hp_test_get_byte(child, addr), 9);
+	assert_int_equal(hp_test_get_byte(child, addr + PAGE_SIZE), 0);
+	assert_int_equal(hp_test_faults(child), 0);
+	mmput(child);
+	mmput(parent);
+	hp_test_done();
+}
+
 /* A pinned page is never shared with a child: the child gets a copy at once. */
 static void test_fork_copies_pinned_pages(void **state)
 {
@@ -443,6 +485,9 @@ static void test_readonly_pin_after_fork_unshares(void **state)
 		assert_int_equal(level_at(parent, addr, &val), HP_LEVEL_PTE);
 		assert_int_equal(pte_pfn(__pte(val)), page_to_pfn(pinned));
 		assert_false(pte_write(__pte(val)));
+		/* 6.12's wp_page_copy() for an unshare: clean, soft-dirty kept. */
+		assert_false(pte_dirty(__pte(val)));
+		assert_true(pte_soft_dirty(__pte(val)));
 		/* The parent's next write reuses the pinned page: the pin sees it. */
 		hp_test_put_byte(parent, addr, 5);
 		assert_int_equal(((char *)page_address(pinned))[0], 5);
@@ -498,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_mprotect_private_then_write_reuses),
 		cmocka_unit_test(test_fork_copies_special_huge_entries),
 		cmocka_unit_test(test_fork_anon_is_copy_on_write),
+		cmocka_unit_test(test_fork_copies_only_vmas_with_anon_vma),
 		cmocka_unit_test(test_fork_copies_pinned_pages),
 		cmocka_unit_test(test_pin_survives_mprotect),
 		cmocka_unit_test(test_readonly_pin_after_fork_unshares),
