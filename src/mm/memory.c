@@ -163,16 +163,65 @@ static vm_fault_t do_cow_fault(struct vm_fault *vmf, struct page *page)
 	return 0;
 }
 
+/*
+ * Maps an object's page at pte with the VMA's protection, dirty for a write
+ * (6.12's set_pte_range()), taking over a reference on it.  PTE lock held.
+ */
+void set_pte_range(struct vm_fault *vmf, struct page *page, pte_t *pte, bool write)
+{
+	pte_t entry = pfn_pte(page_to_pfn(page), vmf->vma->vm_page_prot);
+
+	if (write)
+		entry = pte_mkdirty(entry);
+	atomic_fetch_add_explicit(&page->_mapcount, 1, memory_order_relaxed);
+	hp_mm_add_rss(vmf->vma->vm_mm, 1);
+	set_pte_at(pte, entry);
+}
+
+/* 6.12's fault_around_bytes default: 64 KiB. */
+#define FAULT_AROUND_PAGES	(65536 >> PAGE_SHIFT)
+
+/*
+ * A read fault first lets the object map what it has ready around the
+ * address (6.12's do_fault_around()): the FAULT_AROUND_PAGES-aligned window
+ * holding it, clipped to the VMA and to the PTE table.  (6.12 holds RCU for
+ * its page-cache walk; hugepfn's page cache never frees a page while the
+ * object is mapped.)
+ */
+static vm_fault_t do_fault_around(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long pte_off = pte_index(vmf->address);
+	unsigned long vma_off = vmf->pgoff - vma->vm_pgoff;
+	unsigned long vma_pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+	unsigned long from = pte_off & ~(FAULT_AROUND_PAGES - 1UL);
+	unsigned long to = from + FAULT_AROUND_PAGES;
+
+	if (pte_off - from > vma_off)
+		from = pte_off - vma_off;
+	if (to > PTRS_PER_PTE)
+		to = PTRS_PER_PTE;
+	if (to > pte_off + vma_pages - vma_off)
+		to = pte_off + vma_pages - vma_off;
+	return vma->vm_ops->map_pages(vmf, vmf->pgoff - (pte_off - from),
+				      vmf->pgoff + (to - 1 - pte_off));
+}
+
 /* An empty PTE in a mapped object: the object's ->fault inserts or returns a page. */
 static vm_fault_t do_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	spinlock_t *ptl;
-	pte_t entry;
 	vm_fault_t ret;
 
 	if (!vma->vm_ops->fault)
 		return VM_FAULT_SIGBUS;
+	/* 6.12's do_read_fault() and should_fault_around() (there is no userfaultfd). */
+	if (!(vmf->flags & FAULT_FLAG_WRITE) && vma->vm_ops->map_pages) {
+		ret = do_fault_around(vmf);
+		if (ret)
+			return ret;
+	}
 	vmf->page = NULL;
 	ret = vma->vm_ops->fault(vmf);
 	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY) || !vmf->page)
@@ -180,13 +229,12 @@ static vm_fault_t do_fault(struct vm_fault *vmf)
 	if ((vmf->flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_SHARED))
 		return do_cow_fault(vmf, vmf->page);
 
-	entry = pfn_pte(page_to_pfn(vmf->page), vma->vm_page_prot);
-	if (vmf->flags & FAULT_FLAG_WRITE)
-		entry = pte_mkdirty(entry);
 	ptl = pte_lockptr(vmf->pte);
 	spin_lock(ptl);
-	if (!map_page_locked(vmf, vmf->page, entry))
-		put_page(vmf->page);
+	if (pte_same(ptep_get(vmf->pte), vmf->orig_pte))
+		set_pte_range(vmf, vmf->page, vmf->pte, vmf->flags & FAULT_FLAG_WRITE);
+	else
+		put_page(vmf->page);	/* a racing fault mapped it */
 	spin_unlock(ptl);
 	return 0;
 }

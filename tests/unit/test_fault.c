@@ -604,6 +604,63 @@ static void test_shared_anon_maps_one_page(void **state)
 	hp_test_done();
 }
 
+/*
+ * Shared anonymous memory has read fault-around in 6.12: shmem's map_pages
+ * is filemap_map_pages(), and do_read_fault() calls it first
+ * (should_fault_around(), fault_around_bytes = 64 KiB) for the aligned
+ * 16-page window, mapping every page already in the page cache, clean, one
+ * reference each.  Writes get no fault-around (do_shared_fault()), and
+ * pages not in the cache are left to ->fault.
+ */
+static void test_shared_anon_read_faults_around(void **state)
+{
+	const unsigned long at = 0x7e0000000000UL, len = 32 * PAGE_SIZE;
+	struct mm_struct *parent, *child;
+	struct hp_entry_counts c;
+	unsigned long faults;
+	uint64_t val;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	parent = mm_alloc();
+	assert_int_equal(hp_mmap(parent, NULL, at, len, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, 0), at);
+	/* Pages 0-11 and 16-19 into the page cache: one write fault each. */
+	for (unsigned long i = 0; i < 20; i++)
+		if (i < 12 || i >= 16)
+			hp_test_put_byte(parent, at + i * PAGE_SIZE, (char)i);
+	assert_int_equal(hp_test_faults(parent), 16);
+	child = hp_fork(parent);	/* shared memory is not copied: the child refaults */
+	assert_int_equal(hp_test_counts(child).leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 0);
+
+	/* One read of page 5 maps the cached pages of its window, 0-11. */
+	assert_int_equal(hp_test_get_byte(child, at + 5 * PAGE_SIZE), 5);
+	assert_int_equal(hp_test_faults(child), 1);
+	c = hp_test_counts(child);
+	assert_int_equal(c.leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 12);
+	assert_int_equal(hp_lookup_entry(child, at + 11 * PAGE_SIZE, &val), HP_LEVEL_PTE);
+	assert_false(pte_dirty(__pte(val)));
+	assert_int_equal(page_ref_count(pfn_to_page(pte_pfn(__pte(val)))), 3);
+	assert_int_equal(hp_lookup_entry(child, at + 12 * PAGE_SIZE, &val), HP_LEVEL_NONE);
+	for (unsigned long i = 0; i < 12; i++)
+		assert_int_equal(hp_test_get_byte(child, at + i * PAGE_SIZE), (char)i);
+	assert_int_equal(hp_test_faults(child), 1);
+	/* Page 13 is not cached: ->fault allocates it, the window maps nothing more. */
+	assert_int_equal(hp_test_get_byte(child, at + 13 * PAGE_SIZE), 0);
+	assert_int_equal(hp_test_faults(child), 2);
+	assert_int_equal(hp_test_counts(child).leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 13);
+	/* A write is not a read fault: page 17 alone, then page 18 by a read maps 16-19. */
+	faults = hp_test_faults(child);
+	hp_test_put_byte(child, at + 17 * PAGE_SIZE, 1);
+	assert_int_equal(hp_test_counts(child).leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 14);
+	assert_int_equal(hp_test_get_byte(child, at + 18 * PAGE_SIZE), 18);
+	assert_int_equal(hp_test_faults(child), faults + 2);
+	assert_int_equal(hp_test_counts(child).leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 17);
+	mmput(child);
+	mmput(parent);
+	hp_test_done();
+}
+
 /* A private write to an object's page copies it; the object keeps its bytes. */
 static void test_private_write_copies_object_page(void **state)
 {
@@ -762,6 +819,7 @@ int main(void)
 		cmocka_unit_test(test_thp_maps_pmds_with_deposit),
 		cmocka_unit_test(test_thp_unavailable_falls_back),
 		cmocka_unit_test(test_shared_anon_maps_one_page),
+		cmocka_unit_test(test_shared_anon_read_faults_around),
 		cmocka_unit_test(test_private_write_copies_object_page),
 		cmocka_unit_test(test_unshare_of_zero_page_gives_own_page),
 		cmocka_unit_test(test_huge_faults_follow_thp_rules),

@@ -261,24 +261,80 @@ static void test_partial_mprotect_zaps_special_pmd(void **state)
 }
 
 /* A private page made read-only and writable again is reused, not copied. */
-static void test_mprotect_private_then_write_reuses(void **state)
+/*
+ * mprotect(PROT_READ) then mprotect(PROT_READ | PROT_WRITE) of private
+ * memory: Linux 6.12's change_pte_range()/change_huge_pmd() with
+ * MM_CP_TRY_CHANGE_WRITABLE make an exclusive anonymous page or THP writable
+ * at once (can_change_pte_writable(), can_change_pmd_writable()), so the
+ * next write takes no fault.  The zero page stays read-only: its write
+ * faults and copies.  (A read THP is exclusive: the huge zero page is not
+ * modelled.)
+ */
+static void test_mprotect_private_rw_needs_no_write_fault(void **state)
 {
-	struct mm_struct *mm;
+	static const bool huge[] = { false, true };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		unsigned long len = huge[i] ? PMD_SIZE : PAGE_SIZE, addr, faults;
+		enum hp_level level = huge[i] ? HP_LEVEL_PMD : HP_LEVEL_PTE;
+		struct mm_struct *mm;
+		uint64_t before, after;
+
+		hp_test_machine(HP_POLICY_SPECIAL);
+		mm = mm_alloc();
+		/* At a fixed PMD-aligned address, whatever the placement. */
+		addr = hp_mmap(mm, NULL, 0x7e0000000000UL, 2 * len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+		assert_int_equal(addr, 0x7e0000000000UL);
+		if (huge[i])
+			assert_int_equal(hp_madvise(mm, addr, 2 * len, MADV_HUGEPAGE), 0);
+		hp_test_put_byte(mm, addr, 1);
+		/* The zero page; with no huge zero page, a read THP of its own. */
+		assert_int_equal(hp_test_get_byte(mm, addr + len), 0);
+		assert_int_equal(level_at(mm, addr, &before), level);
+		assert_int_equal(hp_mprotect(mm, addr, 2 * len, PROT_READ), 0);
+		assert_int_equal(level_at(mm, addr, &after), level);
+		assert_false(after & _PAGE_RW);
+		assert_int_equal(hp_mprotect(mm, addr, 2 * len, PROT_READ | PROT_WRITE), 0);
+		assert_int_equal(level_at(mm, addr, &after), level);
+		/* Bit for bit as before: writable again, DIRTY back from SAVED_DIRTY. */
+		assert_int_equal(after, before);
+		faults = hp_test_faults(mm);
+		hp_test_put_byte(mm, addr, 2);
+		assert_int_equal(hp_test_faults(mm), faults);
+		hp_test_put_byte(mm, addr + len, 3);
+		assert_int_equal(hp_test_faults(mm), faults + !huge[i]);
+		mmput(mm);
+		hp_test_done();
+	}
+}
+
+/* A page fork shares is not exclusive: mprotect leaves it read-only, the write copies. */
+static void test_mprotect_keeps_shared_anon_read_only(void **state)
+{
+	struct mm_struct *parent, *child;
 	unsigned long addr;
 	uint64_t before, after;
 
 	(void)state;
 	hp_test_machine(HP_POLICY_SPECIAL);
-	mm = mm_alloc();
-	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	hp_test_put_byte(mm, addr, 1);
-	assert_int_equal(level_at(mm, addr, &before), HP_LEVEL_PTE);
-	assert_int_equal(hp_mprotect(mm, addr, PAGE_SIZE, PROT_READ), 0);
-	assert_int_equal(hp_mprotect(mm, addr, PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
-	hp_test_put_byte(mm, addr, 2);
-	assert_int_equal(level_at(mm, addr, &after), HP_LEVEL_PTE);
-	assert_int_equal(pte_pfn(__pte(after)), pte_pfn(__pte(before)));
-	mmput(mm);
+	parent = mm_alloc();
+	addr = hp_test_mmap_anon(parent, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	hp_test_put_byte(parent, addr, 1);
+	child = hp_fork(parent);
+	assert_int_equal(level_at(parent, addr, &before), HP_LEVEL_PTE);
+	assert_int_equal(hp_mprotect(parent, addr, PAGE_SIZE, PROT_READ), 0);
+	assert_int_equal(hp_mprotect(parent, addr, PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(level_at(parent, addr, &after), HP_LEVEL_PTE);
+	assert_int_equal(after, before);
+	assert_false(pte_write(__pte(after)));
+	hp_test_put_byte(parent, addr, 2);
+	assert_int_equal(level_at(parent, addr, &after), HP_LEVEL_PTE);
+	assert_int_not_equal(pte_pfn(__pte(after)), pte_pfn(__pte(before)));
+	assert_int_equal(hp_test_get_byte(child, addr), 1);
+	mmput(child);
+	mmput(parent);
 	hp_test_done();
 }
 
@@ -540,7 +596,8 @@ int main(void)
 		cmocka_unit_test(test_unmap_mapping_range_reaches_every_process),
 		cmocka_unit_test(test_mprotect_keeps_special_and_pfn),
 		cmocka_unit_test(test_partial_mprotect_zaps_special_pmd),
-		cmocka_unit_test(test_mprotect_private_then_write_reuses),
+		cmocka_unit_test(test_mprotect_private_rw_needs_no_write_fault),
+		cmocka_unit_test(test_mprotect_keeps_shared_anon_read_only),
 		cmocka_unit_test(test_fork_copies_special_huge_entries),
 		cmocka_unit_test(test_fork_anon_is_copy_on_write),
 		cmocka_unit_test(test_fork_copies_only_vmas_with_anon_vma),
