@@ -232,14 +232,27 @@ vm_fault_t hp_huge_pud_fault(struct vm_fault *vmf, pud_t orig)
 
 /* ---- split --------------------------------------------------------------- */
 
-/* Fills a PTE table with the 512 pages of a huge leaf, keeping its flags. */
-static void fill_ptes_from_pmd(pte_t *ptes, pmd_t leaf)
+/*
+ * Fills a PTE table with the 512 pages of a THP leaf, as 6.12's
+ * __split_huge_pmd_locked() builds them: the VMA's protection, with the
+ * leaf's write, young, dirty and soft-dirty state (pte_mkdirty() marks the
+ * PTE soft-dirty too, even where the MMU set DIRTY alone on the leaf).
+ */
+static void fill_ptes_from_pmd(struct vm_area_struct *vma, pte_t *ptes, pmd_t leaf)
 {
-	pgprot_t prot = pgprot_large_2_4k(__pgprot(pmd_flags(leaf) & ~_PAGE_PSE));
+	pte_t proto = pfn_pte(0, vma->vm_page_prot);
 	unsigned long pfn = pmd_pfn(leaf);
 
+	if (pmd_write(leaf))
+		proto = pte_mkwrite(proto);
+	if (!pmd_young(leaf))
+		proto = pte_mkold(proto);
+	if (pmd_dirty(leaf))
+		proto = pte_mkdirty(proto);
+	if (pmd_flags(leaf) & _PAGE_SOFT_DIRTY)
+		proto = pte_set_flags(proto, _PAGE_SOFT_DIRTY);
 	for (unsigned long i = 0; i < PTRS_PER_PTE; i++)
-		set_pte_at(&ptes[i], pfn_pte(pfn + i, prot));
+		set_pte_at(&ptes[i], pfn_pte(pfn + i, pte_pgprot(proto)));
 }
 
 /*
@@ -258,7 +271,7 @@ static void split_anon_pmd_locked(struct vm_area_struct *vma, pmd_t *pmd,
 
 	do {
 		old = pmdp_get(pmd);
-		fill_ptes_from_pmd(ptes, old);
+		fill_ptes_from_pmd(vma, ptes, old);
 	} while (!hp_entry_cmpxchg(&pmd->pmd, pmd_val(old),
 				   pmd_val(hp_mk_table_pmd(table))));
 	for (unsigned long i = 0; i < HPAGE_PMD_NR; i++) {

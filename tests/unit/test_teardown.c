@@ -144,6 +144,40 @@ static void test_partial_munmap_splits_thp(void **state)
 
 /* ---- rmap ---------------------------------------------------------------- */
 
+/*
+ * The PTEs a THP split makes are built as 6.12's __split_huge_pmd_locked()
+ * builds them: the VMA's protection plus the leaf's write, young and dirty
+ * state, dirty by pte_mkdirty(), which marks soft-dirty as well.  A THP
+ * read-faulted read-only (clean), made writable by mprotect and written by
+ * the CPU has DIRTY alone on its leaf; its PTEs have SOFT_DIRTY too.
+ */
+static void test_thp_split_builds_ptes_as_linux(void **state)
+{
+	const unsigned long at = 0x7e0000000000UL;
+	struct mm_struct *mm;
+	uint64_t leaf, val;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	mm = mm_alloc();
+	assert_int_equal(hp_mmap(mm, NULL, at, PMD_SIZE, PROT_READ,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0), at);
+	assert_int_equal(hp_madvise(mm, at, PMD_SIZE, MADV_HUGEPAGE), 0);
+	assert_int_equal(hp_test_get_byte(mm, at), 0);
+	assert_int_equal(hp_mprotect(mm, at, PMD_SIZE, PROT_READ | PROT_WRITE), 0);
+	hp_test_put_byte(mm, at + PAGE_SIZE, 1);
+	assert_int_equal(level_at(mm, at, &leaf), HP_LEVEL_PMD);
+	assert_int_equal(leaf & (_PAGE_RW | _PAGE_DIRTY_BITS | _PAGE_SOFT_DIRTY),
+			 _PAGE_RW | _PAGE_DIRTY);
+	assert_int_equal(hp_munmap(mm, at + PMD_SIZE / 2, PMD_SIZE / 2), 0);
+	assert_int_equal(level_at(mm, at + PAGE_SIZE, &val), HP_LEVEL_PTE);
+	assert_int_equal(val, pte_val(pte_mkdirty(pte_mkwrite(pfn_pte(pmd_pfn(__pmd(leaf)) + 1,
+									PAGE_COPY)))));
+	assert_true(val & _PAGE_SOFT_DIRTY);
+	mmput(mm);
+	hp_test_done();
+}
+
 static void test_unmap_mapping_range_reaches_every_process(void **state)
 {
 	struct mm_struct *a, *b;
@@ -593,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_munmap_keeps_shared_tables),
 		cmocka_unit_test(test_partial_munmap_of_special_pud),
 		cmocka_unit_test(test_partial_munmap_splits_thp),
+		cmocka_unit_test(test_thp_split_builds_ptes_as_linux),
 		cmocka_unit_test(test_unmap_mapping_range_reaches_every_process),
 		cmocka_unit_test(test_mprotect_keeps_special_and_pfn),
 		cmocka_unit_test(test_partial_mprotect_zaps_special_pmd),
