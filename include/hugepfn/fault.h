@@ -42,6 +42,12 @@ struct vm_operations_struct {
 	vm_fault_t (*fault)(struct vm_fault *vmf);
 	/* order is PMD_ORDER or PUD_ORDER; VM_FAULT_FALLBACK to go smaller. */
 	vm_fault_t (*huge_fault)(struct vm_fault *vmf, unsigned int order);
+	/*
+	 * Read fault-around: map whatever of the object's pages start_pgoff to
+	 * end_pgoff are ready, into empty PTEs of vmf->pte's table;
+	 * VM_FAULT_NOPAGE if vmf->address got one.
+	 */
+	vm_fault_t (*map_pages)(struct vm_fault *vmf, pgoff_t start_pgoff, pgoff_t end_pgoff);
 	const char *(*name)(struct vm_area_struct *vma);
 };
 

@@ -68,6 +68,12 @@ struct vm_area_struct {
 	struct file *vm_file;
 	void *vm_private_data;
 	struct list_head shared;	/* link in vm_file->f_mapping->i_mmap */
+	/*
+	 * An anonymous page was mapped here (Linux: vma->anon_vma is set).  Set
+	 * by the first fault that maps one (vmf_anon_prepare()), kept by splits
+	 * and fork; fork copies a private VMA's entries only if it is set.
+	 */
+	atomic_bool anon_vma;
 };
 
 /* Page-table pages by level. */

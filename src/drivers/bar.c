@@ -90,9 +90,13 @@ static int bar_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_flags &= ~VM_MAYWRITE;
 	if (vma->vm_flags & VM_SHARED)
 		vma->vm_flags |= VM_MAYWRITE;
-	/* ZONE_DEVICE memory is memory (DAX-like): struct pages, no VM_IO. */
+	/*
+	 * ZONE_DEVICE memory is memory (DAX-like): struct pages, no VM_IO.  A
+	 * mixed map gets huge entries only with VM_HUGEPAGE (the THP mode is
+	 * "madvise"), which device-dax's dax_mmap() sets for the same reason.
+	 */
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP |
-			 (bar->zone_device ? VM_MIXEDMAP : VM_PFNMAP | VM_IO);
+			 (bar->zone_device ? VM_MIXEDMAP | VM_HUGEPAGE : VM_PFNMAP | VM_IO);
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	vma->vm_ops = &bar_vm_ops;
 	return 0;

@@ -236,10 +236,17 @@ static int copy_page_range(struct copy_ctx *c)
 	return 0;
 }
 
-/* Shared objects with pages refault in the child; everything else is copied. */
+/*
+ * As Linux 6.12's vma_needs_copy(): pfn mappings are copied (a fault could
+ * not rebuild what a driver inserted), and so is any VMA that ever mapped an
+ * anonymous page; everything else -- shared memory, a private mapping only
+ * read so far (zero pages, an object's pages) -- refaults in the child.
+ * (uffd-wp, the other reason in 6.12, is not modelled.)
+ */
 static bool vma_needs_copy(const struct vm_area_struct *vma)
 {
-	return (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) || !(vma->vm_flags & VM_SHARED);
+	return (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) ||
+	       atomic_load_explicit(&vma->anon_vma, memory_order_relaxed);
 }
 
 static struct vm_area_struct *dup_vma(struct mm_struct *mm, struct vm_area_struct *src)

@@ -12,10 +12,18 @@
 #include "mm/internal.h"
 
 /*
- * Anonymous memory gets PMD THPs where MADV_HUGEPAGE asked for them (the
- * "madvise" mode of /sys/kernel/mm/transparent_hugepage/enabled), never PUDs.
- * A mapping with a huge_fault handler may be offered both orders; as in Debian's
- * 6.12, pfn mappings do not depend on the THP sysfs mode.
+ * The orders a fault may try, as Linux 6.12's thp_vma_allowable_orders()
+ * with TVA_IN_PF | TVA_ENFORCE_SYSFS decides them, for the THP sysfs mode
+ * hugepfn runs with, "madvise" (huge_anon_orders_inherit = PMD, no mTHP):
+ *  - VM_NOHUGEPAGE: none (vma_thp_disabled());
+ *  - anonymous memory: a PMD where MADV_HUGEPAGE asked, never a PUD;
+ *  - file VMAs: PMD and PUD for PFNMAP and MIXEDMAP ones
+ *    (vma_is_special_huge(), THP_ORDERS_ALL_SPECIAL), PMD only for others;
+ *    the sysfs mode is bypassed only for a VM_PFNMAP VMA with a huge_fault
+ *    (vma_file_bypass_thp_tuneables()), so every other file VMA needs
+ *    VM_HUGEPAGE, and then a huge_fault handler (vma_can_map_huge_file()).
+ *    A VM_MIXEDMAP driver therefore sets VM_HUGEPAGE itself, as device-dax
+ *    does in dax_mmap().
  */
 bool thp_vma_allowable_order(struct vm_area_struct *vma, unsigned int order)
 {
@@ -23,7 +31,11 @@ bool thp_vma_allowable_order(struct vm_area_struct *vma, unsigned int order)
 		return false;
 	if (vma_is_anonymous(vma))
 		return order == PMD_ORDER && (vma->vm_flags & VM_HUGEPAGE);
-	return vma->vm_ops->huge_fault && (order == PMD_ORDER || order == PUD_ORDER);
+	if (order != PMD_ORDER && !(order == PUD_ORDER && vma_is_special_huge(vma)))
+		return false;
+	if (!(vma->vm_flags & VM_PFNMAP) && !(vma->vm_flags & VM_HUGEPAGE))
+		return false;
+	return vma->vm_ops->huge_fault;
 }
 
 static bool range_in_vma(const struct vm_area_struct *vma, unsigned long start,
@@ -66,6 +78,7 @@ static vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 
 	if (!range_in_vma(vma, haddr, PMD_SIZE))
 		return VM_FAULT_FALLBACK;
+	vmf_anon_prepare(vmf);	/* for reads too, as 6.12 */
 	folio = alloc_anon_thp();
 	if (!folio)
 		return VM_FAULT_FALLBACK;
@@ -176,8 +189,6 @@ static vm_fault_t wp_huge_pmd(struct vm_fault *vmf, pmd_t orig)
 
 	if (vma_is_anonymous(vma))
 		return do_huge_pmd_wp_page(vmf, orig);
-	if (!(vmf->flags & FAULT_FLAG_WRITE))
-		return 0;	/* unshare: pfn mappings share nothing */
 	if ((vma->vm_flags & VM_SHARED) && vma->vm_ops->huge_fault) {
 		ret = vma->vm_ops->huge_fault(vmf, PMD_ORDER);
 		if (!(ret & VM_FAULT_FALLBACK))
@@ -221,14 +232,27 @@ vm_fault_t hp_huge_pud_fault(struct vm_fault *vmf, pud_t orig)
 
 /* ---- split --------------------------------------------------------------- */
 
-/* Fills a PTE table with the 512 pages of a huge leaf, keeping its flags. */
-static void fill_ptes_from_pmd(pte_t *ptes, pmd_t leaf)
+/*
+ * Fills a PTE table with the 512 pages of a THP leaf, as 6.12's
+ * __split_huge_pmd_locked() builds them: the VMA's protection, with the
+ * leaf's write, young, dirty and soft-dirty state (pte_mkdirty() marks the
+ * PTE soft-dirty too, even where the MMU set DIRTY alone on the leaf).
+ */
+static void fill_ptes_from_pmd(struct vm_area_struct *vma, pte_t *ptes, pmd_t leaf)
 {
-	pgprot_t prot = pgprot_large_2_4k(__pgprot(pmd_flags(leaf) & ~_PAGE_PSE));
+	pte_t proto = pfn_pte(0, vma->vm_page_prot);
 	unsigned long pfn = pmd_pfn(leaf);
 
+	if (pmd_write(leaf))
+		proto = pte_mkwrite(proto);
+	if (!pmd_young(leaf))
+		proto = pte_mkold(proto);
+	if (pmd_dirty(leaf))
+		proto = pte_mkdirty(proto);
+	if (pmd_flags(leaf) & _PAGE_SOFT_DIRTY)
+		proto = pte_set_flags(proto, _PAGE_SOFT_DIRTY);
 	for (unsigned long i = 0; i < PTRS_PER_PTE; i++)
-		set_pte_at(&ptes[i], pfn_pte(pfn + i, prot));
+		set_pte_at(&ptes[i], pfn_pte(pfn + i, pte_pgprot(proto)));
 }
 
 /*
@@ -247,7 +271,7 @@ static void split_anon_pmd_locked(struct vm_area_struct *vma, pmd_t *pmd,
 
 	do {
 		old = pmdp_get(pmd);
-		fill_ptes_from_pmd(ptes, old);
+		fill_ptes_from_pmd(vma, ptes, old);
 	} while (!hp_entry_cmpxchg(&pmd->pmd, pmd_val(old),
 				   pmd_val(hp_mk_table_pmd(table))));
 	for (unsigned long i = 0; i < HPAGE_PMD_NR; i++) {

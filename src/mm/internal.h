@@ -62,6 +62,8 @@ void flush_tlb_mm(struct mm_struct *mm);
 
 /* memory.c */
 struct folio *hp_alloc_anon_folio(void);	/* zeroed, order 0; NULL on OOM */
+void vmf_anon_prepare(struct vm_fault *vmf);
+void set_pte_range(struct vm_fault *vmf, struct page *page, pte_t *pte, bool write);
 pte_t hp_mk_anon_pte(struct vm_area_struct *vma, struct folio *folio);
 void hp_zap_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		  unsigned long addr, unsigned long end);

@@ -82,6 +82,19 @@ struct folio *hp_alloc_anon_folio(void)
 	return folio;
 }
 
+/*
+ * The VMA is about to map an anonymous page: from now on fork copies its
+ * entries (Linux's vmf_anon_prepare() allocating vma->anon_vma; nothing to
+ * allocate here, so it cannot fail).  Faults that race here under the read
+ * lock all store true; the flag is read only with the mmap lock held for
+ * write, so neither the order of these stores nor a scheduling point
+ * matters.
+ */
+void vmf_anon_prepare(struct vm_fault *vmf)
+{
+	atomic_store_explicit(&vmf->vma->anon_vma, true, memory_order_relaxed);
+}
+
 /* Maps page at vmf->pte, which must still hold vmf->orig_pte; takes over its reference. */
 static bool map_page_locked(struct vm_fault *vmf, struct page *page, pte_t entry)
 {
@@ -118,6 +131,7 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 		spin_unlock(ptl);
 		return 0;
 	}
+	vmf_anon_prepare(vmf);
 	folio = hp_alloc_anon_folio();
 	if (!folio)
 		return VM_FAULT_OOM;
@@ -131,9 +145,11 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 /* A private write to a page of a mapped object: map a private copy. */
 static vm_fault_t do_cow_fault(struct vm_fault *vmf, struct page *page)
 {
-	struct folio *copy = hp_alloc_anon_folio();
 	spinlock_t *ptl = pte_lockptr(vmf->pte);
+	struct folio *copy;
 
+	vmf_anon_prepare(vmf);
+	copy = hp_alloc_anon_folio();
 	if (!copy) {
 		put_page(page);
 		return VM_FAULT_OOM;
@@ -147,16 +163,65 @@ static vm_fault_t do_cow_fault(struct vm_fault *vmf, struct page *page)
 	return 0;
 }
 
+/*
+ * Maps an object's page at pte with the VMA's protection, dirty for a write
+ * (6.12's set_pte_range()), taking over a reference on it.  PTE lock held.
+ */
+void set_pte_range(struct vm_fault *vmf, struct page *page, pte_t *pte, bool write)
+{
+	pte_t entry = pfn_pte(page_to_pfn(page), vmf->vma->vm_page_prot);
+
+	if (write)
+		entry = pte_mkdirty(entry);
+	atomic_fetch_add_explicit(&page->_mapcount, 1, memory_order_relaxed);
+	hp_mm_add_rss(vmf->vma->vm_mm, 1);
+	set_pte_at(pte, entry);
+}
+
+/* 6.12's fault_around_bytes default: 64 KiB. */
+#define FAULT_AROUND_PAGES	(65536 >> PAGE_SHIFT)
+
+/*
+ * A read fault first lets the object map what it has ready around the
+ * address (6.12's do_fault_around()): the FAULT_AROUND_PAGES-aligned window
+ * holding it, clipped to the VMA and to the PTE table.  (6.12 holds RCU for
+ * its page-cache walk; hugepfn's page cache never frees a page while the
+ * object is mapped.)
+ */
+static vm_fault_t do_fault_around(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long pte_off = pte_index(vmf->address);
+	unsigned long vma_off = vmf->pgoff - vma->vm_pgoff;
+	unsigned long vma_pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+	unsigned long from = pte_off & ~(FAULT_AROUND_PAGES - 1UL);
+	unsigned long to = from + FAULT_AROUND_PAGES;
+
+	if (pte_off - from > vma_off)
+		from = pte_off - vma_off;
+	if (to > PTRS_PER_PTE)
+		to = PTRS_PER_PTE;
+	if (to > pte_off + vma_pages - vma_off)
+		to = pte_off + vma_pages - vma_off;
+	return vma->vm_ops->map_pages(vmf, vmf->pgoff - (pte_off - from),
+				      vmf->pgoff + (to - 1 - pte_off));
+}
+
 /* An empty PTE in a mapped object: the object's ->fault inserts or returns a page. */
 static vm_fault_t do_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	spinlock_t *ptl;
-	pte_t entry;
 	vm_fault_t ret;
 
 	if (!vma->vm_ops->fault)
 		return VM_FAULT_SIGBUS;
+	/* 6.12's do_read_fault() and should_fault_around() (there is no userfaultfd). */
+	if (!(vmf->flags & FAULT_FLAG_WRITE) && vma->vm_ops->map_pages) {
+		ret = do_fault_around(vmf);
+		if (ret)
+			return ret;
+	}
 	vmf->page = NULL;
 	ret = vma->vm_ops->fault(vmf);
 	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY) || !vmf->page)
@@ -164,97 +229,140 @@ static vm_fault_t do_fault(struct vm_fault *vmf)
 	if ((vmf->flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_SHARED))
 		return do_cow_fault(vmf, vmf->page);
 
-	entry = pfn_pte(page_to_pfn(vmf->page), vma->vm_page_prot);
-	if (vmf->flags & FAULT_FLAG_WRITE)
-		entry = pte_mkdirty(entry);
 	ptl = pte_lockptr(vmf->pte);
 	spin_lock(ptl);
-	if (!map_page_locked(vmf, vmf->page, entry))
-		put_page(vmf->page);
+	if (pte_same(ptep_get(vmf->pte), vmf->orig_pte))
+		set_pte_range(vmf, vmf->page, vmf->pte, vmf->flags & FAULT_FLAG_WRITE);
+	else
+		put_page(vmf->page);	/* a racing fault mapped it */
 	spin_unlock(ptl);
 	return 0;
 }
 
 /*
- * A write to a present, write-protected PTE, or an unshare request (a R/O
- * pin on a page fork shares).  Shared mappings just become writable.  An
- * anonymous page that is this process's alone is reused -- exclusive, or the
- * last reference; a pinned exclusive page in particular stays, so the pin
- * keeps backing the mapping.  Anything else (the zero page, a page fork
- * shares) is copied, and the copy is this process's alone.
+ * No copy needed: the entry becomes young, dirty and writable where it is
+ * (6.12's wp_page_reuse(); a write fault always has VM_WRITE here, there is
+ * no FOLL_FORCE).  Called with the PTE lock held; drops it.
  */
-static vm_fault_t do_wp_page(struct vm_fault *vmf)
+static vm_fault_t wp_page_reuse(struct vm_fault *vmf)
+{
+	set_pte_at(vmf->pte, pte_mkwrite(pte_mkdirty(pte_mkyoung(vmf->orig_pte))));
+	spin_unlock(pte_lockptr(vmf->pte));
+	return 0;
+}
+
+/* 6.12's wp_can_reuse_anon_folio(): a small folio whose one reference is the mapping's. */
+static bool wp_can_reuse_anon_folio(struct folio *folio)
+{
+	return folio_nr_pages(folio) == 1 && folio_ref_count(folio) == 1;
+}
+
+/* The bytes behind the old entry: a page, or a raw pfn (device memory is not freed under a mapping). */
+static void wp_copy_bytes(struct folio *copy, pte_t orig)
+{
+	void *src = __va((phys_addr_t)pte_pfn(orig) << PAGE_SHIFT);
+
+	if (src)
+		memcpy(page_address(&copy->page), src, PAGE_SIZE);
+}
+
+/*
+ * What cannot be reused -- the zero page, a page fork shares, an object's
+ * page in a private mapping, a COWed raw pfn -- is copied into a new
+ * anonymous page, this process's alone (6.12's wp_page_copy()).  A write
+ * maps it writable and dirty; an unshare maps it read-only and clean,
+ * keeping only the soft-dirty bit, so that a read-only pin sees what the
+ * process will see.  Called without the PTE lock, holding a reference on
+ * vmf->page if there is one.
+ */
+static vm_fault_t wp_page_copy(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	bool unshare = !(vmf->flags & FAULT_FLAG_WRITE);
 	spinlock_t *ptl = pte_lockptr(vmf->pte);
-	struct page *old;
+	struct page *old = vmf->page;
 	struct folio *copy;
-	pte_t pte, entry;
+	pte_t entry;
 
-	spin_lock(ptl);
-	pte = ptep_get(vmf->pte);
-	if (!pte_same(pte, vmf->orig_pte))
-		goto unlock;
-	old = vm_normal_page(vma, vmf->address, pte);
-	if (!unshare && (vma->vm_flags & VM_SHARED)) {
-		set_pte_at(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(pte))));
-		goto unlock;
-	}
-	if (old && PageAnon(old) &&
-	    (PageAnonExclusive(old) || (!PageTail(old) && page_ref_count(old) == 1))) {
-		SetPageFlag(old, PG_anon_exclusive);
-		if (!unshare)
-			set_pte_at(vmf->pte, pte_mkyoung(pte_mkdirty(pte_mkwrite(pte))));
-		goto unlock;
-	}
-	/* GUP unshares only in private mappings: there, even the zero page is copied. */
-	if (unshare && (vma->vm_flags & VM_SHARED))
-		goto unlock;
-	/* Held across the copy: an rmap zap could otherwise free it meanwhile. */
-	if (old)
-		get_page(old);
-	spin_unlock(ptl);
-
+	vmf_anon_prepare(vmf);
 	copy = hp_alloc_anon_folio();
-	if (!copy) {
-		if (old)
-			put_page(old);
-		return VM_FAULT_OOM;
-	}
-	/*
-	 * The old entry is read-only, so nothing can change the source while it
-	 * is copied; a raw pfn other than the zero page is copied from its bytes
-	 * (device memory is not freed under a mapping).
-	 */
-	if (!is_zero_pfn(pte_pfn(pte)) && __va((phys_addr_t)pte_pfn(pte) << PAGE_SHIFT))
-		memcpy(page_address(&copy->page),
-		       __va((phys_addr_t)pte_pfn(pte) << PAGE_SHIFT), PAGE_SIZE);
-	if (old)
-		put_page(old);
+	if (!copy)
+		goto out;
+	/* The old entry is read-only: nothing changes the source while it is copied. */
+	if (!is_zero_pfn(pte_pfn(vmf->orig_pte)))
+		wp_copy_bytes(copy, vmf->orig_pte);
+	if (vmf->flags & FAULT_FLAG_UNSHARE)
+		entry = pte_set_flags(pfn_pte(folio_pfn(copy), vma->vm_page_prot),
+				      pte_val(vmf->orig_pte) & _PAGE_SOFT_DIRTY);
+	else
+		entry = hp_mk_anon_pte(vma, copy);
+
 	spin_lock(ptl);
 	if (!pte_same(ptep_get(vmf->pte), vmf->orig_pte)) {
 		spin_unlock(ptl);
 		folio_put(copy);
-		return 0;
+		goto out;
 	}
-	if (pte_devmap(pte))
-		hp_devmap_entry_put(pte_pfn(pte));
+	if (pte_devmap(vmf->orig_pte))
+		hp_devmap_entry_put(pte_pfn(vmf->orig_pte));
 	atomic_fetch_add_explicit(&copy->page._mapcount, 1, memory_order_relaxed);
-	entry = hp_mk_anon_pte(vma, copy);
-	set_pte_at(vmf->pte, unshare ? pte_wrprotect(entry) : entry);
+	set_pte_at(vmf->pte, entry);
 	if (old)
 		atomic_fetch_sub_explicit(&old->_mapcount, 1, memory_order_relaxed);
 	else
 		hp_mm_add_rss(vma->vm_mm, 1);
 	spin_unlock(ptl);
-	/* Readers that walked to the old page may still be copying from it. */
+	/* The mapping's reference: readers that walked to the old page may still copy from it. */
 	if (old)
 		folio_put_rcu(page_folio(old));
-	return 0;
-unlock:
-	spin_unlock(ptl);
-	return 0;
+out:
+	if (old)
+		put_page(old);
+	return copy ? 0 : VM_FAULT_OOM;
+}
+
+/*
+ * A write to a present, write-protected PTE, or an unshare (a read-only pin
+ * of a page the process does not own alone), as 6.12's do_wp_page().  A
+ * shared mapping becomes writable.  In a private one, an anonymous page that
+ * is the process's alone is reused -- marked exclusive, or the only
+ * reference; a pinned exclusive page in particular stays, so the pin keeps
+ * backing the mapping -- and an unshare of it has nothing to do.  Anything
+ * else is copied.  Called with the PTE lock held.
+ */
+static vm_fault_t do_wp_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct folio *folio;
+
+	vmf->page = vm_normal_page(vma, vmf->address, vmf->orig_pte);
+	if (vma->vm_flags & VM_SHARED)
+		return wp_page_reuse(vmf);
+	folio = vmf->page ? page_folio(vmf->page) : NULL;
+	if (folio && PageAnon(vmf->page) &&
+	    (PageAnonExclusive(vmf->page) || wp_can_reuse_anon_folio(folio))) {
+		SetPageFlag(vmf->page, PG_anon_exclusive);
+		if (vmf->flags & FAULT_FLAG_UNSHARE) {
+			spin_unlock(pte_lockptr(vmf->pte));
+			return 0;
+		}
+		return wp_page_reuse(vmf);
+	}
+	/* Held across the copy: an rmap zap could otherwise free it meanwhile. */
+	if (vmf->page)
+		get_page(vmf->page);
+	spin_unlock(pte_lockptr(vmf->pte));
+	return wp_page_copy(vmf);
+}
+
+/* do_wp_page() on the entry as it is under the lock, if it is still the one the walk saw. */
+static vm_fault_t do_wp_page_locked(struct vm_fault *vmf)
+{
+	spin_lock(pte_lockptr(vmf->pte));
+	if (!pte_same(ptep_get(vmf->pte), vmf->orig_pte)) {
+		spin_unlock(pte_lockptr(vmf->pte));
+		return 0;
+	}
+	return do_wp_page(vmf);
 }
 
 static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
@@ -275,7 +383,7 @@ static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 	if (pte_none(vmf->orig_pte))
 		return vma_is_anonymous(vmf->vma) ? do_anonymous_page(vmf) : do_fault(vmf);
 	if ((vmf->flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) && !pte_write(vmf->orig_pte))
-		return do_wp_page(vmf);
+		return do_wp_page_locked(vmf);
 	return 0;	/* spurious: another thread resolved it */
 }
 
@@ -366,6 +474,9 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
 	enum hp_level level = HP_LEVEL_NONE;
 	vm_fault_t ret;
 
+	/* 6.12's sanitize_fault_flags(): only COW mappings have anything to unshare. */
+	if (!is_cow_mapping(vma->vm_flags))
+		vmf.flags &= ~FAULT_FLAG_UNSHARE;
 	/* As x86: a write needs VM_WRITE; a read, any of read, write or exec. */
 	if (address < vma->vm_start || address >= vma->vm_end ||
 	    !(vma->vm_flags & (write ? VM_WRITE : VM_READ | VM_WRITE | VM_EXEC)))

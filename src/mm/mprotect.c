@@ -6,8 +6,11 @@
  * software bits: a special huge leaf stays special.  A huge leaf only partly
  * in the range is split first (a pfn leaf is zapped and refaults).
  *
- * Private writable memory gets the read-only PAGE_COPY protection as at mmap;
- * its first write then faults and reuses the page if nobody else holds it.
+ * Private writable memory gets the read-only PAGE_COPY protection as at
+ * mmap, but, as in Linux 6.12 (MM_CP_TRY_CHANGE_WRITABLE), entries whose
+ * write fault would only make them writable -- exclusive anonymous pages,
+ * PTE or THP -- are made writable at once; the others (the zero page, pages
+ * fork shares) keep faulting and copying.
  */
 #include <errno.h>
 
@@ -20,9 +23,53 @@ static pgprot_t pgprot_modify(pgprot_t old, pgprot_t new)
 			(pgprot_val(old) & _PAGE_CACHE_MASK));
 }
 
+/*
+ * 6.12's vma_wants_manual_pte_write_upgrade(): a private writable VMA must
+ * look at each entry.  A shared one would only if it wanted write
+ * notification (vma_wants_writenotify()), which no hugepfn mapping does:
+ * there is no page_mkwrite or pfn_mkwrite, no dirty accounting, and
+ * soft-dirty tracking is off (VM_SOFTDIRTY, set at mmap, is never cleared).
+ */
+static bool vma_wants_manual_pte_write_upgrade(const struct vm_area_struct *vma)
+{
+	return !(vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_WRITE);
+}
+
+/*
+ * 6.12's can_change_pte_writable() and can_change_pmd_writable() for a
+ * private VMA: only an exclusive anonymous page may be written without the
+ * fault, which would reuse it without further checks under the same lock.
+ * PROT_NONE entries stay as they are.
+ */
+static bool page_is_exclusive_anon(struct page *page)
+{
+	return page && PageAnon(page) && PageAnonExclusive(page);
+}
+
+static bool can_change_pte_writable(struct vm_area_struct *vma, unsigned long addr, pte_t pte)
+{
+	return !pte_protnone(pte) && page_is_exclusive_anon(vm_normal_page(vma, addr, pte));
+}
+
+static bool can_change_pmd_writable(struct vm_area_struct *vma, unsigned long addr, pmd_t pmd)
+{
+	return !pmd_protnone(pmd) && page_is_exclusive_anon(vm_normal_page_pmd(vma, addr, pmd));
+}
+
+static pte_t change_pte(struct vm_area_struct *vma, unsigned long addr, pte_t old,
+			pgprot_t prot, bool try_writable)
+{
+	pte_t pte = pte_modify(old, prot);
+
+	if (try_writable && !pte_write(pte) && can_change_pte_writable(vma, addr, pte))
+		pte = pte_mkwrite(pte);
+	return pte;
+}
+
 /* Entries are rewritten with compare-and-exchange: the MMU may set A/D meanwhile. */
-static void change_pte_range(pmd_t *pmd, unsigned long addr, unsigned long end,
-			     pgprot_t prot, bool *changed)
+static void change_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr,
+			     unsigned long end, pgprot_t prot, bool try_writable,
+			     bool *changed)
 {
 	pte_t *pte = pte_offset(pmd, addr);
 	spinlock_t *ptl = pte_lockptr(pte);
@@ -35,13 +82,24 @@ static void change_pte_range(pmd_t *pmd, unsigned long addr, unsigned long end,
 			old = ptep_get(pte);
 		} while (pte_present(old) &&
 			 !hp_entry_cmpxchg(&pte->pte, pte_val(old),
-					   pte_val(pte_modify(old, prot))));
+					   pte_val(change_pte(vma, addr, old, prot, try_writable))));
 		*changed |= pte_present(old);
 	}
 	spin_unlock(ptl);
 }
 
-static void change_huge_pmd(pmd_t *pmd, pgprot_t prot, bool *changed)
+static pmd_t change_pmd(struct vm_area_struct *vma, unsigned long addr, pmd_t old,
+			pgprot_t prot, bool try_writable)
+{
+	pmd_t pmd = pmd_modify(old, pgprot_4k_2_large(prot));
+
+	if (try_writable && !pmd_write(pmd) && can_change_pmd_writable(vma, addr, pmd))
+		pmd = pmd_mkwrite(pmd);
+	return pmd;
+}
+
+static void change_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr,
+			    pgprot_t prot, bool try_writable, bool *changed)
 {
 	spinlock_t *ptl = pmd_lockptr(pmd);
 	pmd_t old;
@@ -51,7 +109,7 @@ static void change_huge_pmd(pmd_t *pmd, pgprot_t prot, bool *changed)
 		old = pmdp_get(pmd);
 	} while (pmd_leaf(old) &&
 		 !hp_entry_cmpxchg(&pmd->pmd, pmd_val(old),
-				   pmd_val(pmd_modify(old, pgprot_4k_2_large(prot)))));
+				   pmd_val(change_pmd(vma, addr, old, prot, try_writable))));
 	*changed |= pmd_leaf(old);
 	spin_unlock(ptl);
 }
@@ -75,6 +133,7 @@ static void change_huge_pud(struct mm_struct *mm, pud_t *pud, pgprot_t prot, boo
 static void change_pmd_range(struct vm_area_struct *vma, pud_t *pud, unsigned long addr,
 			     unsigned long end, pgprot_t prot, bool *changed)
 {
+	bool try_writable = vma_wants_manual_pte_write_upgrade(vma);
 	pmd_t *pmd = pmd_offset(pud, addr);
 
 	for (; addr < end; pmd++) {
@@ -82,7 +141,7 @@ static void change_pmd_range(struct vm_area_struct *vma, pud_t *pud, unsigned lo
 		pmd_t val = pmdp_get_lockless(pmd);
 
 		if (pmd_leaf(val) && next - addr == PMD_SIZE) {
-			change_huge_pmd(pmd, prot, changed);
+			change_huge_pmd(vma, pmd, addr, prot, try_writable, changed);
 			addr = next;
 			continue;
 		}
@@ -91,7 +150,7 @@ static void change_pmd_range(struct vm_area_struct *vma, pud_t *pud, unsigned lo
 			val = pmdp_get_lockless(pmd);
 		}
 		if (!pmd_none(val) && !pmd_leaf(val))
-			change_pte_range(pmd, addr, next, prot, changed);
+			change_pte_range(vma, pmd, addr, next, prot, try_writable, changed);
 		addr = next;
 	}
 }
@@ -177,6 +236,8 @@ int hp_mprotect(struct mm_struct *mm, unsigned long start, size_t len, unsigned 
 			flags |= VM_WRITE;
 		if (prot & PROT_EXEC)
 			flags |= VM_EXEC;
+		if (flags == vma->vm_flags)
+			continue;	/* as 6.12's mprotect_fixup(): nothing to change */
 		/* rmap walkers read a file VMA's flags under i_mmap_rwsem only. */
 		if (vma->vm_file)
 			down_write(&vma->vm_file->f_mapping->i_mmap_rwsem);

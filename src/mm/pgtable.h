@@ -91,21 +91,38 @@ static inline pud_t pudp_huge_get_and_clear(pud_t *pudp)
 	return __pud(HP_ENTRY_XCHG(&pudp->pud, 0));
 }
 
-/* Write-protection keeps whatever ACCESSED/DIRTY bits the MMU sets meanwhile. */
+/*
+ * Write-protection is a compare-and-exchange loop, as x86's: it keeps the
+ * ACCESSED/DIRTY bits the MMU sets meanwhile and moves DIRTY to SAVED_DIRTY
+ * (pXd_wrprotect()).  One scheduling point: the loop is one atomic update.
+ */
+#define HP_ENTRY_WRPROTECT(p, wrprotect)					\
+	do {								\
+		uint64_t old_ = HP_ENTRY_LOAD(p, __ATOMIC_RELAXED);		\
+									\
+		while (!__atomic_compare_exchange_n(p, &old_, wrprotect(old_), \
+						    false, __ATOMIC_ACQ_REL,	\
+						    __ATOMIC_RELAXED))	\
+			;						\
+	} while (0)
+static inline uint64_t hp_pte_wrprotect_val(uint64_t v) { return pte_val(pte_wrprotect(__pte(v))); }
+static inline uint64_t hp_pmd_wrprotect_val(uint64_t v) { return pmd_val(pmd_wrprotect(__pmd(v))); }
+static inline uint64_t hp_pud_wrprotect_val(uint64_t v) { return pud_val(pud_wrprotect(__pud(v))); }
 static inline void ptep_set_wrprotect(pte_t *ptep)
 {
 	HP_ENTRY_POINT(HP_MODEL_WRITE, ptep, "ptep_set_wrprotect");
-	__atomic_fetch_and(&ptep->pte, ~_PAGE_RW, __ATOMIC_ACQ_REL);
+	HP_ENTRY_WRPROTECT(&ptep->pte, hp_pte_wrprotect_val);
 }
 static inline void pmdp_set_wrprotect(pmd_t *pmdp)
 {
 	HP_ENTRY_POINT(HP_MODEL_WRITE, pmdp, "pmdp_set_wrprotect");
-	__atomic_fetch_and(&pmdp->pmd, ~_PAGE_RW, __ATOMIC_ACQ_REL);
+	HP_ENTRY_WRPROTECT(&pmdp->pmd, hp_pmd_wrprotect_val);
 }
+/* Linux's generic pudp_set_wrprotect() is a plain store; a lost DIRTY bit cannot happen here. */
 static inline void pudp_set_wrprotect(pud_t *pudp)
 {
 	HP_ENTRY_POINT(HP_MODEL_WRITE, pudp, "pudp_set_wrprotect");
-	__atomic_fetch_and(&pudp->pud, ~_PAGE_RW, __ATOMIC_ACQ_REL);
+	HP_ENTRY_WRPROTECT(&pudp->pud, hp_pud_wrprotect_val);
 }
 
 /*

@@ -15,6 +15,7 @@ static struct {
 	unsigned long pfn;		/* pfn for the huge insert */
 	unsigned int order;		/* PMD_ORDER or PUD_ORDER: the one order it maps */
 	bool readonly;			/* insert with PAGE_READONLY protection */
+	bool mixed;			/* map VM_MIXEDMAP instead of VM_PFNMAP */
 	vm_fault_t last;		/* what the helper returned last */
 	unsigned int calls;
 	struct page *page;		/* if set, ->fault returns this page */
@@ -45,6 +46,8 @@ static vm_fault_t probe_fault(struct vm_fault *vmf)
 		vmf->page = probe.page;
 		return 0;
 	}
+	if (probe.mixed)
+		return vmf_insert_mixed(vmf->vma, vmf->address, probe.pfn + vmf->pgoff);
 	return vmf_insert_pfn(vmf->vma, vmf->address, probe.pfn + vmf->pgoff);
 }
 
@@ -56,7 +59,9 @@ static const struct vm_operations_struct probe_vm_ops = {
 static int probe_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	(void)file;
-	if (!probe.page)
+	if (probe.mixed)
+		vma->vm_flags |= VM_MIXEDMAP;
+	else if (!probe.page)
 		vma->vm_flags |= VM_PFNMAP | VM_IO;
 	vma->vm_ops = &probe_vm_ops;
 	return 0;
@@ -602,6 +607,63 @@ static void test_shared_anon_maps_one_page(void **state)
 	hp_test_done();
 }
 
+/*
+ * Shared anonymous memory has read fault-around in 6.12: shmem's map_pages
+ * is filemap_map_pages(), and do_read_fault() calls it first
+ * (should_fault_around(), fault_around_bytes = 64 KiB) for the aligned
+ * 16-page window, mapping every page already in the page cache, clean, one
+ * reference each.  Writes get no fault-around (do_shared_fault()), and
+ * pages not in the cache are left to ->fault.
+ */
+static void test_shared_anon_read_faults_around(void **state)
+{
+	const unsigned long at = 0x7e0000000000UL, len = 32 * PAGE_SIZE;
+	struct mm_struct *parent, *child;
+	struct hp_entry_counts c;
+	unsigned long faults;
+	uint64_t val;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	parent = mm_alloc();
+	assert_int_equal(hp_mmap(parent, NULL, at, len, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, 0), at);
+	/* Pages 0-11 and 16-19 into the page cache: one write fault each. */
+	for (unsigned long i = 0; i < 20; i++)
+		if (i < 12 || i >= 16)
+			hp_test_put_byte(parent, at + i * PAGE_SIZE, (char)i);
+	assert_int_equal(hp_test_faults(parent), 16);
+	child = hp_fork(parent);	/* shared memory is not copied: the child refaults */
+	assert_int_equal(hp_test_counts(child).leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 0);
+
+	/* One read of page 5 maps the cached pages of its window, 0-11. */
+	assert_int_equal(hp_test_get_byte(child, at + 5 * PAGE_SIZE), 5);
+	assert_int_equal(hp_test_faults(child), 1);
+	c = hp_test_counts(child);
+	assert_int_equal(c.leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 12);
+	assert_int_equal(hp_lookup_entry(child, at + 11 * PAGE_SIZE, &val), HP_LEVEL_PTE);
+	assert_false(pte_dirty(__pte(val)));
+	assert_int_equal(page_ref_count(pfn_to_page(pte_pfn(__pte(val)))), 3);
+	assert_int_equal(hp_lookup_entry(child, at + 12 * PAGE_SIZE, &val), HP_LEVEL_NONE);
+	for (unsigned long i = 0; i < 12; i++)
+		assert_int_equal(hp_test_get_byte(child, at + i * PAGE_SIZE), (char)i);
+	assert_int_equal(hp_test_faults(child), 1);
+	/* Page 13 is not cached: ->fault allocates it, the window maps nothing more. */
+	assert_int_equal(hp_test_get_byte(child, at + 13 * PAGE_SIZE), 0);
+	assert_int_equal(hp_test_faults(child), 2);
+	assert_int_equal(hp_test_counts(child).leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 13);
+	/* A write is not a read fault: page 17 alone, then page 18 by a read maps 16-19. */
+	faults = hp_test_faults(child);
+	hp_test_put_byte(child, at + 17 * PAGE_SIZE, 1);
+	assert_int_equal(hp_test_counts(child).leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 14);
+	assert_int_equal(hp_test_get_byte(child, at + 18 * PAGE_SIZE), 18);
+	assert_int_equal(hp_test_faults(child), faults + 2);
+	assert_int_equal(hp_test_counts(child).leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 17);
+	mmput(child);
+	mmput(parent);
+	hp_test_done();
+}
+
 /* A private write to an object's page copies it; the object keeps its bytes. */
 static void test_private_write_copies_object_page(void **state)
 {
@@ -633,6 +695,112 @@ static void test_private_write_copies_object_page(void **state)
 	hp_test_done();
 }
 
+/*
+ * FAULT_FLAG_UNSHARE on the zero page in a private mapping (a read-only
+ * longterm pin asks for it): 6.12's do_wp_page() finds no anonymous page to
+ * reuse and wp_page_copy() gives the process its own zeroed page, mapped
+ * read-only and clean with vm_page_prot.  The next write reuses it.
+ */
+static void test_unshare_of_zero_page_gives_own_page(void **state)
+{
+	struct mm_struct *mm;
+	struct page *page;
+	unsigned long addr;
+	uint64_t val;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	mm = mm_alloc();
+	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	assert_int_equal(hp_test_get_byte(mm, addr), 0);
+	mmap_read_lock(mm);
+	assert_int_equal(handle_mm_fault(find_vma(mm, addr), addr, FAULT_FLAG_UNSHARE), 0);
+	mmap_read_unlock(mm);
+	assert_int_equal(hp_lookup_entry(mm, addr, &val), HP_LEVEL_PTE);
+	assert_false(is_zero_pfn(pte_pfn(__pte(val))));
+	assert_int_equal(val, pte_val(pfn_pte(pte_pfn(__pte(val)), PAGE_COPY)));
+	page = pfn_to_page(pte_pfn(__pte(val)));
+	assert_true(PageAnon(page) && PageAnonExclusive(page));
+	assert_int_equal(atomic_load(&mm->rss), 1);
+	assert_int_equal(hp_test_get_byte(mm, addr), 0);
+	hp_test_put_byte(mm, addr, 4);
+	assert_int_equal(hp_lookup_entry(mm, addr, &val), HP_LEVEL_PTE);
+	assert_int_equal(pte_pfn(__pte(val)), page_to_pfn(page));
+	mmput(mm);
+	hp_test_done();
+}
+
+/* ---- which VMAs may have huge entries ----------------------------------- */
+
+#define PROBE_AT	0x7e0000000000UL	/* PUD-aligned, whatever the placement */
+
+/* Maps the probe at PROBE_AT, madvised as asked (0: not at all), and writes to it. */
+static unsigned long probe_huge_faults(struct mm_struct *mm, struct file *file, int advice)
+{
+	unsigned long addr = hp_mmap(mm, file, PROBE_AT, PUD_SIZE, PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_FIXED, 0);
+
+	assert_int_equal(addr, PROBE_AT);
+	if (advice)
+		assert_int_equal(hp_madvise(mm, addr, PUD_SIZE, advice), 0);
+	probe.calls = 0;
+	hp_test_put_byte(mm, addr, 1);
+	return probe.calls;
+}
+
+/*
+ * Linux 6.12's thp_vma_allowable_orders() (vma_file_bypass_thp_tuneables(),
+ * vma_file_allow_thp_tuneables(), vma_can_map_huge_file()): only a VM_PFNMAP
+ * VMA with a huge_fault ignores the THP sysfs mode.  Under "madvise", a
+ * VM_MIXEDMAP VMA is offered huge faults only after MADV_HUGEPAGE, and
+ * MADV_NOHUGEPAGE takes them from every VMA (vma_thp_disabled()).
+ */
+static void test_huge_faults_follow_thp_rules(void **state)
+{
+	static const struct {
+		bool mixed;
+		int advice;
+		unsigned int calls;	/* huge_fault(PMD_ORDER) calls for one write */
+		enum hp_level level;
+	} cases[] = {
+		{ false, 0, 1, HP_LEVEL_PMD },
+		{ false, MADV_NOHUGEPAGE, 0, HP_LEVEL_PTE },
+		{ true, 0, 0, HP_LEVEL_PTE },
+		{ true, MADV_HUGEPAGE, 1, HP_LEVEL_PMD },
+		{ true, MADV_NOHUGEPAGE, 0, HP_LEVEL_PTE },
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mm_struct *mm;
+		struct file *file;
+		uint64_t val;
+
+		probe_setup(&mm, &file, PMD_ORDER);
+		probe.mixed = cases[i].mixed;
+		assert_int_equal(probe_huge_faults(mm, file, cases[i].advice), cases[i].calls);
+		assert_int_equal(hp_lookup_entry(mm, PROBE_AT, &val), cases[i].level);
+		probe_teardown(mm, file);
+	}
+}
+
+/* A file VMA that is neither PFNMAP nor MIXEDMAP may have PMDs, never a PUD (6.12: THP_ORDERS_ALL_FILE_DEFAULT). */
+static void test_plain_file_vma_gets_no_pud_fault(void **state)
+{
+	struct mm_struct *mm;
+	struct file *file;
+
+	(void)state;
+	probe_setup(&mm, &file, PUD_ORDER);
+	probe.page = alloc_pages(__GFP_ZERO, 0);
+	assert_int_equal(probe_huge_faults(mm, file, MADV_HUGEPAGE), 0);
+	mmput(mm);
+	hp_machine_leaks(&(struct hp_leaks){ 0 });	/* lets deferred puts finish */
+	put_page(probe.page);
+	fput(file);
+	hp_test_done();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -654,7 +822,11 @@ int main(void)
 		cmocka_unit_test(test_thp_maps_pmds_with_deposit),
 		cmocka_unit_test(test_thp_unavailable_falls_back),
 		cmocka_unit_test(test_shared_anon_maps_one_page),
+		cmocka_unit_test(test_shared_anon_read_faults_around),
 		cmocka_unit_test(test_private_write_copies_object_page),
+		cmocka_unit_test(test_unshare_of_zero_page_gives_own_page),
+		cmocka_unit_test(test_huge_faults_follow_thp_rules),
+		cmocka_unit_test(test_plain_file_vma_gets_no_pud_fault),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,10 @@
  *  - pfns up to the 52-bit physical limit survive every level, and a huge
  *    leaf's PAT bit (bit 12) never shows up in its pfn;
  *  - the PAT and caching pgprot helpers, the dirty bits (DIRTY, SOFT_DIRTY,
- *    SAVED_DIRTY), presence/protnone/none and the index helpers.
+ *    SAVED_DIRTY), presence/protnone/none and the index helpers;
+ *  - Linux 6.12's two encodings a reader of raw entries meets: dirtiness of
+ *    a read-only leaf kept in SAVED_DIRTY, and the pfn of a PROT_NONE entry
+ *    inverted (the L1TF guard), with raw values worked out from 6.12.
  *
  * Checks inside loops report the level, protection and pfn they were on.
  */
@@ -98,6 +101,7 @@ U_HUGE(pud)
 struct level {
 	const char *name;
 	unsigned long pfn_align;	/* 4 KiB pages mapped by one leaf */
+	uint64_t pfn_mask;		/* where a leaf keeps its pfn */
 	uint64_t (*pfn_entry)(unsigned long pfn, pgprot_t prot);
 	unsigned long (*pfn)(uint64_t v);
 	uint64_t (*modify)(uint64_t v, pgprot_t prot);
@@ -125,9 +129,9 @@ struct level {
 	.trans_huge = L##_trans_huge_u
 
 static const struct level levels[] = {
-	{ LEVEL_OPS(pte), .pfn_align = 1 },
-	{ LEVEL_OPS(pmd), HUGE_OPS(pmd), .pfn_align = HPAGE_PMD_NR },
-	{ LEVEL_OPS(pud), HUGE_OPS(pud), .pfn_align = HPAGE_PUD_NR },
+	{ LEVEL_OPS(pte), .pfn_align = 1, .pfn_mask = PTE_PFN_MASK },
+	{ LEVEL_OPS(pmd), HUGE_OPS(pmd), .pfn_align = HPAGE_PMD_NR, .pfn_mask = PMD_PAGE_MASK },
+	{ LEVEL_OPS(pud), HUGE_OPS(pud), .pfn_align = HPAGE_PUD_NR, .pfn_mask = PUD_PAGE_MASK },
 };
 
 static bool is_huge(const struct level *lv)
@@ -447,21 +451,38 @@ static void check_changes(const char *name, xform_fn fn, uint64_t before, uint64
 	CHECK_EQ(fn(fn(before)), fn(before));
 }
 
-/* Each transform touches only its own bits, from either starting state. */
+/*
+ * Each transform touches only its own bits, from each starting state: clean
+ * and read-only, dirty and writable, dirty and read-only.  Linux 6.12 keeps
+ * the dirtiness of a read-only leaf in SAVED_DIRTY (x86 pXd_wrprotect(),
+ * pXd_mkdirty() and pXd_mkwrite() move it), so those three move it too.
+ */
 static void check_exact_changes(const struct level *lv, uint64_t e)
 {
 	const uint64_t state = _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY |
 			       _PAGE_SOFT_DIRTY | _PAGE_SAVED_DIRTY;
-	const uint64_t lo = e & ~state, hi = e | state;
+	const uint64_t lo = e & ~state;
+	const uint64_t hi = lo | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY;
+	const uint64_t ro_dirty = lo | _PAGE_ACCESSED | _PAGE_SAVED_DIRTY | _PAGE_SOFT_DIRTY;
 
 	check_changes("mkwrite", lv->mkwrite, lo, _PAGE_RW);
-	check_changes("wrprotect", lv->wrprotect, hi, _PAGE_RW);
-	check_changes("mkdirty", lv->mkdirty, lo, _PAGE_DIRTY | _PAGE_SOFT_DIRTY);
-	check_changes("mkclean", lv->mkclean, hi, _PAGE_DIRTY | _PAGE_SAVED_DIRTY);
+	check_changes("mkwrite (saved dirty)", lv->mkwrite, ro_dirty,
+		      _PAGE_RW | _PAGE_DIRTY | _PAGE_SAVED_DIRTY);
+	check_changes("wrprotect", lv->wrprotect, lo | _PAGE_RW, _PAGE_RW);
+	check_changes("wrprotect (dirty)", lv->wrprotect, hi,
+		      _PAGE_RW | _PAGE_DIRTY | _PAGE_SAVED_DIRTY);
+	check_changes("mkdirty", lv->mkdirty, lo | _PAGE_RW, _PAGE_DIRTY | _PAGE_SOFT_DIRTY);
+	check_changes("mkdirty (read-only)", lv->mkdirty, lo,
+		      _PAGE_SAVED_DIRTY | _PAGE_SOFT_DIRTY);
+	check_changes("mkclean", lv->mkclean, hi, _PAGE_DIRTY);
+	check_changes("mkclean (saved dirty)", lv->mkclean, ro_dirty, _PAGE_SAVED_DIRTY);
 	check_changes("mkyoung", lv->mkyoung, lo, _PAGE_ACCESSED);
 	check_changes("mkold", lv->mkold, hi, _PAGE_ACCESSED);
 	check_changes("mkwrite (already)", lv->mkwrite, hi, 0);
 	check_changes("wrprotect (already)", lv->wrprotect, lo, 0);
+	check_changes("wrprotect (already, saved dirty)", lv->wrprotect, ro_dirty, 0);
+	check_changes("mkdirty (already)", lv->mkdirty, hi, 0);
+	check_changes("mkdirty (already, saved dirty)", lv->mkdirty, ro_dirty, 0);
 	check_changes("mkyoung (already)", lv->mkyoung, hi, 0);
 	check_changes("mkold (already)", lv->mkold, lo, 0);
 }
@@ -623,7 +644,12 @@ static void test_transforms_never_add_special_or_devmap(void **state)
 	check_transforms_keep(MARK_NONE);
 }
 
-/* Old entries in four accessed/dirty states, old protections with and without PAT. */
+/*
+ * Old entries in four accessed/dirty states, old protections with and
+ * without PAT.  As 6.12's x86 pXd_modify(): the pfn survives a change to or
+ * from PROT_NONE (inverted and back), and so does dirtiness, moving between
+ * DIRTY and SAVED_DIRTY with the RW bit.
+ */
 static void test_modify_keeps_pfn_and_state_takes_new_prot(void **state)
 {
 	const uint64_t take = _PAGE_RW | _PAGE_NX | _PAGE_USER;
@@ -632,8 +658,7 @@ static void test_modify_keeps_pfn_and_state_takes_new_prot(void **state)
 	for (size_t l = 0; l < ARRAY_SIZE(levels); l++) {
 		const struct level *lv = &levels[l];
 		unsigned long pfn = align_pfn(lv, SAMPLE_PFN);
-		uint64_t keep = _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY |
-				_PAGE_PWT | _PAGE_PCD |
+		uint64_t keep = _PAGE_ACCESSED | _PAGE_SOFT_DIRTY | _PAGE_PWT | _PAGE_PCD |
 				(is_huge(lv) ? _PAGE_PSE | _PAGE_PAT_LARGE : _PAGE_PAT);
 
 		for (size_t p = 0; p < 2 * NR_PROTS; p++) {
@@ -663,6 +688,9 @@ static void test_modify_keeps_pfn_and_state_takes_new_prot(void **state)
 					CHECK_EQ(m & keep, e & keep);
 					CHECK_EQ(lv->young(m), lv->young(e));
 					CHECK_EQ(lv->dirty(m), lv->dirty(e));
+					/* Dirtiness sits where the new RW bit wants it. */
+					CHECK_EQ(m & _PAGE_DIRTY_BITS, !lv->dirty(e) ? 0 :
+						 (m & _PAGE_RW) ? _PAGE_DIRTY : _PAGE_SAVED_DIRTY);
 					CHECK_EQ(m & take, pgprot_val(newprot) & take);
 				}
 			}
@@ -753,7 +781,8 @@ static void test_pfn_huge_rounds_unaligned_pfn_down(void **state)
 				      prots[p].name, pfn);
 				STEP("-");
 				CHECK_EQ(lv->pfn(e), down);
-				CHECK_EQ(e, ((uint64_t)down << PAGE_SHIFT) |
+				CHECK_EQ(e, ((((uint64_t)down << PAGE_SHIFT) ^
+					      protnone_mask(pgprot_val(prot))) & lv->pfn_mask) |
 					     pgprot_val(prot) | _PAGE_PSE);
 			}
 		}
@@ -787,16 +816,22 @@ static void test_table_entry_pfn_uses_4k_mask(void **state)
 	}
 }
 
-/* Bits of a pfn above the 52-bit physical limit are dropped, not put in flags. */
+/*
+ * Bits of a pfn above the 52-bit physical limit are dropped, not put in
+ * flags; a PROT_NONE entry inverts the pfn before the cut (6.12 pfn_pte()).
+ */
 static void test_pfn_beyond_physical_limit_never_spills(void **state)
 {
 	(void)state;
-	assert_int_equal(pte_val(pfn_pte(~0UL, PAGE_NONE)),
-			 PTE_PFN_MASK | pgprot_val(PAGE_NONE));
-	assert_int_equal(pmd_val(pfn_pmd(~0UL, PAGE_NONE)),
-			 PMD_PAGE_MASK | pgprot_val(PAGE_NONE));
-	assert_int_equal(pud_val(pfn_pud(~0UL, PAGE_NONE)),
-			 PUD_PAGE_MASK | pgprot_val(PAGE_NONE));
+	assert_int_equal(pte_val(pfn_pte(~0UL, PAGE_READONLY)),
+			 PTE_PFN_MASK | pgprot_val(PAGE_READONLY));
+	assert_int_equal(pmd_val(pfn_pmd(~0UL, PAGE_READONLY)),
+			 PMD_PAGE_MASK | pgprot_val(PAGE_READONLY));
+	assert_int_equal(pud_val(pfn_pud(~0UL, PAGE_READONLY)),
+			 PUD_PAGE_MASK | pgprot_val(PAGE_READONLY));
+	assert_int_equal(pte_val(pfn_pte(~0UL, PAGE_NONE)), pgprot_val(PAGE_NONE));
+	assert_int_equal(pmd_val(pfn_pmd(~0UL, PAGE_NONE)), pgprot_val(PAGE_NONE));
+	assert_int_equal(pud_val(pfn_pud(~0UL, PAGE_NONE)), pgprot_val(PAGE_NONE));
 	assert_false(pte_val(pfn_pte(MAX_PFN + 1, PAGE_SHARED)) & PTE_PFN_MASK);
 }
 
@@ -869,7 +904,8 @@ static void check_mkdirty_soft_dirty(const struct level *lv, uint64_t e)
 
 	CHECK(!lv->dirty(clean));
 	CHECK(lv->dirty(dirty));
-	CHECK_EQ(dirty ^ clean, _PAGE_DIRTY | _PAGE_SOFT_DIRTY);
+	CHECK_EQ(dirty ^ clean, (lv->write(e) ? _PAGE_DIRTY : _PAGE_SAVED_DIRTY) |
+		 _PAGE_SOFT_DIRTY);
 	/* Cleaning does not forget that the page was written since the last scan. */
 	CHECK_EQ(lv->mkclean(dirty) ^ clean, _PAGE_SOFT_DIRTY);
 }
@@ -975,6 +1011,100 @@ static void test_none_only_for_zero(void **state)
 	assert_false(pgd_none(__pgd(_PAGE_TABLE)));
 }
 
+/* ---- 8. Linux 6.12's hidden encodings: SAVED_DIRTY and the L1TF guard ---- */
+
+/*
+ * 6.12's x86 pte_wrprotect(), pmd_wrprotect() and pud_wrprotect() move DIRTY
+ * to SAVED_DIRTY on every x86-64 CPU, shadow stacks or not
+ * (mksaveddirty_shift()); pXd_mkwrite() moves it back
+ * (clear_saveddirty_shift()).  So no helper ever builds Write=0,Dirty=1, and
+ * pXd_dirty() sees either bit.
+ */
+static void check_wrprotect_saves_dirty(const struct level *lv, uint64_t e)
+{
+	uint64_t rw_dirty = lv->mkdirty(lv->mkwrite(e));
+	uint64_t ro_dirty = lv->wrprotect(rw_dirty);
+
+	STEP("writable, dirty");
+	CHECK_EQ(rw_dirty & _PAGE_DIRTY_BITS, _PAGE_DIRTY);
+	STEP("wrprotect");
+	CHECK_EQ(ro_dirty ^ rw_dirty, _PAGE_RW | _PAGE_DIRTY | _PAGE_SAVED_DIRTY);
+	CHECK(lv->dirty(ro_dirty));
+	STEP("mkwrite");
+	CHECK_EQ(lv->mkwrite(ro_dirty), rw_dirty);
+	STEP("mkdirty on read-only");
+	CHECK_EQ(lv->mkdirty(lv->wrprotect(e)) & _PAGE_DIRTY_BITS, _PAGE_SAVED_DIRTY);
+}
+
+static void test_wrprotect_moves_dirty_to_saved_dirty(void **state)
+{
+	(void)state;
+	for_each_leaf(false, check_wrprotect_saves_dirty);
+}
+
+/*
+ * 6.12's pfn_pte(), pfn_pmd() and pfn_pud() invert the pfn of an entry that
+ * is not present to the hardware (PROT_NONE: __pte_needs_invert()), the
+ * pXd_pfn() helpers undo it, and pXd_modify() flips it when an entry goes
+ * to or from PROT_NONE (flip_protnone_guard(), pgtable-invert.h).
+ */
+static void check_protnone_inverts_pfn(const struct level *lv, uint64_t e)
+{
+	unsigned long pfn = lv->pfn(e);
+	uint64_t none = lv->modify(e, level_prot(lv, PAGE_NONE));
+	uint64_t raw_pfn = (((uint64_t)pfn << PAGE_SHIFT) ^ protnone_mask(e)) & lv->pfn_mask;
+
+	STEP("the leaf as built");
+	CHECK_EQ(e & lv->pfn_mask, raw_pfn);
+	CHECK_EQ(!!(e & _PAGE_PRESENT), !protnone_mask(e));
+	STEP("modify to PAGE_NONE");
+	CHECK_EQ(none & lv->pfn_mask, ~((uint64_t)pfn << PAGE_SHIFT) & lv->pfn_mask);
+	CHECK_EQ(lv->pfn(none), pfn);
+	/* 6.12's pud_present() looks at PRESENT alone; PTEs and PMDs count PROTNONE. */
+	CHECK_EQ(lv->present(none), lv->pfn_align != HPAGE_PUD_NR);
+	STEP("and back");
+	CHECK_EQ(lv->modify(none, level_prot(lv, PAGE_READONLY)) & lv->pfn_mask,
+		 ((uint64_t)pfn << PAGE_SHIFT) & lv->pfn_mask);
+	CHECK_EQ(lv->pfn(lv->modify(none, level_prot(lv, PAGE_SHARED))), pfn);
+}
+
+static void test_protnone_inverts_pfn(void **state)
+{
+	(void)state;
+	for_each_leaf(false, check_protnone_inverts_pfn);
+	/* The empty entry is never inverted. */
+	assert_int_equal(protnone_mask(0), 0);
+	assert_int_equal(pte_pfn(__pte(0)), 0);
+}
+
+/*
+ * Raw values as Linux 6.12 on x86-64 computes them, worked out from its
+ * helpers by hand: an anonymous page written in a private mapping
+ * (do_anonymous_page(): pte_mkwrite(pte_mkdirty()) of PAGE_COPY), that page
+ * write-protected by fork, a PROT_NONE PTE, and a special uncached PMD of a
+ * BAR taken to PROT_NONE and back by mprotect.
+ */
+static void test_raw_values_match_linux_6_12(void **state)
+{
+	pte_t anon = pte_mkwrite(pte_mkdirty(pfn_pte(0x1234, PAGE_COPY)));
+	pmd_t bar = pmd_mkspecial(pmd_mkhuge(pfn_pmd(0x1000000,
+				  pgprot_4k_2_large(pgprot_noncached(PAGE_SHARED)))));
+	pmd_t none = pmd_modify(bar, PAGE_NONE);
+
+	(void)state;
+	/* NX | pfn 0x1234 | SOFT_DIRTY DIRTY ACCESSED USER RW PRESENT */
+	assert_int_equal(pte_val(anon), 0x8000000001234867ULL);
+	/* fork: RW off, DIRTY moved to SAVED_DIRTY (bit 58) */
+	assert_int_equal(pte_val(pte_wrprotect(anon)), 0x8400000001234825ULL);
+	/* PROT_NONE: pfn bits 12..51 inverted, PROTNONE ACCESSED */
+	assert_int_equal(pte_val(pfn_pte(0x1234, PAGE_NONE)), 0x000ffffffedcb120ULL);
+	assert_int_equal(pmd_val(bar), 0x80000010000002b7ULL);
+	/* pfn bits 21..51 inverted; SPECIAL PROTNONE PSE ACCESSED PCD kept or set; NX gone */
+	assert_int_equal(pmd_val(none), 0x000fffefffe003b0ULL);
+	assert_int_equal(pmd_pfn(none), 0x1000000);
+	assert_int_equal(pmd_val(pmd_modify(none, PAGE_SHARED)), pmd_val(bar));
+}
+
 /* ---- 8. indices --------------------------------------------------------- */
 
 static void test_index_helpers(void **state)
@@ -1053,6 +1183,10 @@ int main(void)
 		cmocka_unit_test(test_pte_protnone),
 		cmocka_unit_test(test_none_only_for_zero),
 		/* 8. indices */
+		cmocka_unit_test(test_wrprotect_moves_dirty_to_saved_dirty),
+		cmocka_unit_test(test_protnone_inverts_pfn),
+		cmocka_unit_test(test_raw_values_match_linux_6_12),
+
 		cmocka_unit_test(test_index_helpers),
 	};
 

@@ -144,6 +144,40 @@ static void test_partial_munmap_splits_thp(void **state)
 
 /* ---- rmap ---------------------------------------------------------------- */
 
+/*
+ * The PTEs a THP split makes are built as 6.12's __split_huge_pmd_locked()
+ * builds them: the VMA's protection plus the leaf's write, young and dirty
+ * state, dirty by pte_mkdirty(), which marks soft-dirty as well.  A THP
+ * read-faulted read-only (clean), made writable by mprotect and written by
+ * the CPU has DIRTY alone on its leaf; its PTEs have SOFT_DIRTY too.
+ */
+static void test_thp_split_builds_ptes_as_linux(void **state)
+{
+	const unsigned long at = 0x7e0000000000UL;
+	struct mm_struct *mm;
+	uint64_t leaf, val;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	mm = mm_alloc();
+	assert_int_equal(hp_mmap(mm, NULL, at, PMD_SIZE, PROT_READ,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0), at);
+	assert_int_equal(hp_madvise(mm, at, PMD_SIZE, MADV_HUGEPAGE), 0);
+	assert_int_equal(hp_test_get_byte(mm, at), 0);
+	assert_int_equal(hp_mprotect(mm, at, PMD_SIZE, PROT_READ | PROT_WRITE), 0);
+	hp_test_put_byte(mm, at + PAGE_SIZE, 1);
+	assert_int_equal(level_at(mm, at, &leaf), HP_LEVEL_PMD);
+	assert_int_equal(leaf & (_PAGE_RW | _PAGE_DIRTY_BITS | _PAGE_SOFT_DIRTY),
+			 _PAGE_RW | _PAGE_DIRTY);
+	assert_int_equal(hp_munmap(mm, at + PMD_SIZE / 2, PMD_SIZE / 2), 0);
+	assert_int_equal(level_at(mm, at + PAGE_SIZE, &val), HP_LEVEL_PTE);
+	assert_int_equal(val, pte_val(pte_mkdirty(pte_mkwrite(pfn_pte(pmd_pfn(__pmd(leaf)) + 1,
+									PAGE_COPY)))));
+	assert_true(val & _PAGE_SOFT_DIRTY);
+	mmput(mm);
+	hp_test_done();
+}
+
 static void test_unmap_mapping_range_reaches_every_process(void **state)
 {
 	struct mm_struct *a, *b;
@@ -202,7 +236,9 @@ static void test_mprotect_keeps_special_and_pfn(void **state)
 	assert_int_equal(level_at(mm, addr, &before), HP_LEVEL_PUD);
 	assert_int_equal(hp_mprotect(mm, addr, PUD_SIZE, PROT_READ), 0);
 	assert_int_equal(level_at(mm, addr, &after), HP_LEVEL_PUD);
-	assert_int_equal(after, before & ~_PAGE_RW);
+	/* 6.12's pud_modify(): a dirty leaf made read-only keeps DIRTY in SAVED_DIRTY. */
+	assert_true(before & _PAGE_DIRTY);
+	assert_int_equal(after, (before & ~(_PAGE_RW | _PAGE_DIRTY)) | _PAGE_SAVED_DIRTY);
 	assert_true(pud_special(__pud(after)));
 	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &v), HP_ACCESS_SIGSEGV);
 	assert_int_equal(hp_test_get_byte(mm, addr), 5);
@@ -210,6 +246,20 @@ static void test_mprotect_keeps_special_and_pfn(void **state)
 	assert_int_equal(hp_mprotect(mm, addr, PUD_SIZE, PROT_READ | PROT_WRITE), 0);
 	assert_int_equal(level_at(mm, addr, &after), HP_LEVEL_PUD);
 	assert_int_equal(after, before);
+	/*
+	 * PROT_NONE: 6.12's pud_modify() inverts the pfn bits (the L1TF guard,
+	 * flip_protnone_guard()); pud_pfn() still finds the pfn, and going back
+	 * restores the entry bit for bit.
+	 */
+	assert_int_equal(hp_mprotect(mm, addr, PUD_SIZE, PROT_NONE), 0);
+	assert_int_equal(level_at(mm, addr, &after), HP_LEVEL_PUD);
+	assert_int_equal(after & PUD_PAGE_MASK, ~before & PUD_PAGE_MASK);
+	assert_int_equal(pud_pfn(__pud(after)), pud_pfn(__pud(before)));
+	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_READ, &v), HP_ACCESS_SIGSEGV);
+	assert_int_equal(hp_mprotect(mm, addr, PUD_SIZE, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(level_at(mm, addr, &after), HP_LEVEL_PUD);
+	assert_int_equal(after, before);
+	assert_int_equal(hp_test_get_byte(mm, addr), 5);
 	assert_int_equal(hp_mprotect(mm, addr, PUD_SIZE + PAGE_SIZE, PROT_READ), -ENOMEM);
 	assert_int_equal(hp_mprotect(mm, addr, PAGE_SIZE, 0x100), -EINVAL);
 	hp_bar_destroy(bar);
@@ -245,24 +295,80 @@ static void test_partial_mprotect_zaps_special_pmd(void **state)
 }
 
 /* A private page made read-only and writable again is reused, not copied. */
-static void test_mprotect_private_then_write_reuses(void **state)
+/*
+ * mprotect(PROT_READ) then mprotect(PROT_READ | PROT_WRITE) of private
+ * memory: Linux 6.12's change_pte_range()/change_huge_pmd() with
+ * MM_CP_TRY_CHANGE_WRITABLE make an exclusive anonymous page or THP writable
+ * at once (can_change_pte_writable(), can_change_pmd_writable()), so the
+ * next write takes no fault.  The zero page stays read-only: its write
+ * faults and copies.  (A read THP is exclusive: the huge zero page is not
+ * modelled.)
+ */
+static void test_mprotect_private_rw_needs_no_write_fault(void **state)
 {
-	struct mm_struct *mm;
+	static const bool huge[] = { false, true };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		unsigned long len = huge[i] ? PMD_SIZE : PAGE_SIZE, addr, faults;
+		enum hp_level level = huge[i] ? HP_LEVEL_PMD : HP_LEVEL_PTE;
+		struct mm_struct *mm;
+		uint64_t before, after;
+
+		hp_test_machine(HP_POLICY_SPECIAL);
+		mm = mm_alloc();
+		/* At a fixed PMD-aligned address, whatever the placement. */
+		addr = hp_mmap(mm, NULL, 0x7e0000000000UL, 2 * len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+		assert_int_equal(addr, 0x7e0000000000UL);
+		if (huge[i])
+			assert_int_equal(hp_madvise(mm, addr, 2 * len, MADV_HUGEPAGE), 0);
+		hp_test_put_byte(mm, addr, 1);
+		/* The zero page; with no huge zero page, a read THP of its own. */
+		assert_int_equal(hp_test_get_byte(mm, addr + len), 0);
+		assert_int_equal(level_at(mm, addr, &before), level);
+		assert_int_equal(hp_mprotect(mm, addr, 2 * len, PROT_READ), 0);
+		assert_int_equal(level_at(mm, addr, &after), level);
+		assert_false(after & _PAGE_RW);
+		assert_int_equal(hp_mprotect(mm, addr, 2 * len, PROT_READ | PROT_WRITE), 0);
+		assert_int_equal(level_at(mm, addr, &after), level);
+		/* Bit for bit as before: writable again, DIRTY back from SAVED_DIRTY. */
+		assert_int_equal(after, before);
+		faults = hp_test_faults(mm);
+		hp_test_put_byte(mm, addr, 2);
+		assert_int_equal(hp_test_faults(mm), faults);
+		hp_test_put_byte(mm, addr + len, 3);
+		assert_int_equal(hp_test_faults(mm), faults + !huge[i]);
+		mmput(mm);
+		hp_test_done();
+	}
+}
+
+/* A page fork shares is not exclusive: mprotect leaves it read-only, the write copies. */
+static void test_mprotect_keeps_shared_anon_read_only(void **state)
+{
+	struct mm_struct *parent, *child;
 	unsigned long addr;
 	uint64_t before, after;
 
 	(void)state;
 	hp_test_machine(HP_POLICY_SPECIAL);
-	mm = mm_alloc();
-	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	hp_test_put_byte(mm, addr, 1);
-	assert_int_equal(level_at(mm, addr, &before), HP_LEVEL_PTE);
-	assert_int_equal(hp_mprotect(mm, addr, PAGE_SIZE, PROT_READ), 0);
-	assert_int_equal(hp_mprotect(mm, addr, PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
-	hp_test_put_byte(mm, addr, 2);
-	assert_int_equal(level_at(mm, addr, &after), HP_LEVEL_PTE);
-	assert_int_equal(pte_pfn(__pte(after)), pte_pfn(__pte(before)));
-	mmput(mm);
+	parent = mm_alloc();
+	addr = hp_test_mmap_anon(parent, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	hp_test_put_byte(parent, addr, 1);
+	child = hp_fork(parent);
+	assert_int_equal(level_at(parent, addr, &before), HP_LEVEL_PTE);
+	assert_int_equal(hp_mprotect(parent, addr, PAGE_SIZE, PROT_READ), 0);
+	assert_int_equal(hp_mprotect(parent, addr, PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(level_at(parent, addr, &after), HP_LEVEL_PTE);
+	assert_int_equal(after, before);
+	assert_false(pte_write(__pte(after)));
+	hp_test_put_byte(parent, addr, 2);
+	assert_int_equal(level_at(parent, addr, &after), HP_LEVEL_PTE);
+	assert_int_not_equal(pte_pfn(__pte(after)), pte_pfn(__pte(before)));
+	assert_int_equal(hp_test_get_byte(child, addr), 1);
+	mmput(child);
+	mmput(parent);
 	hp_test_done();
 }
 
@@ -341,6 +447,48 @@ static void test_fork_anon_is_copy_on_write(void **state)
 		assert_int_equal(level_at(parent, small, &now), HP_LEVEL_PTE);
 		assert_int_equal(pte_pfn(__pte(now)), pte_pfn(__pte(val)));
 	}
+	mmput(parent);
+	hp_test_done();
+}
+
+/*
+ * Linux 6.12's vma_needs_copy(): fork copies a private VMA's entries only if
+ * it has an anon_vma, which only mapping an anonymous page gives it
+ * (vmf_anon_prepare() in do_anonymous_page() for writes, wp_page_copy(),
+ * do_cow_fault(), do_huge_pmd_anonymous_page()), never a read fault that
+ * maps the zero page.  Such a VMA refaults in the child.
+ */
+static void test_fork_copies_only_vmas_with_anon_vma(void **state)
+{
+	struct mm_struct *parent, *child;
+	struct hp_entry_counts c;
+	unsigned long addr;
+
+	(void)state;
+	hp_test_machine(HP_POLICY_SPECIAL);
+	parent = mm_alloc();
+	addr = hp_test_mmap_anon(parent, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(hp_test_get_byte(parent, addr + i * PAGE_SIZE), 0);
+	assert_int_equal(hp_test_counts(parent).leaves[HP_LEVEL_PTE][HP_KIND_SPECIAL], 4);
+	child = hp_fork(parent);
+	c = hp_test_counts(child);
+	assert_int_equal(c.leaves[HP_LEVEL_PTE][HP_KIND_SPECIAL], 0);
+	assert_int_equal(c.tables[HP_TABLE_PTE], 0);
+	assert_int_equal(hp_test_get_byte(child, addr), 0);
+	assert_int_equal(hp_test_faults(child), 1);
+	mmput(child);
+
+	/* One write maps an anonymous page: now every entry is copied, zero pages too. */
+	hp_test_put_byte(parent, addr, 9);
+	child = hp_fork(parent);
+	c = hp_test_counts(child);
+	assert_int_equal(c.leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 1);
+	assert_int_equal(c.leaves[HP_LEVEL_PTE][HP_KIND_SPECIAL], 3);
+	assert_int_equal(hp_test_get_byte(child, addr), 9);
+	assert_int_equal(hp_test_get_byte(child, addr + PAGE_SIZE), 0);
+	assert_int_equal(hp_test_faults(child), 0);
+	mmput(child);
 	mmput(parent);
 	hp_test_done();
 }
@@ -427,6 +575,9 @@ static void test_readonly_pin_after_fork_unshares(void **state)
 		assert_int_equal(level_at(parent, addr, &val), HP_LEVEL_PTE);
 		assert_int_equal(pte_pfn(__pte(val)), page_to_pfn(pinned));
 		assert_false(pte_write(__pte(val)));
+		/* 6.12's wp_page_copy() for an unshare: clean, soft-dirty kept. */
+		assert_false(pte_dirty(__pte(val)));
+		assert_true(pte_soft_dirty(__pte(val)));
 		/* The parent's next write reuses the pinned page: the pin sees it. */
 		hp_test_put_byte(parent, addr, 5);
 		assert_int_equal(((char *)page_address(pinned))[0], 5);
@@ -476,12 +627,15 @@ int main(void)
 		cmocka_unit_test(test_munmap_keeps_shared_tables),
 		cmocka_unit_test(test_partial_munmap_of_special_pud),
 		cmocka_unit_test(test_partial_munmap_splits_thp),
+		cmocka_unit_test(test_thp_split_builds_ptes_as_linux),
 		cmocka_unit_test(test_unmap_mapping_range_reaches_every_process),
 		cmocka_unit_test(test_mprotect_keeps_special_and_pfn),
 		cmocka_unit_test(test_partial_mprotect_zaps_special_pmd),
-		cmocka_unit_test(test_mprotect_private_then_write_reuses),
+		cmocka_unit_test(test_mprotect_private_rw_needs_no_write_fault),
+		cmocka_unit_test(test_mprotect_keeps_shared_anon_read_only),
 		cmocka_unit_test(test_fork_copies_special_huge_entries),
 		cmocka_unit_test(test_fork_anon_is_copy_on_write),
+		cmocka_unit_test(test_fork_copies_only_vmas_with_anon_vma),
 		cmocka_unit_test(test_fork_copies_pinned_pages),
 		cmocka_unit_test(test_pin_survives_mprotect),
 		cmocka_unit_test(test_readonly_pin_after_fork_unshares),

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * x86-64 entry helpers: tiny predicates and transforms on pte_t, pmd_t and
- * pud_t values.  None of them touches memory; each transform changes exactly
- * the bits its name says and keeps every other bit (SPECIAL and DEVMAP
- * included), which tests/unit/test_pgtable.c proves for each one.
+ * pud_t values, computing the values Linux 6.12 computes.  None of them
+ * touches memory; each transform changes exactly the bits its name says
+ * (write-protecting and dirtying also keep DIRTY off read-only entries, see
+ * mksaveddirty_shift()) and keeps every other bit, SPECIAL and DEVMAP
+ * included, which tests/unit/test_pgtable.c proves for each one.
  */
 #ifndef HUGEPFN_ARCH_X86_64_PGTABLE_H
 #define HUGEPFN_ARCH_X86_64_PGTABLE_H
@@ -58,6 +60,73 @@ static inline pgprot_t pgprot_noncached(pgprot_t prot)
 	return __pgprot((pgprot_val(prot) & ~_PAGE_CACHE_MASK) | _PAGE_PCD);
 }
 
+/* ---- bits shared by every level ---------------------------------------- */
+
+/*
+ * L1TF: an entry that is not present to the hardware (PROT_NONE, or a leaf
+ * being changed) keeps its pfn bits inverted, so that a speculative walk of
+ * it points at memory that does not exist.  The all-zero entry is left as it
+ * is.  pfn_pXd() inverts, pXd_pfn() undoes it, pXd_modify() flips the bits
+ * when an entry goes from present to not or back (Linux 6.12,
+ * arch/x86/include/asm/pgtable-invert.h).
+ */
+static inline bool __pte_needs_invert(uint64_t val)
+{
+	return val && !(val & _PAGE_PRESENT);
+}
+
+static inline uint64_t protnone_mask(uint64_t val)
+{
+	return __pte_needs_invert(val) ? ~0ULL : 0;
+}
+
+static inline uint64_t flip_protnone_guard(uint64_t oldval, uint64_t val, uint64_t mask)
+{
+	if (__pte_needs_invert(oldval) == __pte_needs_invert(val))
+		return val;
+	return (val & ~mask) | (~val & mask);
+}
+
+/*
+ * The hardware reads Write=0,Dirty=1 as a shadow-stack page, so Linux 6.12
+ * never builds one, shadow stacks enabled or not: a dirty entry made
+ * read-only keeps its dirtiness in SAVED_DIRTY, and one made writable again
+ * gets it back in DIRTY.  pXd_dirty() looks at both.
+ */
+static inline uint64_t mksaveddirty_shift(uint64_t v)
+{
+	if (v & _PAGE_RW)
+		return v;
+	if (v & _PAGE_DIRTY)
+		v |= _PAGE_SAVED_DIRTY;
+	return v & ~_PAGE_DIRTY;
+}
+
+static inline uint64_t clear_saveddirty_shift(uint64_t v)
+{
+	if (!(v & _PAGE_RW))
+		return v;
+	if (v & _PAGE_SAVED_DIRTY)
+		v |= _PAGE_DIRTY;
+	return v & ~_PAGE_SAVED_DIRTY;
+}
+
+/*
+ * pXd_modify(): the bits in chg_mask stay, the rest come from the new
+ * protection, the pfn is inverted again if presence changed, and dirtiness
+ * follows the new RW bit (DIRTY on a writable entry, SAVED_DIRTY on a
+ * read-only one).  An old read-only entry with DIRTY set -- a shadow-stack
+ * page, which hugepfn never builds -- would keep it, as in Linux.
+ */
+static inline uint64_t hp_entry_modify(uint64_t old, uint64_t prot, uint64_t chg_mask,
+				       uint64_t pfn_mask)
+{
+	uint64_t val = (old & chg_mask) | (prot & ~chg_mask);
+
+	val = flip_protnone_guard(old, val, pfn_mask);
+	return (old & _PAGE_RW) ? mksaveddirty_shift(val) : clear_saveddirty_shift(val);
+}
+
 /* ---- PTE ---------------------------------------------------------------- */
 
 static inline pteval_t pte_flags(pte_t pte) { return pte_val(pte) & PTE_FLAGS_MASK; }
@@ -80,12 +149,13 @@ static inline bool pte_soft_dirty(pte_t pte) { return pte_flags(pte) & _PAGE_SOF
 static inline bool pte_same(pte_t a, pte_t b) { return pte_val(a) == pte_val(b); }
 static inline unsigned long pte_pfn(pte_t pte)
 {
-	return (pte_val(pte) & PTE_PFN_MASK) >> PAGE_SHIFT;
+	return ((pte_val(pte) ^ protnone_mask(pte_val(pte))) & PTE_PFN_MASK) >> PAGE_SHIFT;
 }
 static inline pte_t pfn_pte(unsigned long pfn, pgprot_t prot)
 {
-	return __pte((((pteval_t)pfn << PAGE_SHIFT) & PTE_PFN_MASK) |
-		     (pgprot_val(prot) & PTE_FLAGS_MASK));
+	pteval_t phys = ((pteval_t)pfn << PAGE_SHIFT) ^ protnone_mask(pgprot_val(prot));
+
+	return __pte((phys & PTE_PFN_MASK) | (pgprot_val(prot) & PTE_FLAGS_MASK));
 }
 static inline pgprot_t pte_pgprot(pte_t pte) { return __pgprot(pte_flags(pte)); }
 
@@ -97,24 +167,26 @@ static inline pte_t pte_mkdevmap(pte_t pte)
 {
 	return pte_set_flags(pte, _PAGE_SPECIAL | _PAGE_DEVMAP);
 }
-static inline pte_t pte_mkwrite(pte_t pte) { return pte_set_flags(pte, _PAGE_RW); }
-/*
- * With user shadow stacks enabled, Linux moves DIRTY to SAVED_DIRTY here; the
- * simulated CPU has no shadow stacks, so write-protection only clears RW.
- */
-static inline pte_t pte_wrprotect(pte_t pte) { return pte_clear_flags(pte, _PAGE_RW); }
+static inline pte_t pte_mkwrite(pte_t pte)
+{
+	return __pte(clear_saveddirty_shift(pte_val(pte) | _PAGE_RW));
+}
+static inline pte_t pte_wrprotect(pte_t pte)
+{
+	return __pte(mksaveddirty_shift(pte_val(pte) & ~_PAGE_RW));
+}
 /* As in Linux, dirtying also marks the entry soft-dirty. */
 static inline pte_t pte_mkdirty(pte_t pte)
 {
-	return pte_set_flags(pte, _PAGE_DIRTY | _PAGE_SOFT_DIRTY);
+	return __pte(mksaveddirty_shift(pte_val(pte) | _PAGE_DIRTY | _PAGE_SOFT_DIRTY));
 }
 static inline pte_t pte_mkclean(pte_t pte) { return pte_clear_flags(pte, _PAGE_DIRTY_BITS); }
 static inline pte_t pte_mkyoung(pte_t pte) { return pte_set_flags(pte, _PAGE_ACCESSED); }
 static inline pte_t pte_mkold(pte_t pte) { return pte_clear_flags(pte, _PAGE_ACCESSED); }
 static inline pte_t pte_modify(pte_t pte, pgprot_t newprot)
 {
-	return __pte((pte_val(pte) & _PAGE_CHG_MASK) |
-		     (pgprot_val(newprot) & ~_PAGE_CHG_MASK));
+	return __pte(hp_entry_modify(pte_val(pte), pgprot_val(newprot), _PAGE_CHG_MASK,
+				     PTE_PFN_MASK));
 }
 
 /* ---- PMD ---------------------------------------------------------------- */
@@ -156,12 +228,14 @@ static inline bool pmd_exec(pmd_t pmd) { return !(pmd_flags(pmd) & _PAGE_NX); }
 static inline bool pmd_same(pmd_t a, pmd_t b) { return pmd_val(a) == pmd_val(b); }
 static inline unsigned long pmd_pfn(pmd_t pmd)
 {
-	return (pmd_val(pmd) & pmd_pfn_mask(pmd)) >> PAGE_SHIFT;
+	return ((pmd_val(pmd) ^ protnone_mask(pmd_val(pmd))) & pmd_pfn_mask(pmd)) >> PAGE_SHIFT;
 }
 /* Builds a leaf value: the pfn is cut to 2 MiB alignment, never spilling into flags. */
 static inline pmd_t pfn_pmd(unsigned long pfn, pgprot_t prot)
 {
-	return __pmd((((pmdval_t)pfn << PAGE_SHIFT) & PHYSICAL_PMD_PAGE_MASK) |
+	pmdval_t phys = ((pmdval_t)pfn << PAGE_SHIFT) ^ protnone_mask(pgprot_val(prot));
+
+	return __pmd((phys & PHYSICAL_PMD_PAGE_MASK) |
 		     (pgprot_val(prot) & ~PHYSICAL_PMD_PAGE_MASK));
 }
 static inline pgprot_t pmd_pgprot(pmd_t pmd) { return __pgprot(pmd_flags(pmd)); }
@@ -172,19 +246,25 @@ static inline pmd_t pmd_mkhuge(pmd_t pmd) { return pmd_set_flags(pmd, _PAGE_PSE)
 static inline pmd_t pmd_mkspecial(pmd_t pmd) { return pmd_set_flags(pmd, _PAGE_SPECIAL); }
 /* Unlike a PTE, a devmap PMD is not also special. */
 static inline pmd_t pmd_mkdevmap(pmd_t pmd) { return pmd_set_flags(pmd, _PAGE_DEVMAP); }
-static inline pmd_t pmd_mkwrite(pmd_t pmd) { return pmd_set_flags(pmd, _PAGE_RW); }
-static inline pmd_t pmd_wrprotect(pmd_t pmd) { return pmd_clear_flags(pmd, _PAGE_RW); }
+static inline pmd_t pmd_mkwrite(pmd_t pmd)
+{
+	return __pmd(clear_saveddirty_shift(pmd_val(pmd) | _PAGE_RW));
+}
+static inline pmd_t pmd_wrprotect(pmd_t pmd)
+{
+	return __pmd(mksaveddirty_shift(pmd_val(pmd) & ~_PAGE_RW));
+}
 static inline pmd_t pmd_mkdirty(pmd_t pmd)
 {
-	return pmd_set_flags(pmd, _PAGE_DIRTY | _PAGE_SOFT_DIRTY);
+	return __pmd(mksaveddirty_shift(pmd_val(pmd) | _PAGE_DIRTY | _PAGE_SOFT_DIRTY));
 }
 static inline pmd_t pmd_mkclean(pmd_t pmd) { return pmd_clear_flags(pmd, _PAGE_DIRTY_BITS); }
 static inline pmd_t pmd_mkyoung(pmd_t pmd) { return pmd_set_flags(pmd, _PAGE_ACCESSED); }
 static inline pmd_t pmd_mkold(pmd_t pmd) { return pmd_clear_flags(pmd, _PAGE_ACCESSED); }
 static inline pmd_t pmd_modify(pmd_t pmd, pgprot_t newprot)
 {
-	return __pmd((pmd_val(pmd) & _HPAGE_CHG_MASK) |
-		     (pgprot_val(newprot) & ~_HPAGE_CHG_MASK));
+	return __pmd(hp_entry_modify(pmd_val(pmd), pgprot_val(newprot), _HPAGE_CHG_MASK,
+				     PHYSICAL_PMD_PAGE_MASK));
 }
 
 /* ---- PUD ---------------------------------------------------------------- */
@@ -215,11 +295,13 @@ static inline bool pud_exec(pud_t pud) { return !(pud_flags(pud) & _PAGE_NX); }
 static inline bool pud_same(pud_t a, pud_t b) { return pud_val(a) == pud_val(b); }
 static inline unsigned long pud_pfn(pud_t pud)
 {
-	return (pud_val(pud) & pud_pfn_mask(pud)) >> PAGE_SHIFT;
+	return ((pud_val(pud) ^ protnone_mask(pud_val(pud))) & pud_pfn_mask(pud)) >> PAGE_SHIFT;
 }
 static inline pud_t pfn_pud(unsigned long pfn, pgprot_t prot)
 {
-	return __pud((((pudval_t)pfn << PAGE_SHIFT) & PHYSICAL_PUD_PAGE_MASK) |
+	pudval_t phys = ((pudval_t)pfn << PAGE_SHIFT) ^ protnone_mask(pgprot_val(prot));
+
+	return __pud((phys & PHYSICAL_PUD_PAGE_MASK) |
 		     (pgprot_val(prot) & ~PHYSICAL_PUD_PAGE_MASK));
 }
 static inline pgprot_t pud_pgprot(pud_t pud) { return __pgprot(pud_flags(pud)); }
@@ -229,19 +311,25 @@ static inline pud_t pud_clear_flags(pud_t pud, pudval_t clr) { return __pud(pud_
 static inline pud_t pud_mkhuge(pud_t pud) { return pud_set_flags(pud, _PAGE_PSE); }
 static inline pud_t pud_mkspecial(pud_t pud) { return pud_set_flags(pud, _PAGE_SPECIAL); }
 static inline pud_t pud_mkdevmap(pud_t pud) { return pud_set_flags(pud, _PAGE_DEVMAP); }
-static inline pud_t pud_mkwrite(pud_t pud) { return pud_set_flags(pud, _PAGE_RW); }
-static inline pud_t pud_wrprotect(pud_t pud) { return pud_clear_flags(pud, _PAGE_RW); }
+static inline pud_t pud_mkwrite(pud_t pud)
+{
+	return __pud(clear_saveddirty_shift(pud_val(pud) | _PAGE_RW));
+}
+static inline pud_t pud_wrprotect(pud_t pud)
+{
+	return __pud(mksaveddirty_shift(pud_val(pud) & ~_PAGE_RW));
+}
 static inline pud_t pud_mkdirty(pud_t pud)
 {
-	return pud_set_flags(pud, _PAGE_DIRTY | _PAGE_SOFT_DIRTY);
+	return __pud(mksaveddirty_shift(pud_val(pud) | _PAGE_DIRTY | _PAGE_SOFT_DIRTY));
 }
 static inline pud_t pud_mkclean(pud_t pud) { return pud_clear_flags(pud, _PAGE_DIRTY_BITS); }
 static inline pud_t pud_mkyoung(pud_t pud) { return pud_set_flags(pud, _PAGE_ACCESSED); }
 static inline pud_t pud_mkold(pud_t pud) { return pud_clear_flags(pud, _PAGE_ACCESSED); }
 static inline pud_t pud_modify(pud_t pud, pgprot_t newprot)
 {
-	return __pud((pud_val(pud) & _HPAGE_CHG_MASK) |
-		     (pgprot_val(newprot) & ~_HPAGE_CHG_MASK));
+	return __pud(hp_entry_modify(pud_val(pud), pgprot_val(newprot), _HPAGE_CHG_MASK,
+				     PHYSICAL_PUD_PAGE_MASK));
 }
 
 /* ---- P4D / PGD (table entries only in 4-level paging) -------------------- */

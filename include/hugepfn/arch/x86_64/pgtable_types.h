@@ -45,7 +45,7 @@
 #define _PAGE_BIT_SOFT_DIRTY	_PAGE_BIT_SOFTW3 /* soft-dirty tracking */
 #define _PAGE_BIT_KERNEL_4K	_PAGE_BIT_SOFTW3 /* kernel mappings never merged */
 #define _PAGE_BIT_DEVMAP	_PAGE_BIT_SOFTW4 /* ZONE_DEVICE page with a dev_pagemap */
-#define _PAGE_BIT_SAVED_DIRTY	_PAGE_BIT_SOFTW5 /* dirty moved aside (shadow stacks) */
+#define _PAGE_BIT_SAVED_DIRTY	_PAGE_BIT_SOFTW5 /* the dirty bit of a read-only leaf */
 #define _PAGE_BIT_NOPTISHADOW	_PAGE_BIT_SOFTW5 /* root entries only */
 /* A non-present entry with GLOBAL set is PROT_NONE (present to software). */
 #define _PAGE_BIT_PROTNONE	_PAGE_BIT_GLOBAL
@@ -82,7 +82,7 @@
 
 #define _PAGE_PKEY_MASK		(_PAGE_PKEY_BIT0 | _PAGE_PKEY_BIT1 | \
 				 _PAGE_PKEY_BIT2 | _PAGE_PKEY_BIT3)
-/* Either bit records a dirty page; SAVED_DIRTY only with shadow stacks. */
+/* Either bit records a dirty page: SAVED_DIRTY on read-only leaves, DIRTY on writable ones. */
 #define _PAGE_DIRTY_BITS	(_PAGE_DIRTY | _PAGE_SAVED_DIRTY)
 #define _PAGE_CACHE_MASK	(_PAGE_PWT | _PAGE_PCD | _PAGE_PAT)
 #define _PAGE_LARGE_CACHE_MASK	(_PAGE_PWT | _PAGE_PCD | _PAGE_PAT_LARGE)
