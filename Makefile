@@ -5,7 +5,7 @@
 #               scenarios under the build's prefix (/usr/local unless
 #               `meson configure build -Dprefix=...`; DESTDIR is honoured)
 BUILD      ?= build
-MESON_DEPS := meson ninja-build pkg-config liburcu-dev libcmocka-dev python3-jsonschema liburing-dev
+MESON_DEPS := meson ninja-build pkg-config liburcu-dev libcmocka-dev python3-jsonschema liburing-dev g++
 
 .PHONY: all run test install deps asan tsan bench fuzz clean kernel-test
 

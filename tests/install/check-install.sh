@@ -8,7 +8,7 @@
 #
 # usage: check-install.sh MESON PKG_CONFIG BUILD_ROOT SOURCE_ROOT PREFIX LIBDIR
 #                         INCLUDEDIR BINDIR DATADIR MANDIR CC CXX SANITIZE
-# (the directories absolute, as installed without DESTDIR; CXX may be empty)
+# (the directories absolute, as installed without DESTDIR; CXX empty if none)
 set -u
 meson=$1 pkgconfig=$2 build=$3 source=$4 prefix=$5 libdir=$6 includedir=$7 bindir=$8
 datadir=$9
@@ -45,7 +45,9 @@ done
 lib=$dest$libdir/libhugepfn.so.0
 libc=$("$cc" -print-file-name=libc.so.6)
 nm -D --defined-only "$libc" | awk '{ print $3 }' | sed 's/@.*//' | sort -u >"$tmp/libc.syms"
-nm -D --defined-only "$lib" | awk '{ print $3 }' | sort -u >"$tmp/lib.syms"
+# (What a sanitizer adds, such as ASan's __odr_asan.NAME, is its own.)
+nm -D --defined-only "$lib" | awk '{ print $3 }' |
+	grep -Ev '^__(odr_asan|asan|tsan|ubsan|sanitizer|sancov)' | sort -u >"$tmp/lib.syms"
 [ -s "$tmp/lib.syms" ] || fail "libhugepfn exports nothing"
 while read -r sym; do
 	grep -rqw -- "$sym" "$dest$includedir/hugepfn" ||
@@ -105,7 +107,7 @@ else
 	fail "the C program does not build"
 fi
 if [ -z "$cxx" ]; then
-	echo "no C++ compiler: the C++ program is not built"
+	fail "no C++ compiler (g++, or clang++ for a clang build): make deps installs g++"
 elif "$cxx" $cxxwarn $san "$tmp/consumer.cpp" -o "$tmp/consumer-cpp" $flags; then
 	run_consumer "$tmp/consumer-cpp"
 else
