@@ -1,10 +1,13 @@
 # The two commands of the README, plus the sanitizer builds CI uses.
 #   make run    build, then run the default demo
 #   make test   build, then run every test
+#   make install  the library, headers, pkg-config file, command, man page and
+#               scenarios under the build's prefix (/usr/local unless
+#               `meson configure build -Dprefix=...`; DESTDIR is honoured)
 BUILD      ?= build
-MESON_DEPS := meson ninja-build pkg-config liburcu-dev libcmocka-dev python3-jsonschema liburing-dev
+MESON_DEPS := meson ninja-build pkg-config liburcu-dev libcmocka-dev python3-jsonschema liburing-dev g++
 
-.PHONY: all run test deps asan tsan bench fuzz clean kernel-test
+.PHONY: all run test install deps asan tsan bench fuzz clean kernel-test
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -31,6 +34,9 @@ run: all
 
 test: all
 	meson test -C $(BUILD) --print-errorlogs
+
+install: all
+	meson install -C $(BUILD) --no-rebuild
 
 # AddressSanitizer + UndefinedBehaviorSanitizer, and ThreadSanitizer builds.
 asan: | deps

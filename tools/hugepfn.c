@@ -2,16 +2,14 @@
 /* hugepfn: the command. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hugepfn.h"
+#include "paths.h"
 #include "scenario.h"
-
-#ifndef HP_SCENARIO_DIR
-#define HP_SCENARIO_DIR "scenarios"
-#endif
 
 #ifndef HP_VERSION
 #define HP_VERSION "unknown"
@@ -295,11 +293,18 @@ static int cmd_compare(const struct subcommand *sub, int argc, char **argv)
 static int cmd_demo(const struct subcommand *sub, int argc, char **argv)
 {
 	struct args a;
+	char path[PATH_MAX];
+	int err;
 
 	if (parse_args(sub, argc, argv, &a) || no_files(sub, &a))
 		return 2;
-	return compare_script(HP_SCENARIO_DIR "/seed-thread.hp", "scenarios/seed-thread.hp", NULL,
-			      a.json, true);
+	err = hp_find_scenario("seed-thread.hp", path, sizeof(path));
+	if (err) {
+		fprintf(stderr, "hugepfn demo: cannot find the bundled seed-thread.hp: %s\n",
+			strerror(-err));
+		return 2;
+	}
+	return compare_script(path, "scenarios/seed-thread.hp", NULL, a.json, true);
 }
 
 static int cmd_tour(const struct subcommand *sub, int argc, char **argv)
@@ -320,17 +325,21 @@ static int cmd_gup(const struct subcommand *sub, int argc, char **argv)
 	return hp_gup_table(stdout, a.policy >= 0 ? a.policy : HP_POLICY_SPECIAL);
 }
 
-#ifndef HP_BENCH_PATH
-#define HP_BENCH_PATH "hugepfn-bench"
-#endif
-
 static int cmd_bench(const struct subcommand *sub, int argc, char **argv)
 {
+	char path[PATH_MAX];
+	int err = hp_find_bench(path, sizeof(path));
+
 	(void)sub;
 	(void)argc;
-	argv[0] = (char *)HP_BENCH_PATH;
-	execv(HP_BENCH_PATH, argv);
-	fprintf(stderr, "hugepfn bench: cannot run %s: %s\n", HP_BENCH_PATH, strerror(errno));
+	if (err) {
+		fprintf(stderr, "hugepfn bench: cannot find hugepfn-bench beside hugepfn: %s\n",
+			strerror(-err));
+		return 2;
+	}
+	argv[0] = path;
+	execv(path, argv);
+	fprintf(stderr, "hugepfn bench: cannot run %s: %s\n", path, strerror(errno));
 	return 2;
 }
 

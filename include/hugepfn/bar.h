@@ -11,6 +11,8 @@
 
 #include <hugepfn/mm.h>
 
+HP_BEGIN_DECLS
+
 struct hp_bar;
 
 struct hp_bar *hp_bar_create(const char *name, uint64_t size, bool zone_device);
@@ -18,5 +20,7 @@ struct hp_bar *hp_bar_create(const char *name, uint64_t size, bool zone_device);
 void hp_bar_destroy(struct hp_bar *bar);
 struct file *hp_bar_file(struct hp_bar *bar);
 unsigned long hp_bar_pfn(const struct hp_bar *bar);
+
+HP_END_DECLS
 
 #endif

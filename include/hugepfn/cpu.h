@@ -10,6 +10,8 @@
 
 #include <hugepfn/mm.h>
 
+HP_BEGIN_DECLS
+
 #define HP_ACCESS_READ	0u
 #define HP_ACCESS_WRITE	1u
 
@@ -27,5 +29,7 @@ enum hp_access_result hp_access(struct mm_struct *mm, unsigned long addr,
 /* Fills len bytes at addr with byte c; touches every page once. */
 enum hp_access_result hp_access_fill(struct mm_struct *mm, unsigned long addr,
 				     size_t len, int c);
+
+HP_END_DECLS
 
 #endif

@@ -5,6 +5,8 @@
 
 #include <hugepfn/mm.h>
 
+HP_BEGIN_DECLS
+
 typedef unsigned int vm_fault_t;
 
 #define VM_FAULT_OOM		0x000001u
@@ -86,5 +88,7 @@ vm_fault_t vmf_insert_pfn_pud_prot(struct vm_fault *vmf, unsigned long pfn,
 struct page *vm_normal_page(struct vm_area_struct *vma, unsigned long addr, pte_t pte);
 struct page *vm_normal_page_pmd(struct vm_area_struct *vma, unsigned long addr, pmd_t pmd);
 struct page *vm_normal_page_pud(struct vm_area_struct *vma, unsigned long addr, pud_t pud);
+
+HP_END_DECLS
 
 #endif

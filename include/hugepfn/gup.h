@@ -16,6 +16,8 @@
 
 #include <hugepfn/mm.h>
 
+HP_BEGIN_DECLS
+
 #define FOLL_WRITE	0x01u	/* check the mapping is writable; break COW */
 #define FOLL_GET	0x04u	/* take one ordinary reference per page */
 #define FOLL_LONGTERM	0x100u	/* the reference may be held indefinitely */
@@ -42,5 +44,7 @@ void unpin_user_pages(struct page **pages, unsigned long npages);
 
 /* Whether a folio may be pinned for DMA right now (pins are approximate for small folios). */
 bool folio_maybe_dma_pinned(struct folio *folio);
+
+HP_END_DECLS
 
 #endif

@@ -15,6 +15,8 @@
 #include <hugepfn/bar.h>
 #include <hugepfn/ttm.h>
 
+HP_BEGIN_DECLS
+
 /* The designs of the March 2021 thread, runnable side by side. */
 enum hugepfn_policy {
 	HP_POLICY_NONE,		/* no huge pfn mappings: 4 KiB PTEs only */
@@ -68,5 +70,7 @@ unsigned long hp_fail_calls(enum hp_fail_site site);
 const char *hp_fail_site_name(enum hp_fail_site site);
 /* Parses a site name; -1 if none. */
 int hp_fail_site_parse(const char *name);
+
+HP_END_DECLS
 
 #endif

@@ -16,6 +16,8 @@
 #include <hugepfn/pgtable.h>
 #include <hugepfn/types.h>
 
+HP_BEGIN_DECLS
+
 /* Page flags (bit numbers in page->flags). */
 enum pageflags {
 	PG_head,	/* first page of a compound page (a large folio) */
@@ -286,5 +288,7 @@ unsigned long hp_violation_count(void);
 /* The i-th recorded violation (the first HP_MAX_VIOLATIONS are kept). */
 #define HP_MAX_VIOLATIONS 64
 bool hp_violation_get(unsigned long i, struct hp_violation *out);
+
+HP_END_DECLS
 
 #endif

@@ -7,6 +7,8 @@
 
 #include <hugepfn/memory.h>
 
+HP_BEGIN_DECLS
+
 /* vm_flags, with Linux's values. */
 #define VM_NONE		0x00000000UL
 #define VM_READ		0x00000001UL
@@ -211,5 +213,7 @@ void hp_mm_count_entries(struct mm_struct *mm, struct hp_entry_counts *counts);
 enum hp_level hp_lookup_entry(struct mm_struct *mm, unsigned long addr, uint64_t *val);
 /* The same with no lock: the caller keeps the tables still (the checker's threads are stopped). */
 enum hp_level __hp_lookup_entry(struct mm_struct *mm, unsigned long addr, uint64_t *val);
+
+HP_END_DECLS
 
 #endif

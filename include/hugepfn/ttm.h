@@ -16,6 +16,8 @@
 
 #include <hugepfn/mm.h>
 
+HP_BEGIN_DECLS
+
 /* Memory types. */
 #define TTM_PL_SYSTEM	0	/* pages of system memory, CPU only */
 #define TTM_PL_TT	1	/* system pages the GPU reaches through its GART */
@@ -126,5 +128,7 @@ unsigned long ttm_bo_mmap(struct mm_struct *mm, struct ttm_buffer_object *bo,
 
 /* Number of 4 KiB pages TTM prefaults around a 4 KiB fault. */
 #define TTM_BO_VM_NUM_PREFAULT 16
+
+HP_END_DECLS
 
 #endif

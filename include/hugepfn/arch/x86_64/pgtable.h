@@ -19,12 +19,12 @@ static inline pudval_t pud_val(pud_t pud) { return pud.pud; }
 static inline p4dval_t p4d_val(p4d_t p4d) { return p4d.p4d; }
 static inline pgdval_t pgd_val(pgd_t pgd) { return pgd.pgd; }
 static inline pgprotval_t pgprot_val(pgprot_t p) { return p.pgprot; }
-static inline pte_t __pte(pteval_t v) { return (pte_t){ v }; }
-static inline pmd_t __pmd(pmdval_t v) { return (pmd_t){ v }; }
-static inline pud_t __pud(pudval_t v) { return (pud_t){ v }; }
-static inline p4d_t __p4d(p4dval_t v) { return (p4d_t){ v }; }
-static inline pgd_t __pgd(pgdval_t v) { return (pgd_t){ v }; }
-static inline pgprot_t __pgprot(pgprotval_t v) { return (pgprot_t){ v }; }
+static inline pte_t __pte(pteval_t v) { pte_t e = { v }; return e; }
+static inline pmd_t __pmd(pmdval_t v) { pmd_t e = { v }; return e; }
+static inline pud_t __pud(pudval_t v) { pud_t e = { v }; return e; }
+static inline p4d_t __p4d(p4dval_t v) { p4d_t e = { v }; return e; }
+static inline pgd_t __pgd(pgdval_t v) { pgd_t e = { v }; return e; }
+static inline pgprot_t __pgprot(pgprotval_t v) { pgprot_t e = { v }; return e; }
 
 /*
  * A huge leaf keeps its PAT bit at bit 12 because bit 7 is PSE there.  These

@@ -50,35 +50,36 @@
 /* A non-present entry with GLOBAL set is PROT_NONE (present to software). */
 #define _PAGE_BIT_PROTNONE	_PAGE_BIT_GLOBAL
 
-#define _AT(n)			(((uint64_t)1) << (n))
-#define _PAGE_PRESENT		_AT(_PAGE_BIT_PRESENT)
-#define _PAGE_RW		_AT(_PAGE_BIT_RW)
-#define _PAGE_USER		_AT(_PAGE_BIT_USER)
-#define _PAGE_PWT		_AT(_PAGE_BIT_PWT)
-#define _PAGE_PCD		_AT(_PAGE_BIT_PCD)
-#define _PAGE_ACCESSED		_AT(_PAGE_BIT_ACCESSED)
-#define _PAGE_DIRTY		_AT(_PAGE_BIT_DIRTY)
-#define _PAGE_PSE		_AT(_PAGE_BIT_PSE)
-#define _PAGE_PAT		_AT(_PAGE_BIT_PAT)
-#define _PAGE_GLOBAL		_AT(_PAGE_BIT_GLOBAL)
-#define _PAGE_SOFTW1		_AT(_PAGE_BIT_SOFTW1)
-#define _PAGE_SOFTW2		_AT(_PAGE_BIT_SOFTW2)
-#define _PAGE_SOFTW3		_AT(_PAGE_BIT_SOFTW3)
-#define _PAGE_PAT_LARGE		_AT(_PAGE_BIT_PAT_LARGE)
-#define _PAGE_SOFTW4		_AT(_PAGE_BIT_SOFTW4)
-#define _PAGE_SOFTW5		_AT(_PAGE_BIT_SOFTW5)
-#define _PAGE_PKEY_BIT0		_AT(_PAGE_BIT_PKEY_BIT0)
-#define _PAGE_PKEY_BIT1		_AT(_PAGE_BIT_PKEY_BIT1)
-#define _PAGE_PKEY_BIT2		_AT(_PAGE_BIT_PKEY_BIT2)
-#define _PAGE_PKEY_BIT3		_AT(_PAGE_BIT_PKEY_BIT3)
-#define _PAGE_NX		_AT(_PAGE_BIT_NX)
-#define _PAGE_SPECIAL		_AT(_PAGE_BIT_SPECIAL)
-#define _PAGE_CPA_TEST		_AT(_PAGE_BIT_CPA_TEST)
-#define _PAGE_UFFD_WP		_AT(_PAGE_BIT_UFFD_WP)
-#define _PAGE_SOFT_DIRTY	_AT(_PAGE_BIT_SOFT_DIRTY)
-#define _PAGE_DEVMAP		_AT(_PAGE_BIT_DEVMAP)
-#define _PAGE_SAVED_DIRTY	_AT(_PAGE_BIT_SAVED_DIRTY)
-#define _PAGE_PROTNONE		_AT(_PAGE_BIT_PROTNONE)
+/* Not the kernel's _AT(T, X): <linux/const.h> defines that one, with two arguments. */
+#define __HP_BIT(n)		(((uint64_t)1) << (n))
+#define _PAGE_PRESENT		__HP_BIT(_PAGE_BIT_PRESENT)
+#define _PAGE_RW		__HP_BIT(_PAGE_BIT_RW)
+#define _PAGE_USER		__HP_BIT(_PAGE_BIT_USER)
+#define _PAGE_PWT		__HP_BIT(_PAGE_BIT_PWT)
+#define _PAGE_PCD		__HP_BIT(_PAGE_BIT_PCD)
+#define _PAGE_ACCESSED		__HP_BIT(_PAGE_BIT_ACCESSED)
+#define _PAGE_DIRTY		__HP_BIT(_PAGE_BIT_DIRTY)
+#define _PAGE_PSE		__HP_BIT(_PAGE_BIT_PSE)
+#define _PAGE_PAT		__HP_BIT(_PAGE_BIT_PAT)
+#define _PAGE_GLOBAL		__HP_BIT(_PAGE_BIT_GLOBAL)
+#define _PAGE_SOFTW1		__HP_BIT(_PAGE_BIT_SOFTW1)
+#define _PAGE_SOFTW2		__HP_BIT(_PAGE_BIT_SOFTW2)
+#define _PAGE_SOFTW3		__HP_BIT(_PAGE_BIT_SOFTW3)
+#define _PAGE_PAT_LARGE		__HP_BIT(_PAGE_BIT_PAT_LARGE)
+#define _PAGE_SOFTW4		__HP_BIT(_PAGE_BIT_SOFTW4)
+#define _PAGE_SOFTW5		__HP_BIT(_PAGE_BIT_SOFTW5)
+#define _PAGE_PKEY_BIT0		__HP_BIT(_PAGE_BIT_PKEY_BIT0)
+#define _PAGE_PKEY_BIT1		__HP_BIT(_PAGE_BIT_PKEY_BIT1)
+#define _PAGE_PKEY_BIT2		__HP_BIT(_PAGE_BIT_PKEY_BIT2)
+#define _PAGE_PKEY_BIT3		__HP_BIT(_PAGE_BIT_PKEY_BIT3)
+#define _PAGE_NX		__HP_BIT(_PAGE_BIT_NX)
+#define _PAGE_SPECIAL		__HP_BIT(_PAGE_BIT_SPECIAL)
+#define _PAGE_CPA_TEST		__HP_BIT(_PAGE_BIT_CPA_TEST)
+#define _PAGE_UFFD_WP		__HP_BIT(_PAGE_BIT_UFFD_WP)
+#define _PAGE_SOFT_DIRTY	__HP_BIT(_PAGE_BIT_SOFT_DIRTY)
+#define _PAGE_DEVMAP		__HP_BIT(_PAGE_BIT_DEVMAP)
+#define _PAGE_SAVED_DIRTY	__HP_BIT(_PAGE_BIT_SAVED_DIRTY)
+#define _PAGE_PROTNONE		__HP_BIT(_PAGE_BIT_PROTNONE)
 
 #define _PAGE_PKEY_MASK		(_PAGE_PKEY_BIT0 | _PAGE_PKEY_BIT1 | \
 				 _PAGE_PKEY_BIT2 | _PAGE_PKEY_BIT3)
@@ -93,10 +94,17 @@
 #define _KERNPG_TABLE		(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | \
 				 _PAGE_DIRTY)
 
-/* Geometry. */
+/*
+ * Geometry.  glibc's <sys/user.h> spells the first three exactly so, which
+ * makes either order of inclusion a benign redefinition; a libc that spells
+ * them otherwise (musl's <limits.h> has PAGE_SIZE 4096) gets these instead.
+ */
+#undef PAGE_SHIFT
+#undef PAGE_SIZE
+#undef PAGE_MASK
 #define PAGE_SHIFT		12
 #define PAGE_SIZE		(1UL << PAGE_SHIFT)
-#define PAGE_MASK		(~(PAGE_SIZE - 1))
+#define PAGE_MASK		(~(PAGE_SIZE-1))
 #define PMD_SHIFT		21
 #define PMD_SIZE		(1UL << PMD_SHIFT)
 #define PMD_MASK		(~(PMD_SIZE - 1))
@@ -157,18 +165,25 @@ typedef struct { p4dval_t p4d; } p4d_t;
 typedef struct { pgdval_t pgd; } pgd_t;
 typedef struct { pgprotval_t pgprot; } pgprot_t;
 
+/* A constant pgprot_t, for static initializers too (C++ has no compound literals). */
+#ifdef __cplusplus
+#define __HP_PGPROT(v)		(pgprot_t{ (v) })
+#else
+#define __HP_PGPROT(v)		((pgprot_t){ (v) })
+#endif
+
 /* Protections of user mappings (4 KiB encoding; PAT at bit 7). */
 #define __PP	_PAGE_PRESENT
 #define __RW	_PAGE_RW
 #define _USR	_PAGE_USER
 #define ___A	_PAGE_ACCESSED
 #define __NX	_PAGE_NX
-#define PAGE_NONE		((pgprot_t){ _PAGE_PROTNONE | ___A })
-#define PAGE_SHARED		((pgprot_t){ __PP | __RW | _USR | ___A | __NX })
-#define PAGE_SHARED_EXEC	((pgprot_t){ __PP | __RW | _USR | ___A })
-#define PAGE_COPY		((pgprot_t){ __PP | _USR | ___A | __NX })
-#define PAGE_COPY_EXEC		((pgprot_t){ __PP | _USR | ___A })
-#define PAGE_READONLY		((pgprot_t){ __PP | _USR | ___A | __NX })
-#define PAGE_READONLY_EXEC	((pgprot_t){ __PP | _USR | ___A })
+#define PAGE_NONE		__HP_PGPROT(_PAGE_PROTNONE | ___A)
+#define PAGE_SHARED		__HP_PGPROT(__PP | __RW | _USR | ___A | __NX)
+#define PAGE_SHARED_EXEC	__HP_PGPROT(__PP | __RW | _USR | ___A)
+#define PAGE_COPY		__HP_PGPROT(__PP | _USR | ___A | __NX)
+#define PAGE_COPY_EXEC		__HP_PGPROT(__PP | _USR | ___A)
+#define PAGE_READONLY		__HP_PGPROT(__PP | _USR | ___A | __NX)
+#define PAGE_READONLY_EXEC	__HP_PGPROT(__PP | _USR | ___A)
 
 #endif
