@@ -20,6 +20,7 @@
  * The inline helpers below call the free functions by their C names.
  */
 #include <atomic>
+using std::atomic_bool;
 using std::atomic_int;
 using std::atomic_uint;
 using std::atomic_long;
@@ -47,6 +48,7 @@ using std::atomic_compare_exchange_weak_explicit;
 	_Static_assert(sizeof(a) == sizeof(t) && _Alignof(a) == _Alignof(t), \
 		       #a " is laid out as " #t " in C++")
 #endif
+HP_ATOMIC_LAYOUT_AS(atomic_bool, bool);
 HP_ATOMIC_LAYOUT_AS(atomic_int, int);
 HP_ATOMIC_LAYOUT_AS(atomic_uint, unsigned int);
 HP_ATOMIC_LAYOUT_AS(atomic_long, long);
