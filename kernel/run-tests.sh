@@ -8,10 +8,13 @@
 # the config fragment, boots each under QEMU with a busybox initramfs that
 # runs the tests in tests/, and prints one "N passed, M failed" line.
 #
-#   patched    the series in patches/                (tests t1-t6)
+#   patched    the series in patches/                (tests t1-t8, and t9
+#              on a second boot with 16 MiB of VRAM)
 #   control    the series plus patches/control/*     (t1 and t5: the 2021
-#              bug, huge pfn entries without the special bit, must oops)
-#   unpatched  Debian's source as is                 (t1-t6, the baseline)
+#              bug, huge pfn entries without the special bit, must oops;
+#              and x86's pmd_special() broken, which the boot self-test
+#              of CONFIG_DEBUG_VM_PGTABLE must report)
+#   unpatched  Debian's source as is                 (the same, the baseline)
 #
 # checkpatch --strict over every patch counts as a test as well.
 #
@@ -25,6 +28,8 @@
 #   HUGEPFN_KERNEL_CACHE   cache directory
 #   JOBS                   make -j (default: number of CPUs)
 #   QEMU_TIMEOUT           seconds per boot (default 300)
+#   HUGEPFN_PGTABLE_CONTROL=1  also break pmd_special() in the control kernel
+#                          (patches/test-only; a full build of that kernel)
 #   HUGEPFN_BISECT=1       also build every prefix of the series (needs the
 #                          unpatched kernel; incremental, ~1 min with ccache)
 set -uo pipefail
@@ -41,6 +46,15 @@ for p in "$HERE"/patches/*.patch; do
 	case $p in *-cover-letter.patch) ;; *) PATCHES+=("$p") ;; esac
 done
 CONTROL_PATCHES=("$HERE"/patches/control/*.patch)
+# Optional: also break x86's pmd_special() in the control kernel, which the
+# boot self-test of CONFIG_DEBUG_VM_PGTABLE (with patch 0007) must report.
+# The patch touches asm/pgtable.h, so the control kernel is then a full
+# build instead of an incremental one.
+PGTABLE_CONTROL=${HUGEPFN_PGTABLE_CONTROL:-0}
+TEST_ONLY_PATCHES=("$HERE"/patches/test-only/*.patch)
+if [ "$PGTABLE_CONTROL" = 1 ]; then
+	CONTROL_PATCHES+=("${TEST_ONLY_PATCHES[@]}")
+fi
 FRAGMENT=$HERE/config.fragment
 TESTS="t1_pmd_map t2_unaligned t3_gup t4_evict t6_split t7_soft_dirty t5_gup_control
        t8_unplug t9_flip"
@@ -293,6 +307,14 @@ evaluate() { # evaluate <boot name> <expected tests...>
 		hit=$(grep -m1 -E 'BUG: unable to handle|Oops|Bad page' "$logf" || true)
 		check "$([ -n "$hit" ] && echo 1 || echo 0)" "control/reproduces-2021-bug" \
 			"log: ${hit:-nothing}"
+		# test-only/0001 breaks x86's pmd_special(): the boot self-test
+		# of CONFIG_DEBUG_VM_PGTABLE must warn from its PMD special checks.
+		if [ "$PGTABLE_CONTROL" = 1 ]; then
+			hit=$(grep -c 'WARNING: .* at mm/debug_vm_pgtable.c' "$logf" || true)
+			check "$([ "${hit:-0}" -gt 0 ] && echo 1 || echo 0)" \
+				"control/debug-vm-pgtable-catches-broken-pmd_special" \
+				"warnings=${hit:-0} $(grep -m1 'WARNING: .* at mm/debug_vm_pgtable.c' "$logf" | sed 's/.* at //')"
+		fi
 	else
 		local bad
 		bad=$(grep -m3 -E "$BAD_LOG" "$logf" | tr '\n' ' ' || true)
@@ -304,7 +326,7 @@ evaluate() { # evaluate <boot name> <expected tests...>
 
 checkpatch() {
 	local p out
-	for p in "${PATCHES[@]}" "${CONTROL_PATCHES[@]}"; do
+	for p in "${PATCHES[@]}" "$HERE"/patches/control/*.patch "${TEST_ONLY_PATCHES[@]}"; do
 		# The Debian source has no git history, so checkpatch cannot look
 		# up the commit of a Fixes: tag (checked against upstream instead).
 		out=$("$SRC/scripts/checkpatch.pl" --strict -q --ignore UNKNOWN_COMMIT_ID "$p" 2>&1 | grep -E '^(ERROR|WARNING|CHECK):' | head -3 | tr '\n' ' ')
