@@ -13,7 +13,7 @@
  *                             must then make it writable;
  *   block 2, written first:   the write must end with a writable entry.
  *
- * Each step runs in a child bounded in time, so a write that faults for
+ * The steps run in a child bounded in time, so a write that faults for
  * ever fails the test (with the faults counted) instead of hanging it.
  *
  * Patched kernel: one PMD per block, 0 / 1+1 / 1 faults, blocks end RW.
@@ -28,42 +28,21 @@
 
 #include "ktest.h"
 
-#define STEP_MS		5000
+#define CHILD_MS	10000
 
-struct step {
-	volatile char *addr;	/* in the mapping, shared with the child */
-	int write;
-	long faults;		/* written by the child through @shared */
+/* What the child saw, step by step; it lives in a shared mapping. */
+struct t7_steps {
+	volatile int step;	/* the step under way */
+	long faults[4];		/* minor faults of each step */
+	struct kt_levels read1, blk1, pg1, blk2, pg2;
 };
 
-static long *shared;		/* minor faults of the last step, per child */
+static const char *const step_names[] = {
+	"write-mapped", "read", "write-after-read", "first-write", "done",
+};
 
-static int run_step(void *arg)
-{
-	struct step *s = arg;
-	long f0 = kt_minflt();
-
-	if (s->write)
-		*s->addr = 0x5a;
-	else
-		(void)*s->addr;
-	*shared = kt_minflt() - f0;
-	return 0;
-}
-
-/* Runs one access in a bounded child; returns its faults or -1 on a hang. */
-static long bounded_access(volatile char *addr, int write, long *hung_faults)
-{
-	struct step s = { .addr = addr, .write = write };
-	int rc;
-
-	*shared = -1;
-	*hung_faults = 0;
-	rc = kt_run_bounded(run_step, &s, STEP_MS, hung_faults);
-	if (rc)
-		return -1;
-	return *shared;
-}
+static struct t7_steps *st;
+static char *p;
 
 static int clear_soft_dirty(void)
 {
@@ -79,73 +58,96 @@ static int clear_soft_dirty(void)
 	return ret ? -1 : 0;
 }
 
+static long access_once(volatile char *addr, int write)
+{
+	long f0 = kt_minflt();
+
+	if (write)
+		*addr = 0x5a;
+	else
+		(void)*addr;
+	return kt_minflt() - f0;
+}
+
+/*
+ * In a child, so that a write that never completes can be bounded: its
+ * own mm gets the clear_refs, its own page tables are dumped.
+ */
+static int soft_dirty_steps(void *arg)
+{
+	(void)arg;
+	kt_fill(p, KT_2M, 3);
+	if (clear_soft_dirty())
+		return 2;
+	st->step = 0;
+	st->faults[0] = access_once(p + 64, 1);
+	st->step = 1;
+	st->faults[1] = access_once(p + KT_2M + 64, 0);
+	kt_ptdump(p + KT_2M, KT_2M, &st->read1);
+	kt_print_levels("t7 block 1 after the read", &st->read1);
+	st->step = 2;
+	st->faults[2] = access_once(p + KT_2M + 64, 1);
+	kt_ptdump(p + KT_2M, KT_2M, &st->blk1);
+	kt_ptdump(p + KT_2M, KT_4K, &st->pg1);
+	kt_print_levels("t7 block 1 after the write", &st->blk1);
+	st->step = 3;
+	st->faults[3] = access_once(p + 2 * KT_2M + 64, 1);
+	kt_ptdump(p + 2 * KT_2M, KT_2M, &st->blk2);
+	kt_ptdump(p + 2 * KT_2M, KT_4K, &st->pg2);
+	kt_print_levels("t7 block 2 after the write", &st->blk2);
+	st->step = 4;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	long f_w0, f_r1, f_w1, f_w2, hung = 0;
-	struct kt_levels lv1r, lv1, lv2, pg1, pg2;
-	const char *stuck = "none";
+	long hung = 0;
 	struct kt_args a;
 	struct kt_dev d;
 	struct kt_bo bo;
-	int pass, huge;
+	int pass, huge, rc;
 	size_t bad;
-	char *p, orig;
 
 	kt_parse_args(argc, argv, &a);
 	huge = a.expect == KT_EXPECT_HUGE;
-	shared = mmap(NULL, KT_4K, PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (shared == MAP_FAILED || kt_open(&d) ||
+	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (st == MAP_FAILED || kt_open(&d) ||
 	    kt_bo_create(&d, &bo, 2048, 2048) || kt_place_in_vram(&d, &bo))
 		return kt_result("t7-soft-dirty", 0, "setup=failed");
 	p = kt_map(&d, &bo, NULL);
 	if (!p)
 		return kt_result("t7-soft-dirty", 0, "mmap=failed");
+	memset(st, 0, sizeof(*st));
+	st->step = -1;
+	memset(st->faults, 0xff, sizeof(st->faults));
 
-	kt_fill(p, KT_2M, 3);
-	orig = p[64];
-	if (clear_soft_dirty())
-		return kt_result("t7-soft-dirty", 0, "clear_refs=failed");
+	rc = kt_run_bounded(soft_dirty_steps, NULL, CHILD_MS, &hung);
 
-	/* Children share the mapping; their faults are theirs, not ours. */
-	f_w0 = bounded_access(p + 64, 1, &hung);
-	f_r1 = bounded_access(p + KT_2M + 64, 0, &hung);
-	kt_ptdump(p + KT_2M, KT_2M, &lv1r);
-	kt_print_levels("t7 block 1 after the read", &lv1r);
-	f_w1 = bounded_access(p + KT_2M + 64, 1, &hung);
-	if (f_w1 < 0)
-		stuck = "write-after-read";
-	kt_ptdump(p + KT_2M, KT_2M, &lv1);
-	kt_ptdump(p + KT_2M, KT_4K, &pg1);
-	kt_print_levels("t7 block 1 after the write", &lv1);
-	f_w2 = -1;
-	if (f_w1 >= 0) {
-		f_w2 = bounded_access(p + 2 * KT_2M + 64, 1, &hung);
-		if (f_w2 < 0)
-			stuck = "first-write";
-	}
-	kt_ptdump(p + 2 * KT_2M, KT_2M, &lv2);
-	kt_ptdump(p + 2 * KT_2M, KT_4K, &pg2);
-	kt_print_levels("t7 block 2 after the write", &lv2);
-
-	/* Block 0 keeps its data but for the byte written after clear_refs. */
-	bad = p[64] != 0x5a;
-	p[64] = orig;
-	bad += kt_check(p, KT_2M, 3) + (p[KT_2M + 64] != 0x5a) +
-	      (f_w2 >= 0 && p[2 * KT_2M + 64] != 0x5a);
+	/* The bytes, read back through the parent's own mapping. */
+	bad = (p[64] != 0x5a) + (rc == 0 && p[KT_2M + 64] != 0x5a) +
+	      (rc == 0 && p[2 * KT_2M + 64] != 0x5a);
+	bad += kt_check_range(p, 0, 64, 3) +
+	       kt_check_range(p, 72, KT_2M - 72, 3);
 
 	/* The written pages must end writable; PTEs prefault 16 read-only. */
-	pass = f_w0 == 0 && f_r1 == 1 && f_w1 == 1 && !bad &&
-	       pg1.pte + pg1.pmd == KT_4K && !pg1.ro &&
-	       pg2.pte + pg2.pmd == KT_4K && !pg2.ro &&
-	       (huge ? f_w2 == 1 && lv1r.ro == KT_2M && lv1.pmd == KT_2M &&
-		       lv2.pmd == KT_2M :
-		       f_w2 == 2 && lv1r.ro == 16 * KT_4K && !lv1.pmd &&
-		       !lv2.pmd);
+	pass = rc == 0 && st->faults[0] == 0 && st->faults[1] == 1 &&
+	       st->faults[2] == 1 && !bad &&
+	       st->pg1.pte + st->pg1.pmd == KT_4K && !st->pg1.ro &&
+	       st->pg2.pte + st->pg2.pmd == KT_4K && !st->pg2.ro &&
+	       (huge ? st->faults[3] == 1 && st->read1.ro == KT_2M &&
+		       st->read1.pmd == KT_2M && st->blk1.pmd == KT_2M &&
+		       st->blk2.pmd == KT_2M :
+		       st->faults[3] == 2 && st->read1.ro == 16 * KT_4K &&
+		       !st->blk1.pmd && !st->blk2.pmd);
 	kt_result("t7-soft-dirty", pass,
-		  "kernel=%s faults:write_rw=%ld read=%ld write_after_read=%ld first_write=%ld stuck=%s faults_in_%ds=%ld block1_after_read=%s written_page1=%s written_page2=%s bad=%zu",
-		  a.kernel, f_w0, f_r1, f_w1, f_w2, stuck, STEP_MS / 1000,
-		  hung, lv1r.ro ? (lv1r.pmd ? "pmd-ro" : "pte-ro") : "rw",
-		  kt_entry_name(&pg1), kt_entry_name(&pg2), bad);
+		  "kernel=%s faults:write_mapped=%ld read=%ld write_after_read=%ld first_write=%ld child=%s stuck_in=%s faults_in_%ds=%ld block1_after_read=%s written_page1=%s written_page2=%s bad=%zu",
+		  a.kernel, st->faults[0], st->faults[1], st->faults[2],
+		  st->faults[3],
+		  rc == 0 ? "ok" : rc < 0 ? "killed-after-timeout" : "failed",
+		  rc < 0 && st->step >= 0 && st->step < 5 ?
+			step_names[st->step] : "-",
+		  CHILD_MS / 1000, hung, kt_entry_name(&st->read1),
+		  kt_entry_name(&st->pg1), kt_entry_name(&st->pg2), bad);
 	return !pass;
 }
