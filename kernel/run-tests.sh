@@ -8,10 +8,13 @@
 # the config fragment, boots each under QEMU with a busybox initramfs that
 # runs the tests in tests/, and prints one "N passed, M failed" line.
 #
-#   patched    the series in patches/                (tests t1-t6)
+#   patched    the series in patches/                (tests t1-t8, and t9
+#              on a second boot with 16 MiB of VRAM)
 #   control    the series plus patches/control/*     (t1 and t5: the 2021
-#              bug, huge pfn entries without the special bit, must oops)
-#   unpatched  Debian's source as is                 (t1-t6, the baseline)
+#              bug, huge pfn entries without the special bit, must oops;
+#              and x86's pmd_special() broken, which the boot self-test
+#              of CONFIG_DEBUG_VM_PGTABLE must report)
+#   unpatched  Debian's source as is                 (the same, the baseline)
 #
 # checkpatch --strict over every patch counts as a test as well.
 #
@@ -25,6 +28,8 @@
 #   HUGEPFN_KERNEL_CACHE   cache directory
 #   JOBS                   make -j (default: number of CPUs)
 #   QEMU_TIMEOUT           seconds per boot (default 300)
+#   HUGEPFN_PGTABLE_CONTROL=1  also break pmd_special() in the control kernel
+#                          (patches/test-only; a full build of that kernel)
 #   HUGEPFN_BISECT=1       also build every prefix of the series (needs the
 #                          unpatched kernel; incremental, ~1 min with ccache)
 set -uo pipefail
@@ -41,8 +46,18 @@ for p in "$HERE"/patches/*.patch; do
 	case $p in *-cover-letter.patch) ;; *) PATCHES+=("$p") ;; esac
 done
 CONTROL_PATCHES=("$HERE"/patches/control/*.patch)
+# Optional: also break x86's pmd_special() in the control kernel, which the
+# boot self-test of CONFIG_DEBUG_VM_PGTABLE (with patch 0007) must report.
+# The patch touches asm/pgtable.h, so the control kernel is then a full
+# build instead of an incremental one.
+PGTABLE_CONTROL=${HUGEPFN_PGTABLE_CONTROL:-0}
+TEST_ONLY_PATCHES=("$HERE"/patches/test-only/*.patch)
+if [ "$PGTABLE_CONTROL" = 1 ]; then
+	CONTROL_PATCHES+=("${TEST_ONLY_PATCHES[@]}")
+fi
 FRAGMENT=$HERE/config.fragment
-TESTS="t1_pmd_map t2_unaligned t3_gup t4_evict t6_split t5_gup_control"
+TESTS="t1_pmd_map t2_unaligned t3_gup t4_evict t6_split t7_soft_dirty t5_gup_control
+       t8_unplug t9_flip"
 
 passed=0
 failed=0
@@ -254,25 +269,28 @@ build_initramfs() {
 }
 
 # -------------------------------------------------------------------- boot
-boot() { # boot <kernel name>
-	local name=$1 t
+boot() { # boot <kernel name> [<VRAM MiB>]
+	local name=$1 vram=${2:-64} t run
 	t=$(date +%s)
-	local logf=$CACHE/logs/qemu-$name.log
+	run=$(boot_name "$name" "$vram")
+	local logf=$CACHE/logs/qemu-$run.log
 	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 \
 		-nographic -no-reboot -vga none \
-		-device bochs-display,vgamem=64M \
+		-device bochs-display,vgamem=${vram}M \
 		-kernel "$CACHE/trees/$name/arch/x86/boot/bzImage" \
 		-initrd "$CACHE/initramfs/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 hugepfn.kernel=$name" \
+		-append "console=ttyS0 panic=-1 hugepfn.kernel=$name hugepfn.vram=$vram" \
 		</dev/null >"$logf" 2>&1
 	tr -d '\r' <"$logf" >"$logf.txt" && mv "$logf.txt" "$logf"
-	BOOT_TIME[$name]=$(elapsed "$t")
-	log "$name: booted and tested in ${BOOT_TIME[$name]} s (log: $logf)"
+	BOOT_TIME[$run]=$(elapsed "$t")
+	log "$run: booted and tested in ${BOOT_TIME[$run]} s (log: $logf)"
 }
+# The name of one boot: the kernel, and the VRAM size if not the default.
+boot_name() { if [ "$2" = 64 ]; then echo "$1"; else echo "$1-vram$2M"; fi; }
 
 # Reads the log of one kernel: its test lines and its kernel messages.
 BAD_LOG='Oops|BUG:|WARNING:|Bad page|general protection|Kernel panic|Call Trace'
-evaluate() { # evaluate <kernel name> <expected tests...>
+evaluate() { # evaluate <boot name> <expected tests...>
 	local name=$1; shift
 	local logf=$CACHE/logs/qemu-$name.log t line
 	for t in "$@"; do
@@ -289,6 +307,14 @@ evaluate() { # evaluate <kernel name> <expected tests...>
 		hit=$(grep -m1 -E 'BUG: unable to handle|Oops|Bad page' "$logf" || true)
 		check "$([ -n "$hit" ] && echo 1 || echo 0)" "control/reproduces-2021-bug" \
 			"log: ${hit:-nothing}"
+		# test-only/0001 breaks x86's pmd_special(): the boot self-test
+		# of CONFIG_DEBUG_VM_PGTABLE must warn from its PMD special checks.
+		if [ "$PGTABLE_CONTROL" = 1 ]; then
+			hit=$(grep -c 'WARNING: .* at mm/debug_vm_pgtable.c' "$logf" || true)
+			check "$([ "${hit:-0}" -gt 0 ] && echo 1 || echo 0)" \
+				"control/debug-vm-pgtable-catches-broken-pmd_special" \
+				"warnings=${hit:-0} $(grep -m1 'WARNING: .* at mm/debug_vm_pgtable.c' "$logf" | sed 's/.* at //')"
+		fi
 	else
 		local bad
 		bad=$(grep -m3 -E "$BAD_LOG" "$logf" | tr '\n' ' ' || true)
@@ -300,8 +326,10 @@ evaluate() { # evaluate <kernel name> <expected tests...>
 
 checkpatch() {
 	local p out
-	for p in "${PATCHES[@]}" "${CONTROL_PATCHES[@]}"; do
-		out=$("$SRC/scripts/checkpatch.pl" --strict -q "$p" 2>&1 | grep -E '^(ERROR|WARNING|CHECK):' | head -3 | tr '\n' ' ')
+	for p in "${PATCHES[@]}" "$HERE"/patches/control/*.patch "${TEST_ONLY_PATCHES[@]}"; do
+		# The Debian source has no git history, so checkpatch cannot look
+		# up the commit of a Fixes: tag (checked against upstream instead).
+		out=$("$SRC/scripts/checkpatch.pl" --strict -q --ignore UNKNOWN_COMMIT_ID "$p" 2>&1 | grep -E '^(ERROR|WARNING|CHECK):' | head -3 | tr '\n' ' ')
 		check "$([ -z "$out" ] && echo 1 || echo 0)" "checkpatch --strict $(basename "$p")" "$out"
 	done
 }
@@ -350,7 +378,13 @@ for k in "${built[@]}"; do
 	boot "$k"
 	case $k in
 	control) evaluate control t5-gup-control ;;
-	*) evaluate "$k" t1-pmd-map t2-unaligned t3-gup t4-evict t6-split t5-gup-control ;;
+	*)
+		evaluate "$k" t1-pmd-map t2-unaligned t3-gup t4-evict t6-split \
+			t7-soft-dirty t5-gup-control t8-unplug
+		# Small VRAM: double buffering must survive the alignment.
+		boot "$k" 16
+		evaluate "$k-vram16M" t9-flip
+		;;
 	esac
 done
 
@@ -359,7 +393,9 @@ echo
 echo "figures (from the QEMU logs):"
 for k in "${built[@]}"; do
 	want "$k" || continue
-	grep '^hugepfn-test: ' "$CACHE/logs/qemu-$k.log" | sed "s/^hugepfn-test: /  $k: /"
+	for f in "$CACHE/logs/qemu-$k.log" "$CACHE/logs/qemu-$k-vram16M.log"; do
+		[ -f "$f" ] && grep '^hugepfn-test: ' "$f" | sed "s/^hugepfn-test: /  $k: /"
+	done
 done
 echo
 for k in "${!BUILD_TIME[@]}"; do log "build time $k: ${BUILD_TIME[$k]} s"; done

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/io_uring.h>
@@ -71,12 +73,43 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return ret == -1 ? -errno : 0;
 }
 
+/* The modes of the connector; NULL on error. The caller frees them. */
+static struct drm_mode_modeinfo *kt_get_modes(struct kt_dev *d,
+					      unsigned int *count)
+{
+	struct drm_mode_get_connector conn = { 0 };
+	struct drm_mode_modeinfo *modes;
+	int ret;
+
+	/* The first call probes the connector and counts its modes. */
+	conn.connector_id = d->connector;
+	ret = xioctl(d->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn);
+	if (ret || !conn.count_modes) {
+		kt_info("GETCONNECTOR: %d, %u modes", ret, conn.count_modes);
+		return NULL;
+	}
+	modes = calloc(conn.count_modes, sizeof(*modes));
+	if (!modes)
+		return NULL;
+	conn.modes_ptr = (uintptr_t)modes;
+	conn.count_props = 0;
+	conn.count_encoders = 0;
+	ret = xioctl(d->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn);
+	if (ret) {
+		kt_info("GETCONNECTOR: %d", ret);
+		free(modes);
+		return NULL;
+	}
+	*count = conn.count_modes;
+	return modes;
+}
+
 int kt_open(struct kt_dev *d)
 {
 	struct drm_mode_card_res res = { 0 };
-	struct drm_mode_get_connector conn = { 0 };
-	struct drm_mode_modeinfo *modes;
 	uint32_t crtcs[8], conns[8], encs[8], fbs[8];
+	struct drm_mode_modeinfo *modes;
+	unsigned int i, count, pick = 0;
 	int ret;
 
 	memset(d, 0, sizeof(*d));
@@ -103,38 +136,44 @@ int kt_open(struct kt_dev *d)
 	d->crtc = crtcs[0];
 	d->connector = conns[0];
 
-	/* The first call probes the connector and counts its modes. */
-	conn.connector_id = d->connector;
-	ret = xioctl(d->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn);
-	if (ret || !conn.count_modes) {
-		kt_info("GETCONNECTOR: %d, %u modes", ret, conn.count_modes);
-		return ret ? ret : -ENODEV;
-	}
-	modes = calloc(conn.count_modes, sizeof(*modes));
+	modes = kt_get_modes(d, &count);
 	if (!modes)
-		return -ENOMEM;
-	conn.modes_ptr = (uintptr_t)modes;
-	conn.count_props = 0;
-	conn.count_encoders = 0;
-	ret = xioctl(d->fd, DRM_IOCTL_MODE_GETCONNECTOR, &conn);
-	if (!ret) {
-		/*
-		 * Take the smallest mode, so that every buffer the tests scan
-		 * out (to pin it into VRAM) covers the display.
-		 */
-		unsigned int i, pick = 0;
-
-		for (i = 1; i < conn.count_modes; i++)
-			if ((unsigned long)modes[i].hdisplay * modes[i].vdisplay <
-			    (unsigned long)modes[pick].hdisplay * modes[pick].vdisplay)
-				pick = i;
-		kt_info("display mode %ux%u", modes[pick].hdisplay,
-			modes[pick].vdisplay);
-		memcpy(d->mode, &modes[pick], sizeof(modes[pick]));
-		d->have_mode = 1;
-	}
+		return -ENODEV;
+	/*
+	 * Take the smallest mode, so that every buffer the tests scan out
+	 * (to pin it into VRAM) covers the display.
+	 */
+	for (i = 1; i < count; i++)
+		if ((unsigned long)modes[i].hdisplay * modes[i].vdisplay <
+		    (unsigned long)modes[pick].hdisplay * modes[pick].vdisplay)
+			pick = i;
+	kt_info("display mode %ux%u", modes[pick].hdisplay,
+		modes[pick].vdisplay);
+	memcpy(d->mode, &modes[pick], sizeof(modes[pick]));
+	d->have_mode = 1;
 	free(modes);
-	return ret;
+	return 0;
+}
+
+int kt_use_mode(struct kt_dev *d, unsigned int w, unsigned int h)
+{
+	struct drm_mode_modeinfo *modes;
+	unsigned int i, count;
+
+	modes = kt_get_modes(d, &count);
+	if (!modes)
+		return -ENODEV;
+	for (i = 0; i < count; i++)
+		if (modes[i].hdisplay == w && modes[i].vdisplay == h)
+			break;
+	if (i == count) {
+		kt_info("no %ux%u mode among %u", w, h, count);
+		free(modes);
+		return -ENOENT;
+	}
+	memcpy(d->mode, &modes[i], sizeof(modes[i]));
+	free(modes);
+	return 0;
 }
 
 int kt_bo_create(struct kt_dev *d, struct kt_bo *bo, uint32_t width,
@@ -212,6 +251,27 @@ int kt_scanout(struct kt_dev *d, struct kt_bo *bo)
 	return ret;
 }
 
+int kt_page_flip(struct kt_dev *d, struct kt_bo *bo)
+{
+	struct drm_mode_crtc_page_flip flip = {
+		.crtc_id = d->crtc,
+		.fb_id = bo->fb,
+	};
+	int ret, tries;
+
+	/* A flip still pending from the last call answers -EBUSY. */
+	for (tries = 0; tries < 100; tries++) {
+		ret = xioctl(d->fd, DRM_IOCTL_MODE_PAGE_FLIP, &flip);
+		if (ret != -EBUSY)
+			break;
+		usleep(10000);
+	}
+	if (ret)
+		kt_info("PAGE_FLIP fb %u (%llu KiB): %s", bo->fb,
+			(unsigned long long)bo->size >> 10, strerror(-ret));
+	return ret;
+}
+
 int kt_place_in_vram(struct kt_dev *d, struct kt_bo *bo)
 {
 	int ret = kt_scanout(d, bo);
@@ -275,6 +335,8 @@ int kt_ptdump(const void *addr, size_t len, struct kt_levels *lv)
 		level = strrchr(line, ' ');
 		level = level ? level + 1 : line;
 		present = strstr(line, " RW ") || strstr(line, " ro ");
+		if (strstr(line, " ro "))
+			lv->ro += n;
 		if (!present)
 			lv->none += n;
 		else if (!strcmp(level, "pte"))
@@ -301,6 +363,17 @@ int kt_ptdump(const void *addr, size_t len, struct kt_levels *lv)
 	return 0;
 }
 
+const char *kt_entry_name(const struct kt_levels *lv)
+{
+	if (lv->pud)
+		return lv->ro ? "pud-ro" : "pud-rw";
+	if (lv->pmd)
+		return lv->ro ? "pmd-ro" : "pmd-rw";
+	if (lv->pte)
+		return lv->ro ? "pte-ro" : "pte-rw";
+	return "none";
+}
+
 void kt_print_levels(const char *what, const struct kt_levels *lv)
 {
 	kt_info("%s: pud=%lu pmd=%lu pte=%lu unmapped=%luK caching=%s",
@@ -316,6 +389,52 @@ long kt_minflt(void)
 
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_minflt;
+}
+
+long kt_minflt_of(int pid)
+{
+	char path[64], buf[1024], *s;
+	long minflt = -1;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	/* Field 10; the command name (field 2) ends with the last ')'. */
+	if (fgets(buf, sizeof(buf), f) && (s = strrchr(buf, ')'))) {
+		for (i = 2; s && i < 10; i++)
+			s = strchr(s + 1, ' ');
+		if (s)
+			minflt = strtol(s + 1, NULL, 10);
+	}
+	fclose(f);
+	return minflt;
+}
+
+int kt_run_bounded(int (*fn)(void *), void *arg, int timeout_ms,
+		   long *faults)
+{
+	int status, waited;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(fn(arg));
+	for (waited = 0; waited < timeout_ms; waited += 10) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) :
+						   256 + WTERMSIG(status);
+		usleep(10000);
+	}
+	*faults = kt_minflt_of(pid);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
 }
 
 static inline uint64_t kt_word(uint64_t seed, size_t i)

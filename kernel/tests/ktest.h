@@ -50,6 +50,7 @@ struct kt_levels {
 	unsigned long pmd;	/* bytes mapped by 2 MiB entries */
 	unsigned long pte;	/* bytes mapped by 4 KiB entries */
 	unsigned long none;	/* bytes not mapped */
+	unsigned long ro;	/* bytes mapped by present, read-only entries */
 	int uncached;		/* some entry has PWT or PCD: VRAM caching */
 	int cached;		/* some present entry has neither */
 };
@@ -63,18 +64,34 @@ struct kt_args {
 void kt_parse_args(int argc, char **argv, struct kt_args *a);
 
 int kt_open(struct kt_dev *d);
+/* Makes the w x h mode of the connector the one kt_scanout() sets. */
+int kt_use_mode(struct kt_dev *d, unsigned int w, unsigned int h);
 int kt_bo_create(struct kt_dev *d, struct kt_bo *bo, uint32_t width,
 		 uint32_t height);
 void kt_bo_destroy(struct kt_dev *d, struct kt_bo *bo);
 /* Scan out @bo (pins it into VRAM); NULL switches the display off. */
 int kt_scanout(struct kt_dev *d, struct kt_bo *bo);
+/* Flips the active CRTC to @bo (pins it, then unpins the old buffer). */
+int kt_page_flip(struct kt_dev *d, struct kt_bo *bo);
 /* Move @bo into VRAM and leave it there unpinned. */
 int kt_place_in_vram(struct kt_dev *d, struct kt_bo *bo);
 void *kt_map(struct kt_dev *d, struct kt_bo *bo, void *fixed_addr);
 
 int kt_ptdump(const void *addr, size_t len, struct kt_levels *lv);
+/* "pmd-rw", "pte-ro", ...: the kind of entry mapping a single page. */
+const char *kt_entry_name(const struct kt_levels *lv);
 void kt_print_levels(const char *what, const struct kt_levels *lv);
 long kt_minflt(void);
+/* Minor faults of another process so far (from /proc/PID/stat), or -1. */
+long kt_minflt_of(int pid);
+/*
+ * Runs @fn(@arg) in a child and waits at most @timeout_ms for it: returns
+ * its exit status (0-255), 256 + signal if it was killed by one, or -1 on
+ * timeout, in which case the child is killed and *@faults holds the minor
+ * faults it took until then.
+ */
+int kt_run_bounded(int (*fn)(void *), void *arg, int timeout_ms,
+		   long *faults);
 
 void kt_fill(void *p, size_t len, uint64_t seed);
 /* Returns the number of 8-byte words that differ from the pattern. */
