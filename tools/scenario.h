@@ -142,5 +142,7 @@ void sc_names_free(struct sc_names *t);
 struct sc_value sc_parse_value(const char *s);
 const char *sc_errno_name(long err);
 void sc_value_print(FILE *out, const struct sc_value *v);
+/* The same into buf, cut to len. */
+void sc_value_text(char *buf, size_t len, const struct sc_value *v);
 
 #endif

@@ -20,15 +20,7 @@ static const char *status_word(const struct sc_result *r)
 
 static void format_result(char *buf, size_t len, long result)
 {
-	struct sc_value v = { .is_num = true, .num = result };
-	FILE *f = fmemopen(buf, len, "w");
-
-	if (!f) {
-		snprintf(buf, len, "%ld", result);
-		return;
-	}
-	sc_value_print(f, &v);
-	fclose(f);
+	sc_value_text(buf, len, &(struct sc_value){ .is_num = true, .num = result });
 }
 
 void sc_print_summary(FILE *out, const struct sc_script *script, const struct sc_result *r)

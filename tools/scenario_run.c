@@ -847,8 +847,7 @@ static bool compare(const struct sc_value *a, const char *op, const struct sc_va
 	return c >= 0;
 }
 
-/* A value as text, as a report prints it. */
-static void value_text(char *buf, size_t len, const struct sc_value *v)
+void sc_value_text(char *buf, size_t len, const struct sc_value *v)
 {
 	FILE *f = fmemopen(buf, len, "w");
 
@@ -874,7 +873,7 @@ static void record_failed_expect(struct run *r, const struct sc_line *l, const s
 		n += snprintf(f->key + n, sizeof(f->key) - n, "%s%s", i ? " " : "", l->args[i]);
 	snprintf(f->op, sizeof(f->op), "%s", l->args[l->nargs - 2]);
 	snprintf(f->expected, sizeof(f->expected), "%s", l->args[l->nargs - 1]);
-	value_text(f->actual, sizeof(f->actual), got);
+	sc_value_text(f->actual, sizeof(f->actual), got);
 }
 
 static void cmd_expect(struct run *r, const struct sc_line *l)
@@ -1139,7 +1138,7 @@ void sc_run(const struct sc_script *script, enum hugepfn_policy policy, FILE *ou
 		if (r->l->cmd != SC_EXPECT && !r->l->result_expected && value_failed(&r->last)) {
 			char text[32];
 
-			value_text(text, sizeof(text), &r->last);
+			sc_value_text(text, sizeof(text), &r->last);
 			fprintf(stderr, "%s:%u: %s failed: %s (under %s)\n", script->file, r->l->line,
 				cmd_names[r->l->cmd], text, hp_policy_name(policy));
 			snprintf(res->error, sizeof(res->error), "%s failed: %s", cmd_names[r->l->cmd],
