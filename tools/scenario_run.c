@@ -209,7 +209,7 @@ static bool uses_exist(struct run *r, const struct sc_line *l)
 	for (int i = 0; i < l->nargs; i++) {
 		if (!(l->uses & (1u << i)) || object_lives(r, l->args[i]))
 			continue;
-		runtime_error(r, "'%s' does not exist: the line that makes it failed, or it was destroyed",
+		runtime_error(r, "'%s' does not exist: the line that makes it failed, or it was destroyed or unmapped",
 			      l->args[i]);
 		return false;
 	}
@@ -428,6 +428,22 @@ static struct sc_value cmd_bomap(struct run *r, const struct sc_line *l)
 	return do_mmap_result(r, l->args[0], p, addr, (len + PAGE_SIZE - 1) & PAGE_MASK);
 }
 
+/*
+ * mremap with MREMAP_FIXED unmaps whatever was at the target first: a name
+ * whose whole range lay there is gone, as after munmap of all of it.  A
+ * mapping only partly covered keeps its name, and accesses to the hole fault.
+ */
+static void retire_covered(struct run *r, const struct map *moved)
+{
+	for (int i = 0; i < r->nmaps; i++) {
+		struct map *m = &r->maps[i];
+
+		if (m != moved && m->live && m->proc == moved->proc && m->addr >= moved->addr &&
+		    m->addr + m->len <= moved->addr + moved->len)
+			m->live = false;
+	}
+}
+
 /* The whole mapping to NEWSIZE; its name follows it.  Result: the address or -errno. */
 static struct sc_value cmd_mremap(struct run *r, const struct sc_line *l)
 {
@@ -446,6 +462,8 @@ static struct sc_value cmd_mremap(struct run *r, const struct sc_line *l)
 	if (!IS_ERR_VALUE(addr)) {
 		m->addr = addr;
 		m->len = (len + PAGE_SIZE - 1) & PAGE_MASK;
+		if (flags & MREMAP_FIXED)
+			retire_covered(r, m);
 	}
 	return num_value((long)addr);
 }
