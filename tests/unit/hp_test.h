@@ -34,10 +34,74 @@ static inline void hp_test_done_expecting(unsigned long violations)
 	hp_machine_exit();
 }
 
-static inline void hp_test_done(void)
+/*
+ * The fixture most tests share: cmocka's setup makes a machine under the
+ * policy of the test's table entry, and its teardown (which cmocka runs
+ * after a failed test as well) checks it as hp_test_done_expecting() does.
+ * A test that causes violations on purpose says how many it expects.
+ */
+struct hp_test_fixture {
+	enum hugepfn_policy policy;
+	unsigned long violations;
+};
+
+static inline int hp_test_setup(void **state)
 {
-	hp_test_done_expecting(0);
+	struct hp_test_fixture *f = malloc(sizeof(*f));
+
+	assert_non_null(f);
+	f->policy = *state ? *(enum hugepfn_policy *)*state : HP_POLICY_SPECIAL;
+	f->violations = 0;
+	*state = f;
+	hp_test_machine(f->policy);
+	return 0;
 }
+
+static inline int hp_test_teardown(void **state)
+{
+	struct hp_test_fixture *f = *state;
+	unsigned long violations = f->violations;
+
+	free(f);
+	hp_test_done_expecting(violations);
+	return 0;
+}
+
+static inline enum hugepfn_policy hp_test_policy(void **state)
+{
+	return ((struct hp_test_fixture *)*state)->policy;
+}
+
+/* For a test that wants a fresh machine per case: checks this one, makes another. */
+static inline void hp_test_restart_under(void **state, enum hugepfn_policy policy)
+{
+	struct hp_test_fixture *f = *state;
+
+	hp_test_done_expecting(f->violations);
+	f->policy = policy;
+	f->violations = 0;
+	hp_test_machine(policy);
+}
+
+static inline void hp_test_restart(void **state)
+{
+	hp_test_restart_under(state, hp_test_policy(state));
+}
+
+static inline void hp_test_expect_violations(void **state, unsigned long n)
+{
+	((struct hp_test_fixture *)*state)->violations = n;
+}
+
+/*
+ * A test on a machine under the special policy, or under the one named (the
+ * compound literal lives as long as the block of the test table in main).
+ */
+#define HP_TEST(fn) cmocka_unit_test_setup_teardown(fn, hp_test_setup, hp_test_teardown)
+#define HP_TEST_UNDER(fn, policy)                                                        \
+	{ .name = #fn " under " #policy, .test_func = fn, .setup_func = hp_test_setup,  \
+	  .teardown_func = hp_test_teardown,                                            \
+	  .initial_state = &(enum hugepfn_policy){ HP_POLICY_##policy } }
 
 static inline unsigned long hp_test_mmap_anon(struct mm_struct *mm, unsigned long len,
 					      unsigned long prot, unsigned long flags)

@@ -87,10 +87,8 @@ struct bar_run {
 	unsigned long addr;
 };
 
-static void bar_setup(struct bar_run *r, enum hugepfn_policy policy, uint64_t size,
-		      bool zone_device)
+static void bar_setup(struct bar_run *r, uint64_t size, bool zone_device)
 {
-	hp_test_machine(policy);
 	r->mm = mm_alloc();
 	r->bar = hp_bar_create("bar", size, zone_device);
 	assert_non_null(r->bar);
@@ -101,10 +99,7 @@ static void bar_setup(struct bar_run *r, enum hugepfn_policy policy, uint64_t si
 static void bar_teardown(struct bar_run *r)
 {
 	mmput(r->mm);
-	hp_test_done();
 }
-
-
 
 static unsigned long resolved_at(struct mm_struct *mm, enum hp_level level)
 {
@@ -120,7 +115,7 @@ static void test_special_bar_is_one_pud_fault(void **state)
 	uint64_t val;
 
 	(void)state;
-	bar_setup(&r, HP_POLICY_SPECIAL, PUD_SIZE, false);
+	bar_setup(&r, PUD_SIZE, false);
 	assert_int_equal(r.addr & (PUD_SIZE - 1), 0);
 	for (unsigned long off = 0; off < PUD_SIZE; off += 64 * PAGE_SIZE + 64)
 		hp_test_put_byte(r.mm, r.addr + off, (char)(off >> 12));
@@ -148,7 +143,7 @@ static void test_none_bar_falls_back_to_ptes(void **state)
 	struct hp_entry_counts c;
 
 	(void)state;
-	bar_setup(&r, HP_POLICY_NONE, 4 * PMD_SIZE, false);
+	bar_setup(&r, 4 * PMD_SIZE, false);
 	hp_test_put_byte(r.mm, r.addr, 1);
 	assert_int_equal(hp_test_faults(r.mm), 1);
 	assert_int_equal(resolved_at(r.mm, HP_LEVEL_PTE), 1);
@@ -171,7 +166,7 @@ static void test_plain_bar_entry_is_unmarked(void **state)
 	uint64_t val;
 
 	(void)state;
-	bar_setup(&r, HP_POLICY_PLAIN, PUD_SIZE, false);
+	bar_setup(&r, PUD_SIZE, false);
 	hp_test_put_byte(r.mm, r.addr + 5, 1);
 	assert_int_equal(hp_lookup_entry(r.mm, r.addr, &val), HP_LEVEL_PUD);
 	assert_false(pud_special(__pud(val)));
@@ -191,7 +186,7 @@ static void test_devmap_policy_marks_devmap_without_pagemap(void **state)
 	uint64_t val;
 
 	(void)state;
-	bar_setup(&r, HP_POLICY_DEVMAP, 4 * PMD_SIZE, false);
+	bar_setup(&r, 4 * PMD_SIZE, false);
 	hp_test_put_byte(r.mm, r.addr + PMD_SIZE, 1);
 	assert_int_equal(hp_lookup_entry(r.mm, r.addr + PMD_SIZE, &val), HP_LEVEL_PMD);
 	assert_true(pmd_devmap(__pmd(val)));
@@ -206,7 +201,7 @@ static void test_pmd_faults_below_pud_size(void **state)
 	struct hp_entry_counts c;
 
 	(void)state;
-	bar_setup(&r, HP_POLICY_SPECIAL, 4 * PMD_SIZE, false);
+	bar_setup(&r, 4 * PMD_SIZE, false);
 	for (unsigned long off = 0; off < 4 * PMD_SIZE; off += PAGE_SIZE)
 		hp_test_put_byte(r.mm, r.addr + off, 3);
 	assert_int_equal(hp_test_faults(r.mm), 4);
@@ -227,7 +222,6 @@ static void test_misaligned_window_falls_back(void **state)
 	uint64_t val;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", 4 * PMD_SIZE, false);
 	addr = hp_mmap(mm, hp_bar_file(bar), 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 1);
@@ -238,19 +232,18 @@ static void test_misaligned_window_falls_back(void **state)
 	assert_int_equal(pte_pfn(__pte(val)), hp_bar_pfn(bar) + 1);
 	assert_true(pte_special(__pte(val)));
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_zone_device_gets_devmap(void **state)
 {
 	static const enum hugepfn_policy policies[] = { HP_POLICY_PLAIN, HP_POLICY_SPECIAL };
 
-	(void)state;
 	for (unsigned int i = 0; i < 2; i++) {
 		struct bar_run r;
 		uint64_t val;
 
-		bar_setup(&r, policies[i], 2 * PMD_SIZE, true);
+		hp_test_restart_under(state, policies[i]);
+		bar_setup(&r, 2 * PMD_SIZE, true);
 		assert_true(find_vma(r.mm, r.addr)->vm_flags & VM_MIXEDMAP);
 		hp_test_put_byte(r.mm, r.addr, 1);
 		assert_int_equal(hp_lookup_entry(r.mm, r.addr, &val), HP_LEVEL_PMD);
@@ -264,7 +257,8 @@ static void test_zone_device_gets_devmap(void **state)
 		struct bar_run r;
 		uint64_t val;
 
-		bar_setup(&r, HP_POLICY_NONE, 2 * PMD_SIZE, true);
+		hp_test_restart_under(state, HP_POLICY_NONE);
+		bar_setup(&r, 2 * PMD_SIZE, true);
 		hp_test_put_byte(r.mm, r.addr, 1);
 		assert_int_equal(hp_lookup_entry(r.mm, r.addr, &val), HP_LEVEL_PTE);
 		assert_true(pte_devmap(__pte(val)) && pte_special(__pte(val)));
@@ -279,7 +273,6 @@ static void probe_setup(struct mm_struct **mm, struct file **file, unsigned int 
 	unsigned long iomem_pfn;
 
 	memset(&probe, 0, sizeof(probe));
-	hp_test_machine(HP_POLICY_SPECIAL);
 	assert_int_equal(hp_iomem_add("probe", 2 * PUD_SIZE, &iomem_pfn), 0);
 	probe.pfn = iomem_pfn;
 	probe.order = order;
@@ -291,14 +284,12 @@ static void probe_teardown(struct mm_struct *mm, struct file *file)
 {
 	mmput(mm);
 	fput(file);
-	hp_test_done();
 }
 
 static void test_misaligned_pfn_is_sigbus(void **state)
 {
 	static const unsigned int orders[] = { PMD_ORDER, PUD_ORDER };
 
-	(void)state;
 	for (unsigned int i = 0; i < 2; i++) {
 		struct mm_struct *mm;
 		struct file *file;
@@ -314,6 +305,7 @@ static void test_misaligned_pfn_is_sigbus(void **state)
 		assert_int_equal(hp_lookup_entry(mm, addr, &val), HP_LEVEL_NONE);
 		assert_int_equal(atomic_load(&mm->faults.result[HP_FAULT_SIGBUS]), 1);
 		probe_teardown(mm, file);
+		hp_test_restart(state);	/* each case on a fresh machine */
 	}
 }
 
@@ -356,7 +348,6 @@ static void test_existing_entry_rules(void **state)
 {
 	static const unsigned int orders[] = { PMD_ORDER, PUD_ORDER };
 
-	(void)state;
 	for (unsigned int i = 0; i < 2; i++) {
 		struct mm_struct *mm;
 		struct file *file;
@@ -382,6 +373,7 @@ static void test_existing_entry_rules(void **state)
 
 		/* Now the driver offers a different pfn on a fresh write fault. */
 		probe_teardown(mm, file);
+		hp_test_restart(state);
 		probe_setup(&mm, &file, orders[i]);
 		probe.readonly = true;
 		addr = map_probe(mm, file, PUD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
@@ -393,6 +385,7 @@ static void test_existing_entry_rules(void **state)
 		assert_int_equal(hp_lookup_entry(mm, addr, &after), level);
 		assert_int_equal(after, before);
 		probe_teardown(mm, file);
+		hp_test_restart(state);	/* each case on a fresh machine */
 	}
 }
 
@@ -405,7 +398,6 @@ static void test_none_policy_refuses_huge_inserts(void **state)
 
 	(void)state;
 	memset(&probe, 0, sizeof(probe));
-	hp_test_machine(HP_POLICY_NONE);
 	assert_int_equal(hp_iomem_add("probe", PUD_SIZE, &probe.pfn), 0);
 	probe.order = PMD_ORDER;
 	mm = mm_alloc();
@@ -462,7 +454,6 @@ static void test_anon_read_maps_zero_page_then_write_copies(void **state)
 	struct page *page;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	vma = find_vma(mm, addr);
@@ -487,7 +478,6 @@ static void test_anon_read_maps_zero_page_then_write_copies(void **state)
 	/* The zero page stayed zero. */
 	assert_int_equal(((char *)__va((phys_addr_t)zero_pfn << PAGE_SHIFT))[100], 0);
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_write_to_readonly_vma_is_sigsegv(void **state)
@@ -497,7 +487,6 @@ static void test_write_to_readonly_vma_is_sigsegv(void **state)
 	char v = 1;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ, MAP_PRIVATE);
 	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &v), HP_ACCESS_SIGSEGV);
@@ -506,7 +495,6 @@ static void test_write_to_readonly_vma_is_sigsegv(void **state)
 	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_NONE, MAP_PRIVATE);
 	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_READ, &v), HP_ACCESS_SIGSEGV);
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_thp_maps_pmds_with_deposit(void **state)
@@ -519,7 +507,6 @@ static void test_thp_maps_pmds_with_deposit(void **state)
 	uint64_t val;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	/*
 	 * 2 MiB + 1 MiB: one THP, then 4 KiB pages for the tail.  mmap aligns
@@ -549,7 +536,6 @@ static void test_thp_maps_pmds_with_deposit(void **state)
 	assert_int_equal(folio_ref_count(page_folio(page)), 1);
 	assert_int_equal(hp_test_get_byte(mm, addr + 4096 * 7), 7);
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_thp_unavailable_falls_back(void **state)
@@ -558,7 +544,6 @@ static void test_thp_unavailable_falls_back(void **state)
 	unsigned long addr;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	assert_int_equal(hp_madvise(mm, addr, PMD_SIZE, MADV_HUGEPAGE), 0);
@@ -577,7 +562,6 @@ static void test_thp_unavailable_falls_back(void **state)
 		assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &v), HP_ACCESS_OOM);
 	}
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_shared_anon_maps_one_page(void **state)
@@ -589,7 +573,6 @@ static void test_shared_anon_maps_one_page(void **state)
 	struct page *page;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
 	vma = find_vma(mm, addr);
@@ -604,7 +587,6 @@ static void test_shared_anon_maps_one_page(void **state)
 	assert_int_equal(page_ref_count(page), 2);
 	assert_int_equal(page_mapcount(page), 1);
 	mmput(mm);
-	hp_test_done();
 }
 
 /*
@@ -624,7 +606,6 @@ static void test_shared_anon_read_faults_around(void **state)
 	uint64_t val;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	parent = mm_alloc();
 	assert_int_equal(hp_mmap(parent, NULL, at, len, PROT_READ | PROT_WRITE,
 				 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, 0), at);
@@ -661,7 +642,6 @@ static void test_shared_anon_read_faults_around(void **state)
 	assert_int_equal(hp_test_counts(child).leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 17);
 	mmput(child);
 	mmput(parent);
-	hp_test_done();
 }
 
 /* A private write to an object's page copies it; the object keeps its bytes. */
@@ -692,7 +672,6 @@ static void test_private_write_copies_object_page(void **state)
 	assert_int_equal(page_ref_count(probe.page), 1);
 	put_page(probe.page);
 	fput(file);
-	hp_test_done();
 }
 
 /*
@@ -709,7 +688,6 @@ static void test_unshare_of_zero_page_gives_own_page(void **state)
 	uint64_t val;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	assert_int_equal(hp_test_get_byte(mm, addr), 0);
@@ -727,7 +705,6 @@ static void test_unshare_of_zero_page_gives_own_page(void **state)
 	assert_int_equal(hp_lookup_entry(mm, addr, &val), HP_LEVEL_PTE);
 	assert_int_equal(pte_pfn(__pte(val)), page_to_pfn(page));
 	mmput(mm);
-	hp_test_done();
 }
 
 /* ---- which VMAs may have huge entries ----------------------------------- */
@@ -770,7 +747,6 @@ static void test_huge_faults_follow_thp_rules(void **state)
 		{ true, MADV_NOHUGEPAGE, 0, HP_LEVEL_PTE },
 	};
 
-	(void)state;
 	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct mm_struct *mm;
 		struct file *file;
@@ -781,6 +757,7 @@ static void test_huge_faults_follow_thp_rules(void **state)
 		assert_int_equal(probe_huge_faults(mm, file, cases[i].advice), cases[i].calls);
 		assert_int_equal(hp_lookup_entry(mm, PROBE_AT, &val), cases[i].level);
 		probe_teardown(mm, file);
+		hp_test_restart(state);	/* each case on a fresh machine */
 	}
 }
 
@@ -798,35 +775,34 @@ static void test_plain_file_vma_gets_no_pud_fault(void **state)
 	hp_machine_leaks(&(struct hp_leaks){ 0 });	/* lets deferred puts finish */
 	put_page(probe.page);
 	fput(file);
-	hp_test_done();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_special_bar_is_one_pud_fault),
-		cmocka_unit_test(test_none_bar_falls_back_to_ptes),
-		cmocka_unit_test(test_plain_bar_entry_is_unmarked),
-		cmocka_unit_test(test_devmap_policy_marks_devmap_without_pagemap),
-		cmocka_unit_test(test_pmd_faults_below_pud_size),
-		cmocka_unit_test(test_misaligned_window_falls_back),
-		cmocka_unit_test(test_zone_device_gets_devmap),
-		cmocka_unit_test(test_misaligned_pfn_is_sigbus),
-		cmocka_unit_test(test_pfn_beyond_physical_limit_is_sigbus),
-		cmocka_unit_test(test_range_outside_vma_is_sigbus),
-		cmocka_unit_test(test_existing_entry_rules),
-		cmocka_unit_test(test_none_policy_refuses_huge_inserts),
-		cmocka_unit_test(test_pte_insert_rules),
-		cmocka_unit_test(test_anon_read_maps_zero_page_then_write_copies),
-		cmocka_unit_test(test_write_to_readonly_vma_is_sigsegv),
-		cmocka_unit_test(test_thp_maps_pmds_with_deposit),
-		cmocka_unit_test(test_thp_unavailable_falls_back),
-		cmocka_unit_test(test_shared_anon_maps_one_page),
-		cmocka_unit_test(test_shared_anon_read_faults_around),
-		cmocka_unit_test(test_private_write_copies_object_page),
-		cmocka_unit_test(test_unshare_of_zero_page_gives_own_page),
-		cmocka_unit_test(test_huge_faults_follow_thp_rules),
-		cmocka_unit_test(test_plain_file_vma_gets_no_pud_fault),
+		HP_TEST(test_special_bar_is_one_pud_fault),
+		HP_TEST_UNDER(test_none_bar_falls_back_to_ptes, NONE),
+		HP_TEST_UNDER(test_plain_bar_entry_is_unmarked, PLAIN),
+		HP_TEST_UNDER(test_devmap_policy_marks_devmap_without_pagemap, DEVMAP),
+		HP_TEST(test_pmd_faults_below_pud_size),
+		HP_TEST(test_misaligned_window_falls_back),
+		HP_TEST(test_zone_device_gets_devmap),
+		HP_TEST(test_misaligned_pfn_is_sigbus),
+		HP_TEST(test_pfn_beyond_physical_limit_is_sigbus),
+		HP_TEST(test_range_outside_vma_is_sigbus),
+		HP_TEST(test_existing_entry_rules),
+		HP_TEST_UNDER(test_none_policy_refuses_huge_inserts, NONE),
+		HP_TEST(test_pte_insert_rules),
+		HP_TEST(test_anon_read_maps_zero_page_then_write_copies),
+		HP_TEST(test_write_to_readonly_vma_is_sigsegv),
+		HP_TEST(test_thp_maps_pmds_with_deposit),
+		HP_TEST(test_thp_unavailable_falls_back),
+		HP_TEST(test_shared_anon_maps_one_page),
+		HP_TEST(test_shared_anon_read_faults_around),
+		HP_TEST(test_private_write_copies_object_page),
+		HP_TEST(test_unshare_of_zero_page_gives_own_page),
+		HP_TEST(test_huge_faults_follow_thp_rules),
+		HP_TEST(test_plain_file_vma_gets_no_pud_fault),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

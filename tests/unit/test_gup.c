@@ -17,9 +17,8 @@ struct run {
 	struct hp_bar *bar;
 };
 
-static void map_anon(struct run *r, enum hugepfn_policy policy, unsigned long len, bool thp)
+static void map_anon(struct run *r, unsigned long len, bool thp)
 {
-	hp_test_machine(policy);
 	r->mm = mm_alloc();
 	r->bar = NULL;
 	r->addr = hp_test_mmap_anon(r->mm, len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
@@ -27,10 +26,8 @@ static void map_anon(struct run *r, enum hugepfn_policy policy, unsigned long le
 		assert_int_equal(hp_madvise(r->mm, r->addr, len, MADV_HUGEPAGE), 0);
 }
 
-static void map_bar(struct run *r, enum hugepfn_policy policy, unsigned long len,
-		    bool zone_device)
+static void map_bar(struct run *r, unsigned long len, bool zone_device)
 {
-	hp_test_machine(policy);
 	r->mm = mm_alloc();
 	r->bar = hp_bar_create("bar", len, zone_device);
 	r->addr = hp_test_map_bar(r->mm, r->bar, len, 0);
@@ -42,10 +39,9 @@ static void touch(struct mm_struct *mm, unsigned long addr, unsigned long len)
 	assert_int_equal(hp_access_fill(mm, addr, len, 0x11), HP_ACCESS_OK);
 }
 
-static void finish(struct run *r, unsigned long violations)
+static void finish(struct run *r)
 {
 	mmput(r->mm);
-	hp_test_done_expecting(violations);
 }
 
 /* ---- reference accounting ------------------------------------------------ */
@@ -56,7 +52,7 @@ static void test_get_and_pin_small_page(void **state)
 	struct page *page, *again;
 
 	(void)state;
-	map_anon(&r, HP_POLICY_SPECIAL, 4 * PAGE_SIZE, false);
+	map_anon(&r, 4 * PAGE_SIZE, false);
 	/* Slow GUP faults the page in itself. */
 	assert_int_equal(get_user_pages(r.mm, r.addr, 1, FOLL_WRITE, &page), 1);
 	assert_int_equal(hp_test_faults(r.mm), 1);
@@ -72,7 +68,7 @@ static void test_get_and_pin_small_page(void **state)
 	unpin_user_pages(&again, 1);
 	assert_int_equal(page_ref_count(page), 1);
 	assert_false(folio_maybe_dma_pinned(page_folio(page)));
-	finish(&r, 0);
+	finish(&r);
 }
 
 static void test_pin_thp_counts_pins_apart(void **state)
@@ -82,7 +78,7 @@ static void test_pin_thp_counts_pins_apart(void **state)
 	struct run r;
 
 	(void)state;
-	map_anon(&r, HP_POLICY_SPECIAL, PMD_SIZE, true);
+	map_anon(&r, PMD_SIZE, true);
 	touch(r.mm, r.addr, PAGE_SIZE);
 	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, HPAGE_PMD_NR, FOLL_WRITE, pages),
 			 HPAGE_PMD_NR);
@@ -108,7 +104,7 @@ static void test_pin_thp_counts_pins_apart(void **state)
 		assert_ptr_equal(pages[i], folio_page(folio, 500 + i));
 		put_page(pages[i]);
 	}
-	finish(&r, 0);
+	finish(&r);
 }
 
 static void test_gup_stops_at_a_hole(void **state)
@@ -117,14 +113,14 @@ static void test_gup_stops_at_a_hole(void **state)
 	struct run r;
 
 	(void)state;
-	map_anon(&r, HP_POLICY_SPECIAL, 4 * PAGE_SIZE, false);
+	map_anon(&r, 4 * PAGE_SIZE, false);
 	/* Four pages mapped, eight asked: four come back. */
 	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 8, 0, pages), 4);
 	for (int i = 0; i < 4; i++)
 		put_page(pages[i]);
 	assert_int_equal(get_user_pages_fast(r.mm, r.addr + 4 * PAGE_SIZE, 1, 0, pages), -EFAULT);
 	assert_int_equal(get_user_pages(r.mm, r.addr + 4 * PAGE_SIZE, 1, 0, pages), -EFAULT);
-	finish(&r, 0);
+	finish(&r);
 }
 
 /* The pfn that mm's PTE for addr maps. */
@@ -150,7 +146,7 @@ static void test_gup_arguments(void **state)
 	struct run r;
 
 	(void)state;
-	map_anon(&r, HP_POLICY_SPECIAL, 4 * PAGE_SIZE, false);
+	map_anon(&r, 4 * PAGE_SIZE, false);
 	touch(r.mm, r.addr, PAGE_SIZE);
 	assert_int_equal(get_user_pages(r.mm, r.addr, 1, FOLL_LONGTERM, pages), -EINVAL);
 	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 1, FOLL_LONGTERM, pages), -EINVAL);
@@ -178,7 +174,7 @@ static void test_gup_arguments(void **state)
 	/* No pages: the second page is faulted in, nothing is referenced. */
 	assert_int_equal(get_user_pages(r.mm, r.addr + PAGE_SIZE, 1, FOLL_WRITE, NULL), 1);
 	assert_int_equal(page_ref_count(pfn_to_page(mapped_pfn(r.mm, r.addr + PAGE_SIZE))), 1);
-	finish(&r, 0);
+	finish(&r);
 }
 
 /*
@@ -192,14 +188,14 @@ static void test_gup_fast_range_checks(void **state)
 	struct run r;
 
 	(void)state;
-	map_anon(&r, HP_POLICY_SPECIAL, PAGE_SIZE, false);
+	map_anon(&r, PAGE_SIZE, false);
 	assert_int_equal(get_user_pages_fast(r.mm, -PAGE_SIZE, 2, 0, pages), -EOVERFLOW);
 	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, -1, 0, pages), -EOVERFLOW);
 	assert_int_equal(pin_user_pages_fast(r.mm, 0, -1, 0, pages), -EFAULT);
 	assert_int_equal(get_user_pages_fast(r.mm, TASK_SIZE_MAX - PAGE_SIZE, 2, 0, pages),
 			 -EFAULT);
 	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 0, 0, pages), 0);
-	finish(&r, 0);
+	finish(&r);
 }
 
 /*
@@ -222,7 +218,7 @@ static void test_readonly_pin_unshares_thp_subpage(void **state)
 	struct run r;
 
 	(void)state;
-	map_anon(&r, HP_POLICY_SPECIAL, PMD_SIZE, true);
+	map_anon(&r, PMD_SIZE, true);
 	touch(r.mm, r.addr, PMD_SIZE);
 	assert_int_equal(get_user_pages(r.mm, r.addr, 1, 0, pinned), 1);
 	thp = page_folio(pinned[0]);
@@ -249,7 +245,7 @@ static void test_readonly_pin_unshares_thp_subpage(void **state)
 		unpin_user_page(pinned[i]);
 	}
 	mmput(child);
-	finish(&r, 0);
+	finish(&r);
 }
 
 /*
@@ -267,7 +263,7 @@ static void test_longterm_pin_unshares_zero_page(void **state)
 	char v;
 
 	(void)state;
-	map_anon(&r, HP_POLICY_SPECIAL, 2 * PAGE_SIZE, false);
+	map_anon(&r, 2 * PAGE_SIZE, false);
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(hp_access(r.mm, r.addr + i * PAGE_SIZE, 1, HP_ACCESS_READ, &v),
 				 HP_ACCESS_OK);
@@ -287,7 +283,7 @@ static void test_longterm_pin_unshares_zero_page(void **state)
 	assert_false(is_zero_page(page));
 	assert_int_equal(mapped_pfn(r.mm, r.addr + PAGE_SIZE), page_to_pfn(page));
 	unpin_user_page(page);
-	finish(&r, 0);
+	finish(&r);
 }
 
 static void test_write_gup_on_readonly_vma_fails(void **state)
@@ -297,7 +293,6 @@ static void test_write_gup_on_readonly_vma_fails(void **state)
 	unsigned long addr;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ, MAP_PRIVATE);
 	assert_int_equal(get_user_pages(mm, addr, 1, FOLL_WRITE, &page), -EFAULT);
@@ -307,7 +302,6 @@ static void test_write_gup_on_readonly_vma_fails(void **state)
 	assert_int_equal(page_to_pfn(page), zero_pfn);
 	put_page(page);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* A write pin on the zero page breaks COW first: the pin is on a private copy. */
@@ -318,13 +312,13 @@ static void test_write_pin_breaks_cow(void **state)
 	char v;
 
 	(void)state;
-	map_anon(&r, HP_POLICY_SPECIAL, PAGE_SIZE, false);
+	map_anon(&r, PAGE_SIZE, false);
 	assert_int_equal(hp_access(r.mm, r.addr, 1, HP_ACCESS_READ, &v), HP_ACCESS_OK);
 	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, 1, FOLL_WRITE, &page), 1);
 	assert_int_not_equal(page_to_pfn(page), zero_pfn);
 	assert_true(PageAnon(page));
 	unpin_user_page(page);
-	finish(&r, 0);
+	finish(&r);
 }
 
 /* ---- pfn mappings --------------------------------------------------------- */
@@ -339,7 +333,7 @@ static void test_special_leaves_are_refused(void **state)
 		struct hp_entry_counts c;
 		struct run r;
 
-		map_bar(&r, HP_POLICY_SPECIAL, sizes[i], false);
+		map_bar(&r, sizes[i], false);
 		touch(r.mm, r.addr, PAGE_SIZE);
 		c = hp_test_counts(r.mm);
 		assert_int_equal(c.leaves[sizes[i] == PUD_SIZE ? HP_LEVEL_PUD : HP_LEVEL_PMD][HP_KIND_SPECIAL], 1);
@@ -348,7 +342,7 @@ static void test_special_leaves_are_refused(void **state)
 		assert_int_equal(pin_user_pages_fast(r.mm, r.addr, 1, FOLL_LONGTERM, &page), -EFAULT);
 		assert_int_equal(get_user_pages(r.mm, r.addr, 1, 0, &page), -EFAULT);
 		assert_null(page);
-		finish(&r, 0);
+		finish(&r);
 	}
 }
 
@@ -358,38 +352,44 @@ static void test_special_ptes_are_refused(void **state)
 	struct run r;
 
 	(void)state;
-	map_bar(&r, HP_POLICY_NONE, PMD_SIZE, false);
+	map_bar(&r, PMD_SIZE, false);
 	touch(r.mm, r.addr, PAGE_SIZE);
 	assert_int_equal(hp_test_counts(r.mm).leaves[HP_LEVEL_PTE][HP_KIND_SPECIAL], 1);
 	assert_int_equal(get_user_pages_fast_only(r.mm, r.addr, 1, 0, &page), 0);
 	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 1, 0, &page), -EFAULT);
-	finish(&r, 0);
+	finish(&r);
 }
 
 /* The thread's bug: the unmarked PUD looks like a THP to the lockless walk. */
-static void test_plain_policy_gup_fast_violates(void **state)
+static void plain_gup_fast_violates(void **state, unsigned long size)
 {
-	static const unsigned long sizes[] = { PMD_SIZE, PUD_SIZE };
+	struct hp_violation v;
+	struct page *page = NULL;
+	struct run r;
 
-	(void)state;
-	for (int i = 0; i < 2; i++) {
-		struct hp_violation v;
-		struct page *page = NULL;
-		struct run r;
+	map_bar(&r, size, false);
+	touch(r.mm, r.addr, PAGE_SIZE);
+	assert_int_equal(get_user_pages_fast(r.mm, r.addr + 3 * PAGE_SIZE, 1, 0, &page), -EFAULT);
+	assert_int_equal(hp_violation_count(), 1);
+	assert_true(hp_violation_get(0, &v));
+	assert_int_equal(v.pfn, hp_bar_pfn(r.bar) + 3);
+	assert_int_equal(v.level, size == PUD_SIZE ? HP_LEVEL_PUD : HP_LEVEL_PMD);
+	assert_string_equal(v.op, "gup_fast");
+	/* The slow path, which sees the VMA, is safe under every policy. */
+	assert_int_equal(get_user_pages(r.mm, r.addr, 1, 0, &page), -EFAULT);
+	assert_int_equal(hp_violation_count(), 1);
+	finish(&r);
+	hp_test_expect_violations(state, 1);
+}
 
-		map_bar(&r, HP_POLICY_PLAIN, sizes[i], false);
-		touch(r.mm, r.addr, PAGE_SIZE);
-		assert_int_equal(get_user_pages_fast(r.mm, r.addr + 3 * PAGE_SIZE, 1, 0, &page), -EFAULT);
-		assert_int_equal(hp_violation_count(), 1);
-		assert_true(hp_violation_get(0, &v));
-		assert_int_equal(v.pfn, hp_bar_pfn(r.bar) + 3);
-		assert_int_equal(v.level, sizes[i] == PUD_SIZE ? HP_LEVEL_PUD : HP_LEVEL_PMD);
-		assert_string_equal(v.op, "gup_fast");
-		/* The slow path, which sees the VMA, is safe under every policy. */
-		assert_int_equal(get_user_pages(r.mm, r.addr, 1, 0, &page), -EFAULT);
-		assert_int_equal(hp_violation_count(), 1);
-		finish(&r, 1);
-	}
+static void test_plain_policy_gup_fast_violates_pmd(void **state)
+{
+	plain_gup_fast_violates(state, PMD_SIZE);
+}
+
+static void test_plain_policy_gup_fast_violates_pud(void **state)
+{
+	plain_gup_fast_violates(state, PUD_SIZE);
 }
 
 /* The rejected proposal: devmap without a pagemap is treated as special. */
@@ -399,11 +399,11 @@ static void test_devmap_policy_refuses_without_pagemap(void **state)
 	struct run r;
 
 	(void)state;
-	map_bar(&r, HP_POLICY_DEVMAP, PUD_SIZE, false);
+	map_bar(&r, PUD_SIZE, false);
 	touch(r.mm, r.addr, PAGE_SIZE);
 	assert_int_equal(hp_test_counts(r.mm).leaves[HP_LEVEL_PUD][HP_KIND_DEVMAP], 1);
 	assert_int_equal(get_user_pages_fast(r.mm, r.addr, 1, 0, &page), -EFAULT);
-	finish(&r, 0);
+	finish(&r);
 }
 
 /*
@@ -420,7 +420,7 @@ static void test_zone_device_pins(void **state)
 	struct run r;
 
 	(void)state;
-	map_bar(&r, HP_POLICY_SPECIAL, PMD_SIZE, true);
+	map_bar(&r, PMD_SIZE, true);
 	touch(r.mm, r.addr, PAGE_SIZE);
 	assert_int_equal(hp_test_counts(r.mm).leaves[HP_LEVEL_PMD][HP_KIND_DEVMAP], 1);
 	assert_int_equal(pin_user_pages_fast(r.mm, r.addr, 4, FOLL_WRITE, pages), 4);
@@ -441,7 +441,7 @@ static void test_zone_device_pins(void **state)
 	unpin_user_pages(pages, 2);
 	assert_int_equal(pin_user_pages(r.mm, r.addr, 1, FOLL_LONGTERM | FOLL_WRITE, pages), 1);
 	unpin_user_page(pages[0]);
-	finish(&r, 0);
+	finish(&r);
 }
 
 /*
@@ -455,13 +455,13 @@ static void test_zone_device_pte_gup_fast_only(void **state)
 	struct run r;
 
 	(void)state;
-	map_bar(&r, HP_POLICY_NONE, PMD_SIZE, true);
+	map_bar(&r, PMD_SIZE, true);
 	touch(r.mm, r.addr, PAGE_SIZE);
 	assert_int_equal(hp_test_counts(r.mm).leaves[HP_LEVEL_PTE][HP_KIND_DEVMAP], 1);
 	assert_int_equal(get_user_pages_fast_only(r.mm, r.addr, 1, 0, &page), 1);
 	assert_int_equal(page_to_pfn(page), hp_bar_pfn(r.bar));
 	put_page(page);
-	finish(&r, 0);
+	finish(&r);
 }
 
 /* ---- pages a driver owns -------------------------------------------------- */
@@ -498,42 +498,36 @@ static const struct file_operations owner_fops = { .mmap = owner_mmap };
 /* System pages a driver maps special (TTM's): plain lets gup-fast take them. */
 static void test_driver_owned_pages(void **state)
 {
-	static const enum hugepfn_policy policies[] = { HP_POLICY_PLAIN, HP_POLICY_SPECIAL };
+	struct page *page = NULL;
+	struct hp_violation v;
+	struct mm_struct *mm;
+	struct file *file;
+	unsigned long addr;
+	int got;
 
-	(void)state;
-	for (int i = 0; i < 2; i++) {
-		struct page *page = NULL;
-		struct hp_violation v;
-		struct mm_struct *mm;
-		struct file *file;
-		unsigned long addr;
-		int got;
-
-		hp_test_machine(policies[i]);
-		owned = folio_alloc(__GFP_ZERO, PMD_ORDER);
-		SetPageFlag(&owned->page, PG_owner_priv);
-		mm = mm_alloc();
-		file = hp_file_create(&owner_fops, NULL);
-		addr = hp_mmap(mm, file, 0, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-		touch(mm, addr, PAGE_SIZE);
-		got = get_user_pages_fast(mm, addr, 1, 0, &page);
-		if (policies[i] == HP_POLICY_PLAIN) {
-			assert_int_equal(got, 1);
-			assert_int_equal(hp_violation_count(), 1);
-			assert_true(hp_violation_get(0, &v));
-			assert_int_equal(v.pfn, folio_pfn(owned));
-			assert_string_equal(v.what, "reference on a page its driver maps special");
-			assert_int_equal(folio_ref_count(owned), 2);
-			put_page(page);
-		} else {
-			assert_int_equal(got, -EFAULT);
-			assert_int_equal(hp_violation_count(), 0);
-		}
-		mmput(mm);
-		fput(file);
-		folio_put(owned);
-		hp_test_done_expecting(policies[i] == HP_POLICY_PLAIN);
+	owned = folio_alloc(__GFP_ZERO, PMD_ORDER);
+	SetPageFlag(&owned->page, PG_owner_priv);
+	mm = mm_alloc();
+	file = hp_file_create(&owner_fops, NULL);
+	addr = hp_mmap(mm, file, 0, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	touch(mm, addr, PAGE_SIZE);
+	got = get_user_pages_fast(mm, addr, 1, 0, &page);
+	if (hp_test_policy(state) == HP_POLICY_PLAIN) {
+		assert_int_equal(got, 1);
+		assert_int_equal(hp_violation_count(), 1);
+		assert_true(hp_violation_get(0, &v));
+		assert_int_equal(v.pfn, folio_pfn(owned));
+		assert_string_equal(v.what, "reference on a page its driver maps special");
+		assert_int_equal(folio_ref_count(owned), 2);
+		put_page(page);
+		hp_test_expect_violations(state, 1);
+	} else {
+		assert_int_equal(got, -EFAULT);
+		assert_int_equal(hp_violation_count(), 0);
 	}
+	mmput(mm);
+	fput(file);
+	folio_put(owned);
 }
 
 /*
@@ -544,65 +538,72 @@ static void test_driver_owned_pages(void **state)
  * them through the unmarked PMD and gives them back, and the slow path
  * refuses the pfn mapping.  Small folios: pages of a non-compound allocation.
  */
-static void test_gup_fast_refuses_folios_without_mapping(void **state)
+static void folios_without_mapping(bool compound)
 {
-	static const bool compound[] = { false, true };
+	struct page *page = NULL;
+	struct mm_struct *mm;
+	struct file *file;
+	unsigned long addr;
 
-	(void)state;
-	for (int i = 0; i < 2; i++) {
-		struct page *page = NULL;
-		struct mm_struct *mm;
-		struct file *file;
-		unsigned long addr;
-
-		hp_test_machine(HP_POLICY_PLAIN);
-		owned = compound[i] ? folio_alloc(__GFP_ZERO, PMD_ORDER) :
-				      (struct folio *)alloc_pages(__GFP_ZERO, PMD_ORDER);
-		mm = mm_alloc();
-		file = hp_file_create(&owner_fops, NULL);
-		addr = hp_mmap(mm, file, 0, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-		touch(mm, addr, PAGE_SIZE);
-		assert_int_equal(hp_test_counts(mm).leaves[HP_LEVEL_PMD][HP_KIND_NORMAL], 1);
-		if (compound[i]) {
-			assert_int_equal(get_user_pages_fast(mm, addr, 1, 0, &page), 1);
-			put_page(page);
-			assert_int_equal(pin_user_pages_fast(mm, addr, 1,
-							     FOLL_WRITE | FOLL_LONGTERM, &page),
-					 -EFAULT);
-		} else {
-			assert_int_equal(get_user_pages_fast(mm, addr, 1, 0, &page), -EFAULT);
-		}
-		assert_int_equal(folio_ref_count(owned), 1);
-		mmput(mm);
-		fput(file);
-		if (compound[i])
-			folio_put(owned);
-		else
-			__free_pages(&owned->page, PMD_ORDER);
-		hp_test_done();
+	owned = compound ? folio_alloc(__GFP_ZERO, PMD_ORDER) :
+			   (struct folio *)alloc_pages(__GFP_ZERO, PMD_ORDER);
+	mm = mm_alloc();
+	file = hp_file_create(&owner_fops, NULL);
+	addr = hp_mmap(mm, file, 0, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	touch(mm, addr, PAGE_SIZE);
+	assert_int_equal(hp_test_counts(mm).leaves[HP_LEVEL_PMD][HP_KIND_NORMAL], 1);
+	if (compound) {
+		assert_int_equal(get_user_pages_fast(mm, addr, 1, 0, &page), 1);
+		put_page(page);
+		assert_int_equal(pin_user_pages_fast(mm, addr, 1, FOLL_WRITE | FOLL_LONGTERM, &page),
+				 -EFAULT);
+	} else {
+		assert_int_equal(get_user_pages_fast(mm, addr, 1, 0, &page), -EFAULT);
 	}
+	assert_int_equal(folio_ref_count(owned), 1);
+	mmput(mm);
+	fput(file);
+	if (compound)
+		folio_put(owned);
+	else
+		__free_pages(&owned->page, PMD_ORDER);
+}
+
+static void test_gup_fast_refuses_small_folios_without_mapping(void **state)
+{
+	(void)state;
+	folios_without_mapping(false);
+}
+
+static void test_gup_fast_refuses_longterm_pins_without_mapping(void **state)
+{
+	(void)state;
+	folios_without_mapping(true);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_get_and_pin_small_page),
-		cmocka_unit_test(test_pin_thp_counts_pins_apart),
-		cmocka_unit_test(test_gup_stops_at_a_hole),
-		cmocka_unit_test(test_gup_arguments),
-		cmocka_unit_test(test_gup_fast_range_checks),
-		cmocka_unit_test(test_write_gup_on_readonly_vma_fails),
-		cmocka_unit_test(test_write_pin_breaks_cow),
-		cmocka_unit_test(test_readonly_pin_unshares_thp_subpage),
-		cmocka_unit_test(test_longterm_pin_unshares_zero_page),
-		cmocka_unit_test(test_special_leaves_are_refused),
-		cmocka_unit_test(test_special_ptes_are_refused),
-		cmocka_unit_test(test_plain_policy_gup_fast_violates),
-		cmocka_unit_test(test_devmap_policy_refuses_without_pagemap),
-		cmocka_unit_test(test_zone_device_pins),
-		cmocka_unit_test(test_zone_device_pte_gup_fast_only),
-		cmocka_unit_test(test_driver_owned_pages),
-		cmocka_unit_test(test_gup_fast_refuses_folios_without_mapping),
+		HP_TEST(test_get_and_pin_small_page),
+		HP_TEST(test_pin_thp_counts_pins_apart),
+		HP_TEST(test_gup_stops_at_a_hole),
+		HP_TEST(test_gup_arguments),
+		HP_TEST(test_gup_fast_range_checks),
+		HP_TEST(test_write_gup_on_readonly_vma_fails),
+		HP_TEST(test_write_pin_breaks_cow),
+		HP_TEST(test_readonly_pin_unshares_thp_subpage),
+		HP_TEST(test_longterm_pin_unshares_zero_page),
+		HP_TEST(test_special_leaves_are_refused),
+		HP_TEST_UNDER(test_special_ptes_are_refused, NONE),
+		HP_TEST_UNDER(test_plain_policy_gup_fast_violates_pmd, PLAIN),
+		HP_TEST_UNDER(test_plain_policy_gup_fast_violates_pud, PLAIN),
+		HP_TEST_UNDER(test_devmap_policy_refuses_without_pagemap, DEVMAP),
+		HP_TEST(test_zone_device_pins),
+		HP_TEST_UNDER(test_zone_device_pte_gup_fast_only, NONE),
+		HP_TEST_UNDER(test_driver_owned_pages, PLAIN),
+		HP_TEST(test_driver_owned_pages),
+		HP_TEST_UNDER(test_gup_fast_refuses_small_folios_without_mapping, PLAIN),
+		HP_TEST_UNDER(test_gup_fast_refuses_longterm_pins_without_mapping, PLAIN),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,12 +25,10 @@ static void test_machine_rejects_bad_sizes(void **state)
 static void test_free_pages_at_boot(void **state)
 {
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	assert_int_equal(hp_totalram_pages(), TOTAL_PAGES);
 	/* Everything but the zero page. */
 	assert_int_equal(nr_free_pages(), TOTAL_PAGES - 1);
 	assert_true(PageFlag(pfn_to_page(zero_pfn), PG_reserved));
-	hp_test_done();
 }
 
 static void test_alloc_is_aligned_and_accounted(void **state)
@@ -38,7 +36,6 @@ static void test_alloc_is_aligned_and_accounted(void **state)
 	struct page *pages[MAX_PAGE_ORDER + 1];
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	for (unsigned int order = 0; order <= MAX_PAGE_ORDER; order++) {
 		unsigned long before = nr_free_pages();
 
@@ -51,7 +48,6 @@ static void test_alloc_is_aligned_and_accounted(void **state)
 	assert_null(alloc_pages(GFP_KERNEL, MAX_PAGE_ORDER + 1));
 	for (unsigned int order = 0; order <= MAX_PAGE_ORDER; order++)
 		__free_pages(pages[order], order);
-	hp_test_done();
 }
 
 /* Splitting every block and freeing it all must merge back to whole blocks. */
@@ -64,7 +60,6 @@ static void test_buddies_merge(void **state)
 
 	(void)state;
 	assert_non_null(small);
-	hp_test_machine(HP_POLICY_SPECIAL);
 	while ((p = alloc_pages(GFP_KERNEL, 0)))
 		small[n++] = p;
 	assert_int_equal(n, TOTAL_PAGES - 1);
@@ -78,7 +73,6 @@ static void test_buddies_merge(void **state)
 	for (unsigned long i = 0; i < big; i++)
 		__free_pages(small[i], MAX_PAGE_ORDER);
 	free(small);
-	hp_test_done();
 }
 
 static void test_gfp_zero_zeroes(void **state)
@@ -87,7 +81,6 @@ static void test_gfp_zero_zeroes(void **state)
 	unsigned char *p;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	page = alloc_pages(GFP_KERNEL, 2);
 	memset(page_address(page), 0xa5, 4 * PAGE_SIZE);
 	__free_pages(page, 2);
@@ -96,7 +89,6 @@ static void test_gfp_zero_zeroes(void **state)
 	for (unsigned long i = 0; i < 4 * PAGE_SIZE; i++)
 		assert_int_equal(p[i], 0);
 	__free_pages(page, 2);
-	hp_test_done();
 }
 
 static void test_folio_is_compound(void **state)
@@ -104,7 +96,6 @@ static void test_folio_is_compound(void **state)
 	struct folio *folio;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	folio = folio_alloc(GFP_KERNEL, PMD_ORDER);
 	assert_non_null(folio);
 	assert_true(folio_test_large(folio));
@@ -118,7 +109,6 @@ static void test_folio_is_compound(void **state)
 	assert_int_equal(folio_ref_count(folio), 2);
 	put_page(folio_page(folio, 100));
 	folio_put(folio);
-	hp_test_done();
 }
 
 static void test_last_put_frees(void **state)
@@ -127,7 +117,6 @@ static void test_last_put_frees(void **state)
 	unsigned long before;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	before = nr_free_pages();
 	folio = folio_alloc(GFP_KERNEL, 0);
 	folio_get(folio);
@@ -135,7 +124,6 @@ static void test_last_put_frees(void **state)
 	assert_int_equal(nr_free_pages(), before - 1);
 	folio_put(folio);
 	assert_int_equal(nr_free_pages(), before);
-	hp_test_done();
 }
 
 static void test_try_get_fails_on_free_page(void **state)
@@ -143,14 +131,12 @@ static void test_try_get_fails_on_free_page(void **state)
 	struct folio *folio;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	folio = folio_alloc(GFP_KERNEL, 0);
 	assert_true(folio_try_get(folio));
 	folio_put_refs(folio, 2);
 	assert_int_equal(folio_ref_count(folio), 0);
 	assert_false(folio_try_get(folio));
 	assert_int_equal(folio_ref_count(folio), 0);
-	hp_test_done();
 }
 
 static void test_underflow_is_a_violation(void **state)
@@ -158,8 +144,6 @@ static void test_underflow_is_a_violation(void **state)
 	struct folio *folio;
 	struct hp_violation v;
 
-	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	folio = folio_alloc(GFP_KERNEL, 0);
 	folio_put_refs(folio, 2);	/* one more than it had */
 	assert_int_equal(hp_violation_count(), 1);
@@ -168,7 +152,7 @@ static void test_underflow_is_a_violation(void **state)
 	assert_string_equal(v.what, "reference count underflow");
 	/* It was never freed: give it back by hand so nothing leaks. */
 	__free_pages(&folio->page, 0);
-	hp_test_done_expecting(1);
+	hp_test_expect_violations(state, 1);
 }
 
 static void test_iomem_has_no_struct_page(void **state)
@@ -177,8 +161,6 @@ static void test_iomem_has_no_struct_page(void **state)
 	struct hp_violation v;
 	char *bytes;
 
-	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	assert_int_equal(hp_iomem_add("vram", 0, &pfn), -EINVAL);
 	assert_int_equal(hp_iomem_add("vram", 100, &pfn), -EINVAL);
 	assert_int_equal(hp_iomem_add("vram", 64ULL << 20, &pfn), 0);
@@ -200,7 +182,7 @@ static void test_iomem_has_no_struct_page(void **state)
 	assert_true(hp_violation_get(0, &v));
 	assert_int_equal(v.pfn, pfn + 7);
 	assert_string_equal(v.op, "pfn_to_page");
-	hp_test_done_expecting(1);
+	hp_test_expect_violations(state, 1);
 }
 
 static void test_zone_device_has_pagemap(void **state)
@@ -210,7 +192,6 @@ static void test_zone_device_has_pagemap(void **state)
 	struct page *page;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	assert_null(memremap_pages("pmem", 0, MEMORY_DEVICE_FS_DAX));
 	pgmap = memremap_pages("pmem", 8ULL << 20, MEMORY_DEVICE_FS_DAX);
 	assert_non_null(pgmap);
@@ -228,23 +209,22 @@ static void test_zone_device_has_pagemap(void **state)
 	assert_int_equal(leaks.pgmap_refs, 1);
 	put_dev_pagemap(got);
 	assert_null(get_dev_pagemap(pgmap->start_pfn + pgmap->nr_pages));
-	hp_test_done();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_machine_rejects_bad_sizes),
-		cmocka_unit_test(test_free_pages_at_boot),
-		cmocka_unit_test(test_alloc_is_aligned_and_accounted),
-		cmocka_unit_test(test_buddies_merge),
-		cmocka_unit_test(test_gfp_zero_zeroes),
-		cmocka_unit_test(test_folio_is_compound),
-		cmocka_unit_test(test_last_put_frees),
-		cmocka_unit_test(test_try_get_fails_on_free_page),
-		cmocka_unit_test(test_underflow_is_a_violation),
-		cmocka_unit_test(test_iomem_has_no_struct_page),
-		cmocka_unit_test(test_zone_device_has_pagemap),
+		HP_TEST(test_free_pages_at_boot),
+		HP_TEST(test_alloc_is_aligned_and_accounted),
+		HP_TEST(test_buddies_merge),
+		HP_TEST(test_gfp_zero_zeroes),
+		HP_TEST(test_folio_is_compound),
+		HP_TEST(test_last_put_frees),
+		HP_TEST(test_try_get_fails_on_free_page),
+		HP_TEST(test_underflow_is_a_violation),
+		HP_TEST(test_iomem_has_no_struct_page),
+		HP_TEST(test_zone_device_has_pagemap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,6 @@ static void test_mmap_rejects_bad_arguments(void **state)
 	unsigned long addr;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	assert_int_equal((long)hp_mmap(mm, NULL, 0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, 0), -EINVAL);
 	assert_int_equal((long)hp_mmap(mm, NULL, 0, PAGE_SIZE, 0x80, MAP_PRIVATE | MAP_ANONYMOUS, 0), -EINVAL);
@@ -28,7 +27,6 @@ static void test_mmap_rejects_bad_arguments(void **state)
 				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, 0), -EEXIST);
 	assert_int_equal(mm->map_count, 1);
 	mmput(mm);
-	hp_test_done();
 }
 
 /*
@@ -45,7 +43,6 @@ static void test_placement_aligns_for_huge_pages(void **state)
 	unsigned long below;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	below = mm->mmap_base;
 	for (unsigned int i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
@@ -71,7 +68,6 @@ static void test_placement_aligns_for_huge_pages(void **state)
 		assert_true(mm->vmas[i - 1]->vm_end <= mm->vmas[i]->vm_start);
 	assert_null(find_vma(mm, mm->vmas[mm->map_count - 1]->vm_end));
 	mmput(mm);
-	hp_test_done();
 }
 
 /*
@@ -87,7 +83,6 @@ static void test_placement_follows_file_offset(void **state)
 	unsigned long addr, hint, first;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", 2 * PUD_SIZE, false);
 	first = hp_mmap(mm, hp_bar_file(bar), 0, PUD_SIZE, PROT_READ, MAP_SHARED,
@@ -109,7 +104,6 @@ static void test_placement_follows_file_offset(void **state)
 	assert_int_equal(addr, first - 2 * PMD_SIZE);
 	assert_int_not_equal(addr & (PMD_SIZE - 1), 0);
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_vma_protections(void **state)
@@ -119,7 +113,6 @@ static void test_vma_protections(void **state)
 	unsigned long addr;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	vma = find_vma(mm, addr);
@@ -136,7 +129,6 @@ static void test_vma_protections(void **state)
 	assert_false(vma_is_anonymous(vma));	/* backed by a shared object */
 	assert_false(vma_is_special_huge(vma));
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_bar_mmap_flags_and_limits(void **state)
@@ -147,7 +139,6 @@ static void test_bar_mmap_flags_and_limits(void **state)
 	unsigned long addr;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", 4 * PMD_SIZE, false);
 	assert_null(hp_bar_create("bar", 123, false));
@@ -164,7 +155,6 @@ static void test_bar_mmap_flags_and_limits(void **state)
 	assert_true(vma_is_special_huge(vma));
 	hp_bar_destroy(bar);	/* the mapping keeps it alive */
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_madvise_whole_vmas_only(void **state)
@@ -173,7 +163,6 @@ static void test_madvise_whole_vmas_only(void **state)
 	unsigned long addr;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, 2 * PMD_SIZE, PROT_READ, MAP_PRIVATE);
 	assert_int_equal(hp_madvise(mm, addr, PMD_SIZE, MADV_HUGEPAGE), -EINVAL);
@@ -183,7 +172,6 @@ static void test_madvise_whole_vmas_only(void **state)
 	assert_int_equal(hp_madvise(mm, addr, 2 * PMD_SIZE, MADV_HUGEPAGE), 0);
 	assert_true(find_vma(mm, addr)->vm_flags & VM_HUGEPAGE);
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_tables_per_level(void **state)
@@ -194,7 +182,6 @@ static void test_tables_per_level(void **state)
 	char byte = 1;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	assert_int_equal(atomic_load(&mm->nr_tables[HP_TABLE_PGD]), 1);
 	addr = hp_test_mmap_anon(mm, 2 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
@@ -210,7 +197,6 @@ static void test_tables_per_level(void **state)
 	assert_int_equal(c.leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 2);
 	assert_int_equal(atomic_load(&mm->rss), 2);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* A table allocation failing at each level in turn: OOM, nothing leaked, then success. */
@@ -222,7 +208,6 @@ static void test_pgtable_oom_leaks_nothing(void **state)
 	char byte = 7;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	hp_fail_nth(HP_FAIL_PGTABLE, 1);
 	assert_null(mm_alloc());
 	for (unsigned int n = 1; n <= 3; n++) {
@@ -239,7 +224,6 @@ static void test_pgtable_oom_leaks_nothing(void **state)
 		assert_int_equal(atomic_load(&mm->nr_tables[HP_TABLE_PTE]), 1);
 		mmput(mm);
 	}
-	hp_test_done();
 }
 
 static void test_page_oom_leaks_nothing(void **state)
@@ -249,7 +233,6 @@ static void test_page_oom_leaks_nothing(void **state)
 	char byte = 7;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	hp_fail_nth(HP_FAIL_PAGE, 1);
@@ -260,21 +243,20 @@ static void test_page_oom_leaks_nothing(void **state)
 	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_READ, &byte), HP_ACCESS_OK);
 	assert_int_equal(byte, 0);
 	mmput(mm);
-	hp_test_done();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mmap_rejects_bad_arguments),
-		cmocka_unit_test(test_placement_aligns_for_huge_pages),
-		cmocka_unit_test(test_placement_follows_file_offset),
-		cmocka_unit_test(test_vma_protections),
-		cmocka_unit_test(test_bar_mmap_flags_and_limits),
-		cmocka_unit_test(test_madvise_whole_vmas_only),
-		cmocka_unit_test(test_tables_per_level),
-		cmocka_unit_test(test_pgtable_oom_leaks_nothing),
-		cmocka_unit_test(test_page_oom_leaks_nothing),
+		HP_TEST(test_mmap_rejects_bad_arguments),
+		HP_TEST(test_placement_aligns_for_huge_pages),
+		HP_TEST(test_placement_follows_file_offset),
+		HP_TEST(test_vma_protections),
+		HP_TEST(test_bar_mmap_flags_and_limits),
+		HP_TEST(test_madvise_whole_vmas_only),
+		HP_TEST(test_tables_per_level),
+		HP_TEST(test_pgtable_oom_leaks_nothing),
+		HP_TEST(test_page_oom_leaks_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

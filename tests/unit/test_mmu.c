@@ -16,7 +16,6 @@ static void test_access_spans_pages(void **state)
 	char in[3 * PAGE_SIZE], out[3 * PAGE_SIZE];
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	for (size_t i = 0; i < sizeof(in); i++)
@@ -31,7 +30,6 @@ static void test_access_spans_pages(void **state)
 	for (size_t i = 10; i < 10 + 2 * PAGE_SIZE; i++)
 		assert_int_equal(out[i], 0x5a);
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_accessed_and_dirty_bits(void **state)
@@ -43,7 +41,6 @@ static void test_accessed_and_dirty_bits(void **state)
 	char v = 0;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", PMD_SIZE, false);
 	addr = hp_test_map_bar(mm, bar, PMD_SIZE, 0);
@@ -60,7 +57,6 @@ static void test_accessed_and_dirty_bits(void **state)
 	/* Only DIRTY changed: special and the pfn are as they were. */
 	assert_true(pmd_special(__pmd(val)));
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_unmapped_is_sigsegv(void **state)
@@ -69,13 +65,11 @@ static void test_unmapped_is_sigsegv(void **state)
 	char v;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	assert_int_equal(hp_access(mm, 0x100000000UL, 1, HP_ACCESS_READ, &v), HP_ACCESS_SIGSEGV);
 	assert_int_equal(hp_access(mm, TASK_SIZE_MAX, 1, HP_ACCESS_READ, &v), HP_ACCESS_SIGSEGV);
 	assert_int_equal(hp_access(mm, ~0UL - 1, 4, HP_ACCESS_READ, &v), HP_ACCESS_SIGSEGV);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* A pfn that no memory answers: the access is a bus error, not a crash. */
@@ -104,14 +98,12 @@ static void test_pfn_without_memory_is_sigbus(void **state)
 	char v;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	file = hp_file_create(&hole_fops, NULL);
 	addr = hp_mmap(mm, file, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
 	assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_READ, &v), HP_ACCESS_SIGBUS);
 	mmput(mm);
 	fput(file);
-	hp_test_done();
 }
 
 struct toucher {
@@ -151,7 +143,6 @@ static void test_threads_fault_one_mm(void **state)
 	unsigned long addr, len = 8 * PMD_SIZE;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	for (int i = 0; i < 2; i++) {
@@ -165,17 +156,16 @@ static void test_threads_fault_one_mm(void **state)
 	assert_int_equal(atomic_load(&mm->rss), len >> PAGE_SHIFT);
 	assert_int_equal(atomic_load(&mm->nr_tables[HP_TABLE_PTE]), 8);
 	mmput(mm);
-	hp_test_done();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_access_spans_pages),
-		cmocka_unit_test(test_accessed_and_dirty_bits),
-		cmocka_unit_test(test_unmapped_is_sigsegv),
-		cmocka_unit_test(test_pfn_without_memory_is_sigbus),
-		cmocka_unit_test(test_threads_fault_one_mm),
+		HP_TEST(test_access_spans_pages),
+		HP_TEST(test_accessed_and_dirty_bits),
+		HP_TEST(test_unmapped_is_sigsegv),
+		HP_TEST(test_pfn_without_memory_is_sigbus),
+		HP_TEST(test_threads_fault_one_mm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,7 +92,6 @@ static void bo_done(struct mm_struct *mm, struct ttm_device *bdev, struct ttm_bu
 	mmput(mm);
 	assert_int_equal(ttm_bo_destroy(bo), 0);
 	ttm_device_fini(bdev);
-	hp_test_done();
 }
 
 /* ---- errnos ---------------------------------------------------------------- */
@@ -104,7 +103,6 @@ static void test_errnos_leave_the_mapping_as_it_was(void **state)
 	uint64_t before, after;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	a = anon_at(mm, A, 4 * P);
 	anon_at(mm, A + 4 * P, P);	/* blocks growth in place */
@@ -138,7 +136,6 @@ static void test_errnos_leave_the_mapping_as_it_was(void **state)
 	assert_int_equal(pte_pfn(__pte(after)), pte_pfn(__pte(before)));
 	assert_int_equal(find_vma(mm, a)->vm_end, a + 4 * P);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* VM_PFNMAP and VM_DONTEXPAND mappings never grow, and refuse MREMAP_DONTUNMAP. */
@@ -151,7 +148,6 @@ static void test_pfnmap_and_dontexpand_refuse_growth(void **state)
 	unsigned long a, b;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", 4 * PMD_SIZE, false);
 	a = map_at(mm, hp_bar_file(bar), A, 2 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
@@ -183,7 +179,6 @@ static void test_shrink_unmaps_the_tail(void **state)
 	unsigned long a;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	a = anon_at(mm, A, 8 * P);
 	fill(mm, a, 8 * P, 2);
@@ -192,7 +187,6 @@ static void test_shrink_unmaps_the_tail(void **state)
 	assert_true(unmapped(mm, a + 3 * P));
 	assert_int_equal(atomic_load(&mm->rss), 3);
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_grow_in_place(void **state)
@@ -202,7 +196,6 @@ static void test_grow_in_place(void **state)
 	char v;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	a = anon_at(mm, A, 2 * P);
 	fill(mm, a, 2 * P, 3);
@@ -216,7 +209,6 @@ static void test_grow_in_place(void **state)
 	assert_int_equal(hp_mremap(mm, s, 2 * P, 4 * P, 0, 0), s);
 	assert_int_equal(hp_access(mm, s + 3 * P, 1, HP_ACCESS_READ, &v), HP_ACCESS_SIGBUS);
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_grow_that_must_move_keeps_the_pages(void **state)
@@ -226,7 +218,6 @@ static void test_grow_that_must_move_keeps_the_pages(void **state)
 	uint64_t before, after;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	a = anon_at(mm, A, 2 * P);
 	anon_at(mm, A + 2 * P, P);
@@ -242,7 +233,6 @@ static void test_grow_that_must_move_keeps_the_pages(void **state)
 	assert_int_equal(find_vma(mm, n)->vm_end, n + 6 * P);
 	assert_int_equal(atomic_load(&mm->rss), 2);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* ---- 4 KiB entries ------------------------------------------------------------ */
@@ -255,7 +245,6 @@ static void test_ptes_move_one_by_one(void **state)
 	uint64_t zero, page, val;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	anon_at(mm, a, 4 * P);
 	hp_test_get_byte(mm, a);		/* the zero page: clean, not soft-dirty */
@@ -277,7 +266,6 @@ static void test_ptes_move_one_by_one(void **state)
 	assert_int_equal(atomic_load(&mm->nr_tables[HP_TABLE_PMD]), 1);
 	assert_int_equal(atomic_load(&mm->rss), 3);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* 2 MiB lined up on both sides: the PTE table itself moves, its entries untouched. */
@@ -288,7 +276,6 @@ static void test_pte_table_moves_whole(void **state)
 	uint64_t zero, val;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	anon_at(mm, A, PMD_SIZE);
 	hp_test_get_byte(mm, A);
@@ -304,7 +291,6 @@ static void test_pte_table_moves_whole(void **state)
 	assert_true(unmapped(mm, A + P));
 	assert_int_equal(atomic_load(&mm->nr_tables[HP_TABLE_PTE]), 1);
 	mmput(mm);
-	hp_test_done();
 }
 
 /*
@@ -319,7 +305,6 @@ static void test_realigned_moves_take_whole_tables(void **state)
 	uint64_t zero, val;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	anon_at(mm, A + off, len);
 	hp_test_get_byte(mm, A + off);
@@ -337,7 +322,6 @@ static void test_realigned_moves_take_whole_tables(void **state)
 	assert_int_equal(entry(mm, B + 4 * PMD_SIZE + off, &val), HP_LEVEL_PTE);
 	assert_int_equal(val, zero | _PAGE_SOFT_DIRTY);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* 1 GiB lined up on both sides: the PMD table moves, nothing is allocated. */
@@ -348,7 +332,6 @@ static void test_pmd_table_moves_whole(void **state)
 	uint64_t zero, val;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	anon_at(mm, A, PUD_SIZE);
 	hp_test_get_byte(mm, A + 3 * PMD_SIZE);
@@ -362,7 +345,6 @@ static void test_pmd_table_moves_whole(void **state)
 	check(mm, B + 100 * PMD_SIZE, 8 * P, 7);
 	assert_true(unmapped(mm, A + 100 * PMD_SIZE));
 	mmput(mm);
-	hp_test_done();
 }
 
 /* ---- anonymous THP ------------------------------------------------------------ */
@@ -382,7 +364,6 @@ static void test_thp_aligned_move_keeps_the_pmd(void **state)
 	struct hp_entry_counts c;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	thp_at(mm, A, PROT_READ | PROT_WRITE);
 	fill(mm, A, PMD_SIZE, 8);
@@ -414,7 +395,6 @@ static void test_thp_aligned_move_keeps_the_pmd(void **state)
 	assert_int_equal(entry(mm, B + P, &val), HP_LEVEL_PTE);
 	check(mm, B + step_of(PMD_SIZE), PMD_SIZE - step_of(PMD_SIZE), 8 + 1);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* Not lined up: split into PTEs, which move; the same pages at the new address. */
@@ -426,7 +406,6 @@ static void test_thp_unaligned_move_splits(void **state)
 	struct hp_entry_counts c;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	thp_at(mm, A, PROT_READ | PROT_WRITE);
 	fill(mm, A, PMD_SIZE, 9);
@@ -444,7 +423,6 @@ static void test_thp_unaligned_move_splits(void **state)
 	assert_true(unmapped(mm, A));
 	assert_int_equal(atomic_load(&mm->rss), HPAGE_PMD_NR);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* ---- pfn PMDs ---------------------------------------------------------------- */
@@ -461,7 +439,6 @@ static void pfn_pmd_move(bool zone_device)
 	struct mm_struct *mm;
 	uint64_t before, val;
 
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", PMD_SIZE, zone_device);
 	map_at(mm, hp_bar_file(bar), A, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
@@ -485,7 +462,6 @@ static void pfn_pmd_move(bool zone_device)
 	assert_int_equal(entry(mm, c, &val), HP_LEVEL_PTE);
 	assert_int_equal(pte_pfn(__pte(val)), pmd_pfn(__pmd(before)));
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_special_pmd_moves_or_refaults(void **state)
@@ -510,7 +486,6 @@ static void pud_leaf_move(bool zone_device)
 	struct mm_struct *mm;
 	uint64_t before, val;
 
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", PUD_SIZE, zone_device);
 	map_at(mm, hp_bar_file(bar), A, PUD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
@@ -542,8 +517,7 @@ static void pud_leaf_move(bool zone_device)
 	check(mm, c, PUD_SIZE, 11);
 	assert_int_equal(entry(mm, c, &val), HP_LEVEL_PMD);
 	assert_int_equal(pmd_pfn(__pmd(val)), pud_pfn(__pud(before)));
-	mmput(mm);
-	hp_test_done();			/* the devmap entry's pagemap reference went too */
+	mmput(mm);	/* teardown checks that the devmap entry's pagemap reference went too */
 }
 
 static void test_special_pud_is_cleared_as_bad(void **state)
@@ -570,7 +544,6 @@ static void test_moved_bo_is_zapped_at_its_new_address(void **state)
 	uint64_t val;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bo = bo_setup(&bdev, &vram_or_sys);
 	map_at(mm, ttm_device_file(bdev), A, 2 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -607,7 +580,6 @@ static void test_dontunmap_leaves_an_empty_vma(void **state)
 	unsigned long n;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	anon_at(mm, A, 4 * P);
 	fill(mm, A, 4 * P, 13);
@@ -619,7 +591,6 @@ static void test_dontunmap_leaves_an_empty_vma(void **state)
 	assert_int_equal(hp_test_get_byte(mm, A + 7), 0);	/* refaults: the zero page */
 	assert_int_equal(atomic_load(&mm->rss), 4);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* old_len 0 on a shared mapping: a second window on the same object. */
@@ -629,7 +600,6 @@ static void test_zero_old_len_duplicates_a_shared_mapping(void **state)
 	unsigned long n;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	map_at(mm, NULL, A, 4 * P, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, 0);
 	fill(mm, A, 4 * P, 14);
@@ -640,7 +610,6 @@ static void test_zero_old_len_duplicates_a_shared_mapping(void **state)
 	hp_test_put_byte(mm, n + 2 * P, 'x');
 	assert_int_equal(hp_test_get_byte(mm, A + 2 * P), 'x');
 	mmput(mm);
-	hp_test_done();
 }
 
 /*
@@ -656,7 +625,6 @@ static void test_failed_move_puts_everything_back(void **state)
 	uint64_t before, val;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	anon_at(mm, a, 6 * P);
 	fill(mm, a, 6 * P, 15);
@@ -679,7 +647,6 @@ static void test_failed_move_puts_everything_back(void **state)
 	assert_int_equal(failures, 3);
 	check(mm, n, 6 * P, 15);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* ---- races: lockless walkers and rmap zaps against moves ----------------------- */
@@ -789,7 +756,6 @@ static void test_moves_race_gup_fast_cpu_and_eviction(void **state)
 	int i;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	memset(&race, 0, sizeof(race));
 	race.mm = mm_alloc();
 	thp_at(race.mm, thp_place[0], PROT_READ | PROT_WRITE);
@@ -822,26 +788,26 @@ static void test_moves_race_gup_fast_cpu_and_eviction(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_errnos_leave_the_mapping_as_it_was),
-		cmocka_unit_test(test_pfnmap_and_dontexpand_refuse_growth),
-		cmocka_unit_test(test_shrink_unmaps_the_tail),
-		cmocka_unit_test(test_grow_in_place),
-		cmocka_unit_test(test_grow_that_must_move_keeps_the_pages),
-		cmocka_unit_test(test_ptes_move_one_by_one),
-		cmocka_unit_test(test_pte_table_moves_whole),
-		cmocka_unit_test(test_realigned_moves_take_whole_tables),
-		cmocka_unit_test(test_pmd_table_moves_whole),
-		cmocka_unit_test(test_thp_aligned_move_keeps_the_pmd),
-		cmocka_unit_test(test_thp_unaligned_move_splits),
-		cmocka_unit_test(test_special_pmd_moves_or_refaults),
-		cmocka_unit_test(test_devmap_pmd_moves_or_refaults),
-		cmocka_unit_test(test_special_pud_is_cleared_as_bad),
-		cmocka_unit_test(test_devmap_pud_is_cleared_as_bad),
-		cmocka_unit_test(test_moved_bo_is_zapped_at_its_new_address),
-		cmocka_unit_test(test_dontunmap_leaves_an_empty_vma),
-		cmocka_unit_test(test_zero_old_len_duplicates_a_shared_mapping),
-		cmocka_unit_test(test_failed_move_puts_everything_back),
-		cmocka_unit_test(test_moves_race_gup_fast_cpu_and_eviction),
+		HP_TEST(test_errnos_leave_the_mapping_as_it_was),
+		HP_TEST(test_pfnmap_and_dontexpand_refuse_growth),
+		HP_TEST(test_shrink_unmaps_the_tail),
+		HP_TEST(test_grow_in_place),
+		HP_TEST(test_grow_that_must_move_keeps_the_pages),
+		HP_TEST(test_ptes_move_one_by_one),
+		HP_TEST(test_pte_table_moves_whole),
+		HP_TEST(test_realigned_moves_take_whole_tables),
+		HP_TEST(test_pmd_table_moves_whole),
+		HP_TEST(test_thp_aligned_move_keeps_the_pmd),
+		HP_TEST(test_thp_unaligned_move_splits),
+		HP_TEST(test_special_pmd_moves_or_refaults),
+		HP_TEST(test_devmap_pmd_moves_or_refaults),
+		HP_TEST(test_special_pud_is_cleared_as_bad),
+		HP_TEST(test_devmap_pud_is_cleared_as_bad),
+		HP_TEST(test_moved_bo_is_zapped_at_its_new_address),
+		HP_TEST(test_dontunmap_leaves_an_empty_vma),
+		HP_TEST(test_zero_old_len_duplicates_a_shared_mapping),
+		HP_TEST(test_failed_move_puts_everything_back),
+		HP_TEST(test_moves_race_gup_fast_cpu_and_eviction),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -171,7 +171,6 @@ static void test_gup_against_teardown(void **state)
 	unsigned int seed = 12345;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	s.mm = mm_alloc();
 	s.anon = hp_test_mmap_anon(s.mm, ANON_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	s.thp = hp_test_mmap_anon(s.mm, THP_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE);
@@ -226,7 +225,6 @@ static void test_gup_against_teardown(void **state)
 		assert_int_equal(t.pending, 0);
 		assert_int_equal(t.allocated, t.freed);
 	}
-	hp_test_done();
 }
 
 /* ---- BO traffic: two processes, a pinner and an evictor ------------------- */
@@ -312,8 +310,9 @@ static void *bo_pinner_thread(void *arg)
 	return NULL;
 }
 
-static void bo_traffic(enum hugepfn_policy policy)
+static void test_bo_traffic(void **state)
 {
+	enum hugepfn_policy policy = hp_test_policy(state);
 	struct ttm_device_config config = { .vram_size = 3 * BO_SIZE };
 	const char *env = getenv("HP_STRESS_SECONDS");
 	double duration = env ? atof(env) : 2.0, start;
@@ -325,7 +324,6 @@ static void bo_traffic(enum hugepfn_policy policy)
 	unsigned long moves = 0, violations;
 	pthread_t wt[2], pt;
 
-	hp_test_machine(policy);
 	bdev = ttm_device_init(&config);
 	for (int i = 0; i < 2; i++)
 		mm[i] = mm_alloc();
@@ -387,27 +385,15 @@ static void bo_traffic(enum hugepfn_policy policy)
 	for (int i = 0; i < NR_BOS; i++)
 		assert_int_equal(ttm_bo_destroy(bos[i]), 0);
 	ttm_device_fini(bdev);
-	hp_test_done_expecting(violations);
-}
-
-static void test_bo_traffic_special(void **state)
-{
-	(void)state;
-	bo_traffic(HP_POLICY_SPECIAL);
-}
-
-static void test_bo_traffic_plain(void **state)
-{
-	(void)state;
-	bo_traffic(HP_POLICY_PLAIN);
+	hp_test_expect_violations(state, violations);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gup_against_teardown),
-		cmocka_unit_test(test_bo_traffic_special),
-		cmocka_unit_test(test_bo_traffic_plain),
+		HP_TEST(test_gup_against_teardown),
+		HP_TEST(test_bo_traffic),
+		HP_TEST_UNDER(test_bo_traffic, PLAIN),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,7 +26,6 @@ static void test_munmap_frees_tables_after_grace_period(void **state)
 	unsigned long addr;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, 4 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	assert_int_equal(hp_access_fill(mm, addr, 4 * PMD_SIZE, 1), HP_ACCESS_OK);
@@ -44,7 +43,6 @@ static void test_munmap_frees_tables_after_grace_period(void **state)
 	assert_int_equal(hp_munmap(mm, addr + 1, PAGE_SIZE), -EINVAL);
 	assert_int_equal(hp_munmap(mm, addr, 0), -EINVAL);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* A table shared with a mapping that stays is kept. */
@@ -54,7 +52,6 @@ static void test_munmap_keeps_shared_tables(void **state)
 	unsigned long addr;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	assert_int_equal(hp_access_fill(mm, addr, 8 * PAGE_SIZE, 3), HP_ACCESS_OK);
@@ -73,7 +70,6 @@ static void test_munmap_keeps_shared_tables(void **state)
 	/* The upper piece's offset moved with its start. */
 	assert_int_equal(find_vma(mm, addr + 5 * PAGE_SIZE)->vm_pgoff, 4);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* A special PUD cut by munmap goes whole; what remains refaults with PMDs. */
@@ -85,7 +81,6 @@ static void test_partial_munmap_of_special_pud(void **state)
 	unsigned long addr;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", PUD_SIZE, false);
 	addr = hp_test_map_bar(mm, bar, PUD_SIZE, 0);
@@ -101,7 +96,6 @@ static void test_partial_munmap_of_special_pud(void **state)
 	assert_int_equal(find_vma(mm, addr + PMD_SIZE)->vm_pgoff, PMD_SIZE >> PAGE_SHIFT);
 	hp_bar_destroy(bar);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* A THP cut by munmap is split: the rest stays mapped by PTEs, same pages, same bytes. */
@@ -114,7 +108,6 @@ static void test_partial_munmap_splits_thp(void **state)
 	uint64_t val;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	assert_int_equal(hp_madvise(mm, addr, PMD_SIZE, MADV_HUGEPAGE), 0);
@@ -139,7 +132,6 @@ static void test_partial_munmap_splits_thp(void **state)
 	/* The deposited table became the PTE table: still one. */
 	assert_int_equal(atomic_load(&mm->nr_tables[HP_TABLE_PTE]), 1);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* ---- rmap ---------------------------------------------------------------- */
@@ -158,7 +150,6 @@ static void test_thp_split_builds_ptes_as_linux(void **state)
 	uint64_t leaf, val;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	assert_int_equal(hp_mmap(mm, NULL, at, PMD_SIZE, PROT_READ,
 				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0), at);
@@ -175,7 +166,6 @@ static void test_thp_split_builds_ptes_as_linux(void **state)
 									PAGE_COPY)))));
 	assert_true(val & _PAGE_SOFT_DIRTY);
 	mmput(mm);
-	hp_test_done();
 }
 
 static void test_unmap_mapping_range_reaches_every_process(void **state)
@@ -185,7 +175,6 @@ static void test_unmap_mapping_range_reaches_every_process(void **state)
 	unsigned long addr_a, addr_b;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	a = mm_alloc();
 	b = mm_alloc();
 	bar = hp_bar_create("bar", 4 * PMD_SIZE, false);
@@ -214,7 +203,6 @@ static void test_unmap_mapping_range_reaches_every_process(void **state)
 	hp_bar_destroy(bar);
 	mmput(a);
 	mmput(b);
-	hp_test_done();
 }
 
 /* ---- mprotect ------------------------------------------------------------- */
@@ -228,7 +216,6 @@ static void test_mprotect_keeps_special_and_pfn(void **state)
 	char v = 0;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", PUD_SIZE, false);
 	addr = hp_test_map_bar(mm, bar, PUD_SIZE, 0);
@@ -264,7 +251,6 @@ static void test_mprotect_keeps_special_and_pfn(void **state)
 	assert_int_equal(hp_mprotect(mm, addr, PAGE_SIZE, 0x100), -EINVAL);
 	hp_bar_destroy(bar);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* Part of a special PMD: the leaf goes, both halves refault at 4 KiB. */
@@ -277,7 +263,6 @@ static void test_partial_mprotect_zaps_special_pmd(void **state)
 	char v = 0;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	bar = hp_bar_create("bar", PMD_SIZE, false);
 	addr = hp_test_map_bar(mm, bar, PMD_SIZE, 0);
@@ -291,7 +276,6 @@ static void test_partial_mprotect_zaps_special_pmd(void **state)
 	assert_true(pte_special(__pte(val)));
 	hp_bar_destroy(bar);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* A private page made read-only and writable again is reused, not copied. */
@@ -308,14 +292,12 @@ static void test_mprotect_private_rw_needs_no_write_fault(void **state)
 {
 	static const bool huge[] = { false, true };
 
-	(void)state;
 	for (int i = 0; i < 2; i++) {
 		unsigned long len = huge[i] ? PMD_SIZE : PAGE_SIZE, addr, faults;
 		enum hp_level level = huge[i] ? HP_LEVEL_PMD : HP_LEVEL_PTE;
 		struct mm_struct *mm;
 		uint64_t before, after;
 
-		hp_test_machine(HP_POLICY_SPECIAL);
 		mm = mm_alloc();
 		/* At a fixed PMD-aligned address, whatever the placement. */
 		addr = hp_mmap(mm, NULL, 0x7e0000000000UL, 2 * len, PROT_READ | PROT_WRITE,
@@ -340,7 +322,7 @@ static void test_mprotect_private_rw_needs_no_write_fault(void **state)
 		hp_test_put_byte(mm, addr + len, 3);
 		assert_int_equal(hp_test_faults(mm), faults + !huge[i]);
 		mmput(mm);
-		hp_test_done();
+		hp_test_restart(state);	/* each case on a fresh machine */
 	}
 }
 
@@ -352,7 +334,6 @@ static void test_mprotect_keeps_shared_anon_read_only(void **state)
 	uint64_t before, after;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	parent = mm_alloc();
 	addr = hp_test_mmap_anon(parent, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	hp_test_put_byte(parent, addr, 1);
@@ -369,7 +350,6 @@ static void test_mprotect_keeps_shared_anon_read_only(void **state)
 	assert_int_equal(hp_test_get_byte(child, addr), 1);
 	mmput(child);
 	mmput(parent);
-	hp_test_done();
 }
 
 /* ---- fork ------------------------------------------------------------------ */
@@ -382,7 +362,6 @@ static void test_fork_copies_special_huge_entries(void **state)
 	uint64_t pv, cv;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	parent = mm_alloc();
 	bar = hp_bar_create("bar", PUD_SIZE, false);
 	addr = hp_test_map_bar(parent, bar, PUD_SIZE, 0);
@@ -401,7 +380,6 @@ static void test_fork_copies_special_huge_entries(void **state)
 	assert_int_equal(hp_test_faults(child), 0);
 	mmput(child);
 	mmput(parent);
-	hp_test_done();
 }
 
 static void test_fork_anon_is_copy_on_write(void **state)
@@ -411,7 +389,6 @@ static void test_fork_anon_is_copy_on_write(void **state)
 	uint64_t val;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	parent = mm_alloc();
 	small = hp_test_mmap_anon(parent, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	huge = hp_test_mmap_anon(parent, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
@@ -448,7 +425,6 @@ static void test_fork_anon_is_copy_on_write(void **state)
 		assert_int_equal(pte_pfn(__pte(now)), pte_pfn(__pte(val)));
 	}
 	mmput(parent);
-	hp_test_done();
 }
 
 /*
@@ -465,7 +441,6 @@ static void test_fork_copies_only_vmas_with_anon_vma(void **state)
 	unsigned long addr;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	parent = mm_alloc();
 	addr = hp_test_mmap_anon(parent, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	for (int i = 0; i < 4; i++)
@@ -490,7 +465,6 @@ static void test_fork_copies_only_vmas_with_anon_vma(void **state)
 	assert_int_equal(hp_test_faults(child), 0);
 	mmput(child);
 	mmput(parent);
-	hp_test_done();
 }
 
 /* A pinned page is never shared with a child: the child gets a copy at once. */
@@ -502,7 +476,6 @@ static void test_fork_copies_pinned_pages(void **state)
 	uint64_t pv, cv;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	parent = mm_alloc();
 	addr = hp_test_mmap_anon(parent, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	hp_test_put_byte(parent, addr, 4);
@@ -521,7 +494,6 @@ static void test_fork_copies_pinned_pages(void **state)
 	unpin_user_page(pinned);
 	mmput(child);
 	mmput(parent);
-	hp_test_done();
 }
 
 /* A pin keeps backing the mapping across mprotect: the page is reused, not copied. */
@@ -533,7 +505,6 @@ static void test_pin_survives_mprotect(void **state)
 	uint64_t val;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	mm = mm_alloc();
 	addr = hp_test_mmap_anon(mm, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	hp_test_put_byte(mm, addr, 1);
@@ -547,7 +518,6 @@ static void test_pin_survives_mprotect(void **state)
 	assert_int_equal(hp_test_get_byte(mm, addr), 3);
 	unpin_user_page(pinned);
 	mmput(mm);
-	hp_test_done();
 }
 
 /* A read-only pin after fork unshares first: the pin is on the parent's own page. */
@@ -555,14 +525,12 @@ static void test_readonly_pin_after_fork_unshares(void **state)
 {
 	static const bool huge[] = { false, true };
 
-	(void)state;
 	for (int i = 0; i < 2; i++) {
 		struct mm_struct *parent, *child;
 		struct page *pinned;
 		unsigned long len = huge[i] ? PMD_SIZE : PAGE_SIZE, addr;
 		uint64_t val;
 
-		hp_test_machine(HP_POLICY_SPECIAL);
 		parent = mm_alloc();
 		addr = hp_test_mmap_anon(parent, len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 		if (huge[i])
@@ -585,7 +553,7 @@ static void test_readonly_pin_after_fork_unshares(void **state)
 		unpin_user_page(pinned);
 		mmput(child);
 		mmput(parent);
-		hp_test_done();
+		hp_test_restart(state);	/* each case on a fresh machine */
 	}
 }
 
@@ -595,7 +563,6 @@ static void test_fork_oom_leaks_nothing(void **state)
 	unsigned long addr;
 
 	(void)state;
-	hp_test_machine(HP_POLICY_SPECIAL);
 	parent = mm_alloc();
 	addr = hp_test_mmap_anon(parent, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	assert_int_equal(hp_access_fill(parent, addr, 4 * PAGE_SIZE, 6), HP_ACCESS_OK);
@@ -617,29 +584,28 @@ static void test_fork_oom_leaks_nothing(void **state)
 	}
 	hp_test_put_byte(parent, addr, 7);
 	mmput(parent);
-	hp_test_done();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_munmap_frees_tables_after_grace_period),
-		cmocka_unit_test(test_munmap_keeps_shared_tables),
-		cmocka_unit_test(test_partial_munmap_of_special_pud),
-		cmocka_unit_test(test_partial_munmap_splits_thp),
-		cmocka_unit_test(test_thp_split_builds_ptes_as_linux),
-		cmocka_unit_test(test_unmap_mapping_range_reaches_every_process),
-		cmocka_unit_test(test_mprotect_keeps_special_and_pfn),
-		cmocka_unit_test(test_partial_mprotect_zaps_special_pmd),
-		cmocka_unit_test(test_mprotect_private_rw_needs_no_write_fault),
-		cmocka_unit_test(test_mprotect_keeps_shared_anon_read_only),
-		cmocka_unit_test(test_fork_copies_special_huge_entries),
-		cmocka_unit_test(test_fork_anon_is_copy_on_write),
-		cmocka_unit_test(test_fork_copies_only_vmas_with_anon_vma),
-		cmocka_unit_test(test_fork_copies_pinned_pages),
-		cmocka_unit_test(test_pin_survives_mprotect),
-		cmocka_unit_test(test_readonly_pin_after_fork_unshares),
-		cmocka_unit_test(test_fork_oom_leaks_nothing),
+		HP_TEST(test_munmap_frees_tables_after_grace_period),
+		HP_TEST(test_munmap_keeps_shared_tables),
+		HP_TEST(test_partial_munmap_of_special_pud),
+		HP_TEST(test_partial_munmap_splits_thp),
+		HP_TEST(test_thp_split_builds_ptes_as_linux),
+		HP_TEST(test_unmap_mapping_range_reaches_every_process),
+		HP_TEST(test_mprotect_keeps_special_and_pfn),
+		HP_TEST(test_partial_mprotect_zaps_special_pmd),
+		HP_TEST(test_mprotect_private_rw_needs_no_write_fault),
+		HP_TEST(test_mprotect_keeps_shared_anon_read_only),
+		HP_TEST(test_fork_copies_special_huge_entries),
+		HP_TEST(test_fork_anon_is_copy_on_write),
+		HP_TEST(test_fork_copies_only_vmas_with_anon_vma),
+		HP_TEST(test_fork_copies_pinned_pages),
+		HP_TEST(test_pin_survives_mprotect),
+		HP_TEST(test_readonly_pin_after_fork_unshares),
+		HP_TEST(test_fork_oom_leaks_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -121,22 +121,20 @@ struct env {
 	struct mm_struct *mm;
 };
 
-static void env_setup(struct env *e, enum hugepfn_policy policy, uint64_t vram)
+static void env_setup(struct env *e, uint64_t vram)
 {
 	struct ttm_device_config config = { .vram_size = vram };
 
-	hp_test_machine(policy);
 	e->bdev = ttm_device_init(&config);
 	assert_non_null(e->bdev);
 	e->mm = mm_alloc();
 }
 
-static void env_done(struct env *e, unsigned long violations)
+static void env_done(struct env *e)
 {
 	if (e->mm)
 		mmput(e->mm);
 	ttm_device_fini(e->bdev);
-	hp_test_done_expecting(violations);
 }
 
 static struct ttm_buffer_object *bo_new(struct env *e, uint64_t size,
@@ -226,7 +224,7 @@ static void test_bo_create_errors(void **state)
 	struct env e;
 
 	(void)state;
-	env_setup(&e, HP_POLICY_SPECIAL, 8ULL << 20);
+	env_setup(&e, 8ULL << 20);
 	assert_int_equal(ttm_bo_create(e.bdev, 0, &in_vram, &bo), -EINVAL);
 	assert_int_equal(ttm_bo_create(e.bdev, PAGE_SIZE + 1, &in_vram, &bo), -EINVAL);
 	assert_int_equal(ttm_bo_create(e.bdev, PAGE_SIZE, &bad_type, &bo), -EINVAL);
@@ -242,7 +240,7 @@ static void test_bo_create_errors(void **state)
 	assert_int_equal((long)hp_mmap(e.mm, ttm_device_file(e.bdev), 0, 2 * PMD_SIZE,
 				       PROT_READ, MAP_SHARED, ttm_bo_mmap_offset(bo)), -EINVAL);
 	assert_int_equal(ttm_bo_destroy(bo), 0);
-	env_done(&e, 0);
+	env_done(&e);
 }
 
 /*
@@ -258,7 +256,7 @@ static void test_vram_bo_one_pud_fault(void **state)
 	uint64_t val;
 
 	(void)state;
-	env_setup(&e, HP_POLICY_SPECIAL, 2ULL << 30);
+	env_setup(&e, 2ULL << 30);
 	bo = bo_new(&e, PUD_SIZE, &in_vram);
 	assert_int_equal(ttm_bo_pfn(bo, 0) & (HPAGE_PUD_NR - 1), 0);
 	/* Left to the kernel, the address is 2 MiB-aligned only. */
@@ -281,7 +279,7 @@ static void test_vram_bo_one_pud_fault(void **state)
 	/* VRAM is mapped write-combined (PAT index 1 = PWT). */
 	assert_int_equal(pud_val(__pud(val)) & _PAGE_LARGE_CACHE_MASK, _PAGE_PWT);
 	assert_int_equal(ttm_bo_destroy(bo), 0);
-	env_done(&e, 0);
+	env_done(&e);
 }
 
 /* 6 MiB: three PMD faults when aligned; 4 KiB faults with prefault when not. */
@@ -292,7 +290,7 @@ static void test_vram_bo_pmd_and_misaligned(void **state)
 	struct env e;
 
 	(void)state;
-	env_setup(&e, HP_POLICY_SPECIAL, 64ULL << 20);
+	env_setup(&e, 64ULL << 20);
 	bo = bo_new(&e, 3 * PMD_SIZE, &in_vram);
 	addr = bo_map(e.mm, bo);
 	fill_pattern(e.mm, addr, 3 * PMD_SIZE, 1);
@@ -321,7 +319,7 @@ static void test_vram_bo_pmd_and_misaligned(void **state)
 	}
 	assert_true(check_pattern(e.mm, addr, 64 * PAGE_SIZE, 1));
 	assert_int_equal(ttm_bo_destroy(bo), 0);
-	env_done(&e, 0);
+	env_done(&e);
 }
 
 /* Eviction to system memory keeps every byte; the refault maps system PMDs. */
@@ -334,7 +332,7 @@ static void test_eviction_keeps_bytes(void **state)
 	uint64_t sum;
 
 	(void)state;
-	env_setup(&e, HP_POLICY_SPECIAL, 64ULL << 20);
+	env_setup(&e, 64ULL << 20);
 	bo = bo_new(&e, 4 * PMD_SIZE, &vram_or_sys);
 	assert_int_equal(ttm_bo_mem_type(bo), TTM_PL_VRAM);
 	addr = bo_map(e.mm, bo);
@@ -358,7 +356,7 @@ static void test_eviction_keeps_bytes(void **state)
 	assert_true(check_pattern(e.mm, addr, 4 * PMD_SIZE, 7));
 	assert_int_equal(ttm_bo_moves(bo), 2);
 	assert_int_equal(ttm_bo_destroy(bo), 0);
-	env_done(&e, 0);
+	env_done(&e);
 }
 
 /*
@@ -375,7 +373,7 @@ static void test_lru_eviction_and_pinning(void **state)
 	char v = 1;
 
 	(void)state;
-	env_setup(&e, HP_POLICY_SPECIAL, 8ULL << 20);
+	env_setup(&e, 8ULL << 20);
 	a = bo_new(&e, 2 * PMD_SIZE, &vram_or_sys);
 	b = bo_new(&e, 2 * PMD_SIZE, &vram_or_sys);
 	addr_a = bo_map(e.mm, a);
@@ -407,7 +405,7 @@ static void test_lru_eviction_and_pinning(void **state)
 	assert_int_equal(ttm_bo_destroy(b), 0);
 	assert_int_equal(ttm_bo_destroy(c), 0);
 	assert_int_equal(ttm_vram_free(e.bdev), 8ULL << 20);
-	env_done(&e, 0);
+	env_done(&e);
 }
 
 /* Two processes, one BO: the same bytes, before and after a move. */
@@ -419,7 +417,7 @@ static void test_shared_bo_across_processes(void **state)
 	struct env e;
 
 	(void)state;
-	env_setup(&e, HP_POLICY_SPECIAL, 64ULL << 20);
+	env_setup(&e, 64ULL << 20);
 	other = mm_alloc();
 	bo = bo_new(&e, 2 * PMD_SIZE, &vram_or_sys);
 	a = bo_map(e.mm, bo);
@@ -434,49 +432,45 @@ static void test_shared_bo_across_processes(void **state)
 	assert_true(check_pattern(e.mm, a + PMD_SIZE, PMD_SIZE, 3 + 3 * 512));
 	assert_int_equal(ttm_bo_destroy(bo), 0);
 	mmput(other);
-	env_done(&e, 0);
+	env_done(&e);
 }
 
 /* ---- the thread's bug, per policy ----------------------------------------- */
 
 static void test_vram_bo_gup_per_policy(void **state)
 {
-	static const enum hugepfn_policy policies[] = {
-		HP_POLICY_NONE, HP_POLICY_PLAIN, HP_POLICY_DEVMAP, HP_POLICY_SPECIAL };
+	enum hugepfn_policy policy = hp_test_policy(state);
+	bool plain = policy == HP_POLICY_PLAIN;
+	struct ttm_buffer_object *bo;
+	struct page *page = NULL;
+	struct hp_entry_counts c;
+	unsigned long addr;
+	struct env e;
 
-	(void)state;
-	for (int i = 0; i < 4; i++) {
-		struct ttm_buffer_object *bo;
-		struct page *page = NULL;
-		struct hp_entry_counts c;
-		unsigned long addr;
-		struct env e;
-		bool plain = policies[i] == HP_POLICY_PLAIN;
+	env_setup(&e, 16ULL << 20);
+	bo = bo_new(&e, 2 * PMD_SIZE, &in_vram);
+	addr = bo_map(e.mm, bo);
+	fill_pattern(e.mm, addr, PAGE_SIZE, 1);
+	c = hp_test_counts(e.mm);
+	if (policy == HP_POLICY_NONE)
+		assert_int_equal(c.leaves[HP_LEVEL_PTE][HP_KIND_SPECIAL], TTM_BO_VM_NUM_PREFAULT);
+	else
+		assert_int_equal(c.leaves[HP_LEVEL_PMD][plain ? HP_KIND_NORMAL :
+				 policy == HP_POLICY_DEVMAP ? HP_KIND_DEVMAP : HP_KIND_SPECIAL], 1);
+	assert_int_equal(get_user_pages_fast(e.mm, addr + 5 * PAGE_SIZE, 1, 0, &page), -EFAULT);
+	assert_int_equal(get_user_pages(e.mm, addr, 1, 0, &page), -EFAULT);
+	assert_null(page);
+	if (plain) {
+		struct hp_violation v;
 
-		env_setup(&e, policies[i], 16ULL << 20);
-		bo = bo_new(&e, 2 * PMD_SIZE, &in_vram);
-		addr = bo_map(e.mm, bo);
-		fill_pattern(e.mm, addr, PAGE_SIZE, 1);
-		c = hp_test_counts(e.mm);
-		if (policies[i] == HP_POLICY_NONE)
-			assert_int_equal(c.leaves[HP_LEVEL_PTE][HP_KIND_SPECIAL], TTM_BO_VM_NUM_PREFAULT);
-		else
-			assert_int_equal(c.leaves[HP_LEVEL_PMD][plain ? HP_KIND_NORMAL :
-					 policies[i] == HP_POLICY_DEVMAP ? HP_KIND_DEVMAP : HP_KIND_SPECIAL], 1);
-		assert_int_equal(get_user_pages_fast(e.mm, addr + 5 * PAGE_SIZE, 1, 0, &page), -EFAULT);
-		assert_int_equal(get_user_pages(e.mm, addr, 1, 0, &page), -EFAULT);
-		assert_null(page);
-		if (plain) {
-			struct hp_violation v;
-
-			assert_true(hp_violation_get(0, &v));
-			assert_int_equal(v.pfn, ttm_bo_pfn(bo, 5));
-			assert_int_equal(v.level, HP_LEVEL_PMD);
-			assert_string_equal(v.what, "reference on a pfn with no struct page");
-		}
-		assert_int_equal(ttm_bo_destroy(bo), 0);
-		env_done(&e, plain ? 1 : 0);
+		assert_true(hp_violation_get(0, &v));
+		assert_int_equal(v.pfn, ttm_bo_pfn(bo, 5));
+		assert_int_equal(v.level, HP_LEVEL_PMD);
+		assert_string_equal(v.what, "reference on a pfn with no struct page");
+		hp_test_expect_violations(state, 1);
 	}
+	assert_int_equal(ttm_bo_destroy(bo), 0);
+	env_done(&e);
 }
 
 /*
@@ -486,49 +480,45 @@ static void test_vram_bo_gup_per_policy(void **state)
  */
 static void test_system_bo_pinned_page_reused(void **state)
 {
-	static const enum hugepfn_policy policies[] = { HP_POLICY_PLAIN, HP_POLICY_SPECIAL };
+	bool plain = hp_test_policy(state) == HP_POLICY_PLAIN;
+	struct ttm_buffer_object *bo, *other;
+	struct page *page = NULL;
+	unsigned long addr, addr2;
+	struct env e;
+	int got;
 
-	(void)state;
-	for (int i = 0; i < 2; i++) {
-		struct ttm_buffer_object *bo, *other;
-		struct page *page = NULL;
-		unsigned long addr, addr2;
-		struct env e;
-		bool plain = policies[i] == HP_POLICY_PLAIN;
-		int got;
-
-		env_setup(&e, policies[i], 16ULL << 20);
-		bo = bo_new(&e, PMD_SIZE, &in_sys);
-		addr = bo_map(e.mm, bo);
-		fill_pattern(e.mm, addr, PMD_SIZE, 5);
-		assert_int_equal(hp_test_counts(e.mm).leaves[HP_LEVEL_PMD][plain ? HP_KIND_NORMAL :
-								HP_KIND_SPECIAL], 1);
-		got = pin_user_pages_fast(e.mm, addr, 1, 0, &page);
-		if (!plain) {
-			assert_int_equal(got, -EFAULT);
-			assert_int_equal(ttm_bo_validate(bo, &in_vram), 0);
-			assert_int_equal(ttm_bo_destroy(bo), 0);
-			env_done(&e, 0);
-			continue;
-		}
-		assert_int_equal(got, 1);
-		assert_int_equal(page_to_pfn(page), ttm_bo_pfn(bo, 0));
-		assert_int_equal(hp_violation_count(), 1);
-		/* TTM moves the BO; the chunk goes to the pool and to the next BO. */
+	env_setup(&e, 16ULL << 20);
+	bo = bo_new(&e, PMD_SIZE, &in_sys);
+	addr = bo_map(e.mm, bo);
+	fill_pattern(e.mm, addr, PMD_SIZE, 5);
+	assert_int_equal(hp_test_counts(e.mm).leaves[HP_LEVEL_PMD][plain ? HP_KIND_NORMAL :
+							HP_KIND_SPECIAL], 1);
+	got = pin_user_pages_fast(e.mm, addr, 1, 0, &page);
+	if (!plain) {
+		assert_int_equal(got, -EFAULT);
 		assert_int_equal(ttm_bo_validate(bo, &in_vram), 0);
-		other = bo_new(&e, PMD_SIZE, &in_sys);
-		assert_int_equal(ttm_bo_pfn(other, 0), page_to_pfn(page));
-		assert_int_equal(hp_violation_count(), 2);
-		addr2 = bo_map(e.mm, other);
-		fill_pattern(e.mm, addr2, PAGE_SIZE, 99);
-		/* The "DMA" through the pin sees the other BO's bytes, not bo's. */
-		assert_int_equal(((unsigned char *)page_address(page))[0], (unsigned char)99);
-		assert_true(check_pattern(e.mm, addr, PMD_SIZE, 5));
-		unpin_user_page(page);
 		assert_int_equal(ttm_bo_destroy(bo), 0);
-		assert_int_equal(ttm_bo_destroy(other), 0);
-		env_done(&e, 2);
+		env_done(&e);
+		return;
 	}
+	assert_int_equal(got, 1);
+	assert_int_equal(page_to_pfn(page), ttm_bo_pfn(bo, 0));
+	assert_int_equal(hp_violation_count(), 1);
+	/* TTM moves the BO; the chunk goes to the pool and to the next BO. */
+	assert_int_equal(ttm_bo_validate(bo, &in_vram), 0);
+	other = bo_new(&e, PMD_SIZE, &in_sys);
+	assert_int_equal(ttm_bo_pfn(other, 0), page_to_pfn(page));
+	assert_int_equal(hp_violation_count(), 2);
+	addr2 = bo_map(e.mm, other);
+	fill_pattern(e.mm, addr2, PAGE_SIZE, 99);
+	/* The "DMA" through the pin sees the other BO's bytes, not bo's. */
+	assert_int_equal(((unsigned char *)page_address(page))[0], (unsigned char)99);
+	assert_true(check_pattern(e.mm, addr, PMD_SIZE, 5));
+	unpin_user_page(page);
+	assert_int_equal(ttm_bo_destroy(bo), 0);
+	assert_int_equal(ttm_bo_destroy(other), 0);
+	env_done(&e);
+	hp_test_expect_violations(state, 2);
 }
 
 int main(void)
@@ -537,14 +527,18 @@ int main(void)
 		cmocka_unit_test(test_buddy_alignment_and_merge),
 		cmocka_unit_test(test_buddy_contiguous_over_1g),
 		cmocka_unit_test(test_buddy_fragmented_and_exhausted),
-		cmocka_unit_test(test_bo_create_errors),
-		cmocka_unit_test(test_vram_bo_one_pud_fault),
-		cmocka_unit_test(test_vram_bo_pmd_and_misaligned),
-		cmocka_unit_test(test_eviction_keeps_bytes),
-		cmocka_unit_test(test_lru_eviction_and_pinning),
-		cmocka_unit_test(test_shared_bo_across_processes),
-		cmocka_unit_test(test_vram_bo_gup_per_policy),
-		cmocka_unit_test(test_system_bo_pinned_page_reused),
+		HP_TEST(test_bo_create_errors),
+		HP_TEST(test_vram_bo_one_pud_fault),
+		HP_TEST(test_vram_bo_pmd_and_misaligned),
+		HP_TEST(test_eviction_keeps_bytes),
+		HP_TEST(test_lru_eviction_and_pinning),
+		HP_TEST(test_shared_bo_across_processes),
+		HP_TEST_UNDER(test_vram_bo_gup_per_policy, NONE),
+		HP_TEST_UNDER(test_vram_bo_gup_per_policy, PLAIN),
+		HP_TEST_UNDER(test_vram_bo_gup_per_policy, DEVMAP),
+		HP_TEST(test_vram_bo_gup_per_policy),
+		HP_TEST_UNDER(test_system_bo_pinned_page_reused, PLAIN),
+		HP_TEST(test_system_bo_pinned_page_reused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
