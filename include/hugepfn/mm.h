@@ -77,6 +77,8 @@ struct hp_vma_node {
 struct vm_area_struct {
 	unsigned long vm_start;		/* first byte */
 	unsigned long vm_end;		/* first byte after */
+	/* In vm_mm->vma_tree; beside the bounds, so a lookup reads one cache line a VMA. */
+	struct hp_vma_node vm_node;
 	struct mm_struct *vm_mm;
 	pgprot_t vm_page_prot;
 	unsigned long vm_flags;
@@ -91,7 +93,6 @@ struct vm_area_struct {
 	 * and fork; fork copies a private VMA's entries only if it is set.
 	 */
 	atomic_bool anon_vma;
-	struct hp_vma_node vm_node;	/* in vm_mm->vma_tree */
 };
 
 /* Page-table pages by level. */

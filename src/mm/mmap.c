@@ -395,6 +395,8 @@ static void split_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 	*new = *vma;
 	new->vm_start = addr;
 	new->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
+	/* Into the tree first: no gap opens between the halves, so fewer summaries change. */
+	hp_vma_insert(mm, new);
 	if (mapping) {
 		atomic_fetch_add(&vma->vm_file->f_count, 1);
 		down_write(&mapping->i_mmap_rwsem);
@@ -405,7 +407,6 @@ static void split_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 		vma->vm_end = addr;
 	}
 	hp_vma_resized(mm, vma);
-	hp_vma_insert(mm, new);
 	if (new->vm_ops && new->vm_ops->open)
 		new->vm_ops->open(new);
 }

@@ -8,16 +8,19 @@
  * with a binary tree: each node knows its subtree's lowest start, highest end
  * and the largest gap between two consecutive VMAs inside it.  What a node
  * knows depends on its own subtree alone, so a change -- an insertion, a
- * removal, a VMA whose end moves -- refreshes the path from the root to the
- * change, and rotations refresh the two nodes they move.  Lookup, insertion,
- * removal, a change of end and the top-down gap search are O(log n); AVL
- * balance keeps the height below 1.45 log2(n + 2), 25 for 100,000 VMAs,
- * which bounds the recursion.
+ * removal, a VMA whose end moves -- refreshes the path from the change up to
+ * the root, stopping at the first subtree whose summary (height, span, gap)
+ * came out as it was, and rotations refresh the two nodes they move.
+ * Lookup, insertion, removal, a change of end and the top-down gap search
+ * are O(log n); AVL balance keeps the height below 1.45 log2(n + 2), 25 for
+ * 100,000 VMAs, which bounds the recursion.
  *
- * VMAs in a tree never overlap, so ordering by vm_start orders by vm_end as
- * well, and a subtree's highest end is its last VMA's.  A VMA's vm_start
- * never changes while it is in the tree; its vm_end may, followed by
- * hp_vma_resized().
+ * VMAs in a tree do not overlap, so ordering by vm_start orders by vm_end as
+ * well, and a subtree's highest end is its last VMA's.  The one exception is
+ * inside a split, where the new upper half goes in before the lower one
+ * shrinks; gaps are counted as 0 where VMAs overlap, so the summaries are
+ * right again once it has.  A VMA's vm_start never changes while it is in
+ * the tree; its vm_end may, followed by hp_vma_resized().
  *
  * Locking: mm->mmap_lock, for read to look and for write to change.  Nothing
  * reads the tree without it: rmap walkers reach VMAs through their file's
@@ -89,6 +92,12 @@ static struct vm_area_struct *rotate_left(struct vm_area_struct *vma)
 	return r;
 }
 
+static bool same_summary(const struct hp_vma_node *a, const struct hp_vma_node *b)
+{
+	return a->height == b->height && a->subtree_start == b->subtree_start &&
+	       a->subtree_end == b->subtree_end && a->subtree_gap == b->subtree_gap;
+}
+
 /* Refreshes vma, whose subtrees are balanced, and rebalances it: the subtree's new root. */
 static struct vm_area_struct *rebalance(struct vm_area_struct *vma)
 {
@@ -109,67 +118,104 @@ static struct vm_area_struct *rebalance(struct vm_area_struct *vma)
 	return vma;
 }
 
-static struct vm_area_struct *insert_at(struct vm_area_struct *root, struct vm_area_struct *vma)
+/*
+ * After a change below root: if the child's summary changed (*changed),
+ * rebalance root, and tell the caller whether root's subtree's summary
+ * changed in turn.  Once one has not, nothing above needs a look.
+ */
+static struct vm_area_struct *fixup(struct vm_area_struct *root, bool *changed)
 {
-	if (!root)
+	struct hp_vma_node before = *node(root);
+	struct vm_area_struct *top;
+
+	if (!*changed)
+		return root;
+	top = rebalance(root);
+	*changed = !same_summary(&before, node(top));
+	return top;
+}
+
+static struct vm_area_struct *insert_at(struct vm_area_struct *root, struct vm_area_struct *vma,
+					bool *changed)
+{
+	if (!root) {
+		*changed = true;
 		return vma;
+	}
 	if (vma->vm_start < root->vm_start)
-		node(root)->left = insert_at(node(root)->left, vma);
+		node(root)->left = insert_at(node(root)->left, vma, changed);
 	else
-		node(root)->right = insert_at(node(root)->right, vma);
-	return rebalance(root);
+		node(root)->right = insert_at(node(root)->right, vma, changed);
+	return fixup(root, changed);
 }
 
 void hp_vma_insert(struct mm_struct *mm, struct vm_area_struct *vma)
 {
+	bool changed;
+
 	memset(node(vma), 0, sizeof(*node(vma)));	/* a copied VMA brings its source's links */
 	refresh(vma);
-	mm->vma_tree = insert_at(mm->vma_tree, vma);
+	mm->vma_tree = insert_at(mm->vma_tree, vma, &changed);
 	mm->map_count++;
 }
 
 /* Takes the lowest VMA out of root's subtree into *min: the subtree's new root. */
-static struct vm_area_struct *remove_min(struct vm_area_struct *root, struct vm_area_struct **min)
+static struct vm_area_struct *remove_min(struct vm_area_struct *root, struct vm_area_struct **min,
+					 bool *changed)
 {
 	if (!node(root)->left) {
 		*min = root;
+		*changed = true;
 		return node(root)->right;
 	}
-	node(root)->left = remove_min(node(root)->left, min);
-	return rebalance(root);
+	node(root)->left = remove_min(node(root)->left, min, changed);
+	return fixup(root, changed);
 }
 
-static struct vm_area_struct *remove_at(struct vm_area_struct *root, struct vm_area_struct *vma)
+static struct vm_area_struct *remove_at(struct vm_area_struct *root, struct vm_area_struct *vma,
+					bool *changed)
 {
 	struct vm_area_struct *successor, *right;
+	struct hp_vma_node before;
 
 	if (root == vma) {
+		*changed = true;
 		if (!node(vma)->right)
 			return node(vma)->left;
-		right = remove_min(node(vma)->right, &successor);
+		before = *node(vma);
+		right = remove_min(node(vma)->right, &successor, changed);
 		node(successor)->left = node(vma)->left;
 		node(successor)->right = right;
-		return rebalance(successor);
+		successor = rebalance(successor);
+		*changed = !same_summary(&before, node(successor));
+		return successor;
 	}
 	if (vma->vm_start < root->vm_start)
-		node(root)->left = remove_at(node(root)->left, vma);
+		node(root)->left = remove_at(node(root)->left, vma, changed);
 	else
-		node(root)->right = remove_at(node(root)->right, vma);
-	return rebalance(root);
+		node(root)->right = remove_at(node(root)->right, vma, changed);
+	return fixup(root, changed);
 }
 
 void hp_vma_remove(struct mm_struct *mm, struct vm_area_struct *vma)
 {
-	mm->vma_tree = remove_at(mm->vma_tree, vma);
+	bool changed;
+
+	mm->vma_tree = remove_at(mm->vma_tree, vma, &changed);
 	mm->map_count--;
 }
 
-static void refresh_path(struct vm_area_struct *root, struct vm_area_struct *vma)
+/* Refreshes the path from vma up to root, as far as summaries change: whether root's did. */
+static bool refresh_path(struct vm_area_struct *root, struct vm_area_struct *vma)
 {
-	if (root != vma)
-		refresh_path(vma->vm_start < root->vm_start ? node(root)->left : node(root)->right,
-			     vma);
+	struct hp_vma_node before;
+
+	if (root != vma &&
+	    !refresh_path(vma->vm_start < root->vm_start ? node(root)->left : node(root)->right, vma))
+		return false;
+	before = *node(root);
 	refresh(root);
+	return !same_summary(&before, node(root));
 }
 
 void hp_vma_resized(struct mm_struct *mm, struct vm_area_struct *vma)
