@@ -20,6 +20,7 @@
 
 #include <hugepfn/hugepfn.h>
 
+#include "bench_scale.h"
 #include "size.h"
 
 #define MAX_REPS 16
@@ -667,6 +668,7 @@ int main(int argc, char **argv)
 	bench_host();
 	bench_lower_bound();
 	bench_lower_bound_scaling();
+	bench_scale(reps, record);
 	write_outputs(out);
 	return 0;
 }

@@ -663,60 +663,74 @@ static const char *rights_word(uint64_t val)
 	return words[((val & _PAGE_RW) ? 1 : 0) + ((val & _PAGE_NX) ? 0 : 2)];
 }
 
-static unsigned long leaf_size(enum hp_level level)
-{
-	return level == HP_LEVEL_PUD ? PUD_SIZE : level == HP_LEVEL_PMD ? PMD_SIZE : PAGE_SIZE;
-}
-
 static unsigned long leaf_pfn(enum hp_level level, uint64_t val)
 {
 	return level == HP_LEVEL_PUD ? pud_pfn(__pud(val)) :
 	       level == HP_LEVEL_PMD ? pmd_pfn(__pmd(val)) : pte_pfn(__pte(val));
 }
 
-/* One line per run of entries of the same level, kind and rights, pfns consecutive. */
+/* A run of show_map(): unmapped bytes, or entries of one level, kind and rights, pfns consecutive. */
+struct entry_run {
+	unsigned long start, end, pfn, n;	/* n == 0: nothing yet */
+	enum hp_level level;
+	uint64_t flags;
+};
+
+static void print_run(struct run *r, const struct entry_run *run)
+{
+	if (!run->n)
+		return;
+	if (run->level == HP_LEVEL_NONE)
+		fprintf(r->out, "  0x%lx-0x%lx  %-4s\n", run->start, run->end, "none");
+	else
+		fprintf(r->out, "  0x%lx-0x%lx  %-4s %-8s pfn 0x%-9lx %s  x%lu\n",
+			run->start, run->end, hp_level_name(run->level), kind_word(run->flags),
+			run->pfn, rights_word(run->flags), run->n);
+}
+
+/* Ends the run and starts an unmapped one up to end, if the next entry begins after it. */
+static void run_hole(struct run *r, struct entry_run *run, unsigned long end)
+{
+	if (end <= run->end)
+		return;
+	print_run(r, run);
+	*run = (struct entry_run){ .start = run->end, .end = end, .n = 1, .level = HP_LEVEL_NONE };
+}
+
+/*
+ * One line per run, from the entries the tables hold (hp_next_entry()), so a
+ * huge mapping with few entries costs what it holds.  A huge leaf that begins
+ * before the mapping or ends after it is shown clipped to it.
+ */
 static void show_map(struct run *r, const struct map *m)
 {
 	struct mm_struct *mm = r->procs[m->proc].mm;
 	unsigned long start = m->addr, end = m->addr + m->len, addr = start;
-	unsigned long run_start = start, run_pfn = 0, run_n = 0;
-	enum hp_level run_level = HP_LEVEL_NONE;
-	uint64_t run_flags = ~0ULL, val;
+	struct entry_run run = { .start = start, .end = start };
+	enum hp_level level;
+	uint64_t val;
 
 	fprintf(r->out, "map %s in %s: 0x%lx-0x%lx (%lu KiB)\n", m->name, r->procs[m->proc].name,
 		start, end, m->len >> 10);
-	while (addr <= end) {
-		enum hp_level level = addr < end ? hp_lookup_entry(mm, addr, &val) : HP_LEVEL_NONE;
-		unsigned long step = level == HP_LEVEL_NONE ? PAGE_SIZE : leaf_size(level);
-		uint64_t flags = level == HP_LEVEL_NONE ? 0 :
-				 (val & (_PAGE_PRESENT | _PAGE_RW | _PAGE_NX | _PAGE_SPECIAL |
-					 _PAGE_DEVMAP));
-		unsigned long pfn = level == HP_LEVEL_NONE ? 0 : leaf_pfn(level, val);
-		bool same = addr < end && level == run_level && flags == run_flags &&
-			    (level == HP_LEVEL_NONE || pfn == run_pfn + run_n * (step >> PAGE_SHIFT));
+	while ((level = hp_next_entry(mm, &addr, end, &val)) != HP_LEVEL_NONE) {
+		unsigned long size = hp_level_size(level), pfn = leaf_pfn(level, val);
+		unsigned long from = addr > start ? addr : start;
+		uint64_t flags = val & (_PAGE_PRESENT | _PAGE_RW | _PAGE_NX | _PAGE_SPECIAL |
+					_PAGE_DEVMAP);
 
-		if (!same && run_n) {
-			if (run_level == HP_LEVEL_NONE)
-				fprintf(r->out, "  0x%lx-0x%lx  %-4s\n", run_start, addr, "none");
-			else
-				fprintf(r->out, "  0x%lx-0x%lx  %-4s %-8s pfn 0x%-9lx %s  x%lu\n",
-					run_start, addr, hp_level_name(run_level),
-					kind_word(run_flags), run_pfn, rights_word(run_flags), run_n);
-			run_n = 0;
+		run_hole(r, &run, from);
+		if (!run.n || run.level != level || run.flags != flags ||
+		    pfn != run.pfn + run.n * (size >> PAGE_SHIFT)) {
+			print_run(r, &run);
+			run = (struct entry_run){ .start = from, .pfn = pfn, .level = level,
+						  .flags = flags };
 		}
-		if (addr >= end)
-			break;
-		if (!run_n) {
-			run_start = addr;
-			run_level = level;
-			run_flags = flags;
-			run_pfn = pfn;
-		}
-		run_n++;
-		addr = (addr & ~(step - 1)) + step;
-		if (addr > end)
-			addr = end;
+		run.n++;
+		addr += size;
+		run.end = addr < end ? addr : end;
 	}
+	run_hole(r, &run, end);
+	print_run(r, &run);
 }
 
 static void show_stats(struct run *r, struct proc *p)
@@ -756,17 +770,14 @@ static long count_entries(struct mm_struct *mm, unsigned long start, unsigned lo
 			  const char *level, const char *kind)
 {
 	unsigned long addr = start;
+	enum hp_level l;
 	long n = 0;
 	uint64_t val;
 
-	while (addr < end) {
-		enum hp_level l = hp_lookup_entry(mm, addr, &val);
-
-		if (l != HP_LEVEL_NONE && (!strcmp(level, "any") || !strcmp(level, hp_level_name(l))) &&
+	for (; (l = hp_next_entry(mm, &addr, end, &val)) != HP_LEVEL_NONE; addr += hp_level_size(l))
+		if ((!strcmp(level, "any") || !strcmp(level, hp_level_name(l))) &&
 		    (!strcmp(kind, "any") || !strcmp(kind, kind_word(val))))
 			n++;
-		addr = (addr & ~(leaf_size(l) - 1)) + leaf_size(l);
-	}
 	return n;
 }
 

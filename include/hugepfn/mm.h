@@ -59,9 +59,26 @@ struct file {
 	atomic_long f_count;
 };
 
+/*
+ * A VMA's links in its mm's VMA tree (src/mm/vma_tree.c): an AVL tree by
+ * address, each node knowing its subtree's span and the largest gap between
+ * two consecutive VMAs in it.  Written and read only under the mmap lock.
+ * Between its removal from the tree and its end, right links the VMAs an
+ * unmap has taken out.
+ */
+struct hp_vma_node {
+	struct vm_area_struct *left, *right;
+	unsigned long subtree_start;	/* lowest vm_start in the subtree */
+	unsigned long subtree_end;	/* highest vm_end in the subtree */
+	unsigned long subtree_gap;	/* largest gap between consecutive VMAs in it */
+	int height;			/* of the subtree: 1 for a leaf */
+};
+
 struct vm_area_struct {
 	unsigned long vm_start;		/* first byte */
 	unsigned long vm_end;		/* first byte after */
+	/* In vm_mm->vma_tree; beside the bounds, so a lookup reads one cache line a VMA. */
+	struct hp_vma_node vm_node;
 	struct mm_struct *vm_mm;
 	pgprot_t vm_page_prot;
 	unsigned long vm_flags;
@@ -102,9 +119,8 @@ struct mm_struct {
 	pgd_t *pgd;
 	struct rw_semaphore mmap_lock;
 	spinlock_t page_table_lock;	/* populating PGD/PUD slots, PUD leaves */
-	struct vm_area_struct **vmas;	/* sorted by address */
-	unsigned int map_count;
-	unsigned int vmas_cap;
+	struct vm_area_struct *vma_tree;	/* root of the VMA tree, under mmap_lock */
+	unsigned int map_count;		/* VMAs in it */
 	unsigned long mmap_base;	/* unaddressed mappings go below */
 	atomic_long nr_tables[HP_NR_TABLE_LEVELS];
 	atomic_long rss;		/* pages mapped with a reference */
@@ -155,6 +171,7 @@ struct mm_struct *hp_fork(struct mm_struct *mm);
 int hp_madvise(struct mm_struct *mm, unsigned long addr, unsigned long len,
 	       int advice);
 
+/* The first VMA that ends above addr (it may start above it too), or NULL; O(log n). */
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 /* The mmap lock: held for read by faults and lookups, for write by changes. */
 void mmap_read_lock(struct mm_struct *mm);
@@ -213,6 +230,23 @@ void hp_mm_count_entries(struct mm_struct *mm, struct hp_entry_counts *counts);
 enum hp_level hp_lookup_entry(struct mm_struct *mm, unsigned long addr, uint64_t *val);
 /* The same with no lock: the caller keeps the tables still (the checker's threads are stopped). */
 enum hp_level __hp_lookup_entry(struct mm_struct *mm, unsigned long addr, uint64_t *val);
+/* What a leaf at level maps: PAGE_SIZE, PMD_SIZE or PUD_SIZE; 0 for HP_LEVEL_NONE. */
+static inline unsigned long hp_level_size(enum hp_level level)
+{
+	return level == HP_LEVEL_PUD ? PUD_SIZE : level == HP_LEVEL_PMD ? PMD_SIZE :
+	       level == HP_LEVEL_PTE ? PAGE_SIZE : 0;
+}
+/*
+ * The first entry that hp_lookup_entry() would find at an address in
+ * [*addr, end): its level (HP_LEVEL_NONE if there is none) and raw value, and
+ * in *addr where what it maps begins (a huge leaf's start, which lies below
+ * the *addr given when the leaf covers it).  Empty table slots are skipped
+ * whole: the cost is what the tables hold, not the span.  Read under the mmap
+ * lock; a snapshot.  Walking a range:
+ *     for (a = start; (l = hp_next_entry(mm, &a, end, &v)); a += hp_level_size(l))
+ */
+enum hp_level hp_next_entry(struct mm_struct *mm, unsigned long *addr, unsigned long end,
+			    uint64_t *val);
 
 HP_END_DECLS
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "mem/physmem.h"
 
@@ -35,6 +36,19 @@ static void release_host(void *p, uint64_t bytes)
 {
 	if (p)
 		munmap(p, bytes);
+}
+
+/*
+ * Zeroes host memory by giving its pages back: private anonymous memory reads
+ * as zeros after MADV_DONTNEED and costs nothing until written again.  What is
+ * not whole host pages is cleared by hand.
+ */
+static void zero_host(void *p, uint64_t bytes)
+{
+	uintptr_t mask = (uintptr_t)sysconf(_SC_PAGESIZE) - 1;
+
+	if ((((uintptr_t)p | bytes) & mask) || madvise(p, bytes, MADV_DONTNEED))
+		memset(p, 0, bytes);
 }
 
 static struct hp_region *region_add(const char *name, uint64_t size, bool memmap)
@@ -171,6 +185,11 @@ void *page_address(const struct page *page)
 unsigned long hp_totalram_pages(void)
 {
 	return physmem.ram_pages;
+}
+
+void hp_iomem_zero(phys_addr_t phys, uint64_t len)
+{
+	zero_host(__va(phys), len);
 }
 
 int hp_iomem_add(const char *name, uint64_t size, unsigned long *start_pfn)

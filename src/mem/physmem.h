@@ -42,6 +42,11 @@ struct hp_physmem {
 extern struct hp_physmem physmem;
 
 int hp_physmem_init(uint64_t ram_size);
+/*
+ * Zeroes I/O memory (VRAM) without touching it: the host pages behind it go
+ * back to the host, so device memory never written costs no host memory.
+ */
+void hp_iomem_zero(phys_addr_t phys, uint64_t len);
 void hp_physmem_exit(void);
 int hp_page_alloc_init(void);
 void hp_page_alloc_exit(void);

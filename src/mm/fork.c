@@ -257,10 +257,7 @@ static struct vm_area_struct *dup_vma(struct mm_struct *mm, struct vm_area_struc
 		return NULL;
 	*vma = *src;
 	vma->vm_mm = mm;
-	if (hp_vma_insert(mm, vma)) {
-		free(vma);
-		return NULL;
-	}
+	hp_vma_insert(mm, vma);
 	if (vma->vm_file) {
 		atomic_fetch_add(&vma->vm_file->f_count, 1);
 		hp_vma_link_file(vma);
@@ -272,8 +269,9 @@ static struct vm_area_struct *dup_vma(struct mm_struct *mm, struct vm_area_struc
 
 static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 {
-	for (unsigned int i = 0; i < oldmm->map_count; i++) {
-		struct vm_area_struct *src = oldmm->vmas[i];
+	struct vm_area_struct *src;
+
+	for (src = find_vma(oldmm, 0); src; src = find_vma(oldmm, src->vm_end)) {
 		struct copy_ctx c = {
 			.src_vma = src,
 			.dst_mm = mm,

@@ -130,9 +130,33 @@ static inline bool shmem_mapping(const struct address_space *mapping)
 	return mapping->pages != NULL;
 }
 
+/*
+ * vma_tree.c: the mm's VMAs by address (find_vma() is there too).  Callers
+ * hold mmap_lock, for write when they change the tree.
+ */
+void hp_vma_insert(struct mm_struct *mm, struct vm_area_struct *vma);
+void hp_vma_remove(struct mm_struct *mm, struct vm_area_struct *vma);
+/* vma->vm_end changed (its start did not): refresh what the tree knows of it. */
+void hp_vma_resized(struct mm_struct *mm, struct vm_area_struct *vma);
+/* Empties the tree: its VMAs in address order, linked by vm_node.right. */
+struct vm_area_struct *hp_vma_detach_all(struct mm_struct *mm);
+/* The VMA with the highest start below addr, or NULL. */
+struct vm_area_struct *hp_vma_last_below(struct mm_struct *mm, unsigned long addr);
+/* The lowest VMA's start; 0 with no VMA. */
+unsigned long hp_vma_lowest_start(struct mm_struct *mm);
+/*
+ * The highest gap of at least len bytes between two consecutive VMAs, the
+ * upper one starting below limit: that upper VMA's start, or 0 if none.
+ */
+unsigned long hp_vma_highest_gap_below(struct mm_struct *mm, unsigned long limit,
+				       unsigned long len);
+/* Each VMA overlapping [start, end), in address order; the body must not change the tree. */
+#define hp_for_each_vma(mm, vma, start, end)					\
+	for ((vma) = find_vma(mm, start); (vma) && (vma)->vm_start < (end);	\
+	     (vma) = find_vma(mm, (vma)->vm_end))
+
 /* mmap.c */
 void hp_vma_link_file(struct vm_area_struct *vma);
-int hp_vma_insert(struct mm_struct *mm, struct vm_area_struct *vma);
 bool hp_span_has_vma(struct mm_struct *mm, unsigned long start, unsigned long end);
 /* Placement, for get_unmapped_area hooks: caller holds mmap_lock for write. */
 unsigned long mm_get_unmapped_area(struct mm_struct *mm, unsigned long addr,

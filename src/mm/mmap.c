@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Address spaces and their VMAs: creation, mmap, lookup, placement, and the
- * final teardown.  VMAs are kept in an array sorted by address.
+ * Address spaces and their VMAs: creation, mmap, placement, splitting,
+ * munmap and the final teardown.  The VMAs themselves are kept in a tree
+ * (vma_tree.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -63,21 +64,6 @@ void fput(struct file *file)
 	free(file);
 }
 
-struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
-{
-	unsigned int lo = 0, hi = mm->map_count;
-
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (mm->vmas[mid]->vm_end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < mm->map_count ? mm->vmas[lo] : NULL;
-}
-
 void mmap_read_lock(struct mm_struct *mm)
 {
 	down_read(&mm->mmap_lock);
@@ -105,28 +91,33 @@ static unsigned long fit_top_down(unsigned long lo, unsigned long hi, unsigned l
 
 /*
  * x86's arch_get_unmapped_area_topdown(): a free hint is taken as it is,
- * else the highest gap below mmap_base that fits.  The file offset plays no
- * part (x86 aligns to it only on AMD family 15h).
+ * else the highest gap below mmap_base that fits, in O(log n) with the VMA
+ * tree's gap bookkeeping (6.12: the maple tree's, in vm_unmapped_area()).
+ * The gaps, from the top: from the highest VMA starting below mmap_base up
+ * to mmap_base, those between VMAs, and from mmap_min_addr up to the lowest
+ * VMA.  The file offset plays no part (x86 aligns to it only on AMD family
+ * 15h).
  */
 unsigned long mm_get_unmapped_area(struct mm_struct *mm, unsigned long addr,
 				   unsigned long len)
 {
 	unsigned long hi = mm->mmap_base;
+	struct vm_area_struct *top;
 
 	if (len > TASK_SIZE_MAX)
 		return -ENOMEM;
 	addr &= PAGE_MASK;
 	if (addr >= MMAP_MIN && addr <= TASK_SIZE_MAX - len && range_is_free(mm, addr, len))
 		return addr;
-	for (unsigned int i = mm->map_count; i-- > 0;) {
-		struct vm_area_struct *vma = mm->vmas[i];
-
-		if (vma->vm_start >= hi)
-			continue;
-		addr = fit_top_down(vma->vm_end, hi, len);
+	top = hp_vma_last_below(mm, hi);
+	if (top) {
+		addr = fit_top_down(top->vm_end, hi, len);
 		if (addr)
 			return addr;
-		hi = vma->vm_start;
+		addr = hp_vma_highest_gap_below(mm, hi, len);
+		if (addr)
+			return addr - len;
+		hi = hp_vma_lowest_start(mm);
 	}
 	addr = fit_top_down(MMAP_MIN, hi, len);
 	return addr ? addr : (unsigned long)-ENOMEM;
@@ -193,37 +184,6 @@ static unsigned long get_unmapped_area(struct mm_struct *mm, struct file *file,
 	if (!addr && !(len & (PMD_SIZE - 1)))
 		return thp_get_unmapped_area(mm, addr, len, pgoff, PMD_SIZE);
 	return mm_get_unmapped_area(mm, addr, len);
-}
-
-/* Room for n more VMAs in the array. */
-static int vma_reserve(struct mm_struct *mm, unsigned int n)
-{
-	unsigned int cap = mm->vmas_cap ? mm->vmas_cap : 16;
-	struct vm_area_struct **vmas;
-
-	while (cap < mm->map_count + n)
-		cap *= 2;
-	if (cap == mm->vmas_cap)
-		return 0;
-	vmas = realloc(mm->vmas, cap * sizeof(*vmas));
-	if (!vmas)
-		return -ENOMEM;
-	mm->vmas = vmas;
-	mm->vmas_cap = cap;
-	return 0;
-}
-
-int hp_vma_insert(struct mm_struct *mm, struct vm_area_struct *vma)
-{
-	unsigned int i;
-
-	if (vma_reserve(mm, 1))
-		return -ENOMEM;
-	for (i = mm->map_count; i > 0 && mm->vmas[i - 1]->vm_start > vma->vm_start; i--)
-		mm->vmas[i] = mm->vmas[i - 1];
-	mm->vmas[i] = vma;
-	mm->map_count++;
-	return 0;
 }
 
 void hp_vma_link_file(struct vm_area_struct *vma)
@@ -354,17 +314,12 @@ unsigned long hp_mmap(struct mm_struct *mm, struct file *file, unsigned long add
 		if (err)
 			goto put_file;
 	}
-	err = hp_vma_insert(mm, vma);
-	if (err)
-		goto close_vma;
+	hp_vma_insert(mm, vma);
 	if (file)
 		hp_vma_link_file(vma);
 	up_write(&mm->mmap_lock);
 	return addr;
 
-close_vma:
-	if (vma->vm_ops && vma->vm_ops->close)
-		vma->vm_ops->close(vma);
 put_file:
 	fput(file);
 free_vma:
@@ -396,6 +351,7 @@ int hp_madvise(struct mm_struct *mm, unsigned long addr, unsigned long len,
 	       int advice)
 {
 	unsigned long end = addr + len;
+	struct vm_area_struct *vma;
 	int err = 0;
 
 	if (addr & ~PAGE_MASK || end < addr)
@@ -403,11 +359,7 @@ int hp_madvise(struct mm_struct *mm, unsigned long addr, unsigned long len,
 	if (advice != MADV_HUGEPAGE && advice != MADV_NOHUGEPAGE)
 		return -EINVAL;
 	down_write(&mm->mmap_lock);
-	for (unsigned int i = 0; i < mm->map_count && !err; i++) {
-		struct vm_area_struct *vma = mm->vmas[i];
-
-		if (vma->vm_end <= addr || vma->vm_start >= end)
-			continue;
+	hp_for_each_vma(mm, vma, addr, end) {
 		/* Whole VMAs only: hugepfn does not split VMAs for madvise. */
 		if (vma->vm_start < addr || vma->vm_end > end) {
 			err = -EINVAL;
@@ -435,18 +387,16 @@ bool hp_span_has_vma(struct mm_struct *mm, unsigned long start, unsigned long en
  * VMA changes only under its i_mmap lock, because rmap walkers
  * (unmap_mapping_range) read its bounds without the mmap lock.
  */
-static int split_vma(struct mm_struct *mm, struct vm_area_struct *vma,
-		     unsigned long addr, struct vm_area_struct *new)
+static void split_vma(struct mm_struct *mm, struct vm_area_struct *vma,
+		      unsigned long addr, struct vm_area_struct *new)
 {
 	struct address_space *mapping = vma->vm_file ? vma->vm_file->f_mapping : NULL;
-	int err;
 
 	*new = *vma;
 	new->vm_start = addr;
 	new->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
-	err = hp_vma_insert(mm, new);
-	if (err)
-		return err;
+	/* Into the tree first: no gap opens between the halves, so fewer summaries change. */
+	hp_vma_insert(mm, new);
 	if (mapping) {
 		atomic_fetch_add(&vma->vm_file->f_count, 1);
 		down_write(&mapping->i_mmap_rwsem);
@@ -456,9 +406,9 @@ static int split_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 	} else {
 		vma->vm_end = addr;
 	}
+	hp_vma_resized(mm, vma);
 	if (new->vm_ops && new->vm_ops->open)
 		new->vm_ops->open(new);
-	return 0;
 }
 
 /*
@@ -471,16 +421,15 @@ int hp_split_vmas_at(struct mm_struct *mm, unsigned long start, unsigned long en
 	unsigned long at[2] = { start, end };
 	int used = 0, err = 0;
 
-	/* hp_vma_insert() may grow the array: make room for two more first. */
-	if (!spare[0] || !spare[1] || vma_reserve(mm, 2)) {
+	if (!spare[0] || !spare[1]) {
 		err = -ENOMEM;
 		goto out;
 	}
 	for (int i = 0; i < 2; i++) {
 		struct vm_area_struct *vma = find_vma(mm, at[i]);
 
-		if (vma && vma->vm_start < at[i] && split_vma(mm, vma, at[i], spare[used]) == 0)
-			used++;
+		if (vma && vma->vm_start < at[i])
+			split_vma(mm, vma, at[i], spare[used++]);
 	}
 out:
 	for (int i = used; i < 2; i++)
@@ -488,22 +437,25 @@ out:
 	return err;
 }
 
-/* Takes the VMAs inside [start, end) out of the mm; they become the caller's. */
-static unsigned int detach_vmas(struct mm_struct *mm, unsigned long start,
-				unsigned long end, struct vm_area_struct **out)
+/*
+ * Takes the VMAs inside [start, end) out of the mm; they become the caller's,
+ * in address order, linked by vm_node.right.
+ */
+static struct vm_area_struct *detach_vmas(struct mm_struct *mm, unsigned long start,
+					  unsigned long end)
 {
-	unsigned int n = 0, kept = 0;
+	struct vm_area_struct *list = NULL, **tail = &list, *vma, *next;
 
-	for (unsigned int i = 0; i < mm->map_count; i++) {
-		struct vm_area_struct *vma = mm->vmas[i];
-
-		if (vma->vm_start >= start && vma->vm_end <= end)
-			out[n++] = vma;
-		else
-			mm->vmas[kept++] = vma;
+	for (vma = find_vma(mm, start); vma && vma->vm_start < end; vma = next) {
+		next = find_vma(mm, vma->vm_end);
+		if (vma->vm_start < start || vma->vm_end > end)
+			continue;
+		hp_vma_remove(mm, vma);
+		*tail = vma;
+		tail = &vma->vm_node.right;
 	}
-	mm->map_count = kept;
-	return n;
+	*tail = NULL;
+	return list;
 }
 
 /*
@@ -513,40 +465,37 @@ static unsigned int detach_vmas(struct mm_struct *mm, unsigned long start,
  * are closed only after the gather's grace period (no access is still in
  * flight into the object when its owner learns it is unmapped).
  */
-static void remove_vmas(struct mm_struct *mm, struct vm_area_struct **vmas,
-			unsigned int n, unsigned long start, unsigned long end)
+static void remove_vmas(struct mm_struct *mm, struct vm_area_struct *detached,
+			unsigned long start, unsigned long end)
 {
+	struct vm_area_struct *vma, *next;
 	struct mmu_gather tlb;
 
 	tlb_gather_mmu(&tlb, mm);
-	for (unsigned int i = 0; i < n; i++)
-		unmap_vmas(&tlb, vmas[i]);
-	for (unsigned int i = 0; i < n; i++)
-		if (vmas[i]->vm_file)
-			vma_unlink_file(vmas[i]);
+	for (vma = detached; vma; vma = vma->vm_node.right)
+		unmap_vmas(&tlb, vma);
+	for (vma = detached; vma; vma = vma->vm_node.right)
+		if (vma->vm_file)
+			vma_unlink_file(vma);
 	free_pgtables(&tlb, mm, start, end);
 	tlb_finish_mmu(&tlb);
-	for (unsigned int i = 0; i < n; i++)
-		vma_free(vmas[i]);
+	for (vma = detached; vma; vma = next) {
+		next = vma->vm_node.right;
+		vma_free(vma);
+	}
 }
 
 /* munmap with mmap_lock already held for write (6.12's do_munmap). */
 int hp_do_munmap(struct mm_struct *mm, unsigned long start, size_t len)
 {
-	struct vm_area_struct **detached;
 	unsigned long end = start + ((len + PAGE_SIZE - 1) & PAGE_MASK);
-	unsigned int n;
 	int err;
 
 	if (start & ~PAGE_MASK || !len || end <= start || end > TASK_SIZE_MAX)
 		return -EINVAL;
-	detached = malloc((mm->map_count + 2) * sizeof(*detached));
-	err = detached ? hp_split_vmas_at(mm, start, end) : -ENOMEM;
-	if (!err) {
-		n = detach_vmas(mm, start, end, detached);
-		remove_vmas(mm, detached, n, start, end);
-	}
-	free(detached);
+	err = hp_split_vmas_at(mm, start, end);
+	if (!err)
+		remove_vmas(mm, detach_vmas(mm, start, end), start, end);
 	return err;
 }
 
@@ -562,21 +511,13 @@ int hp_munmap(struct mm_struct *mm, unsigned long start, size_t len)
 
 void mmput(struct mm_struct *mm)
 {
-	struct vm_area_struct **vmas;
-	unsigned int n;
-
 	down_write(&mm->mmap_lock);
-	vmas = mm->vmas;
-	n = mm->map_count;
-	mm->vmas = NULL;
-	mm->map_count = mm->vmas_cap = 0;
-	remove_vmas(mm, vmas, n, 0, TASK_SIZE_MAX + PAGE_SIZE);
+	remove_vmas(mm, hp_vma_detach_all(mm), 0, TASK_SIZE_MAX + PAGE_SIZE);
 	up_write(&mm->mmap_lock);
 
 	hp_pagetable_free(hp_table_page(mm->pgd));
 	mm_dec_tables(mm, HP_TABLE_PGD);
 	destroy_rwsem(&mm->mmap_lock);
 	spin_lock_destroy(&mm->page_table_lock);
-	free(vmas);
 	free(mm);
 }

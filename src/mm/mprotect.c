@@ -213,6 +213,7 @@ static int check_range(struct mm_struct *mm, unsigned long start, unsigned long 
 int hp_mprotect(struct mm_struct *mm, unsigned long start, size_t len, unsigned long prot)
 {
 	unsigned long end = start + ((len + PAGE_SIZE - 1) & PAGE_MASK);
+	struct vm_area_struct *vma;
 	int err;
 
 	if (start & ~PAGE_MASK || end < start || end > TASK_SIZE_MAX ||
@@ -224,8 +225,9 @@ int hp_mprotect(struct mm_struct *mm, unsigned long start, size_t len, unsigned 
 	err = check_range(mm, start, end, prot);
 	if (!err)
 		err = hp_split_vmas_at(mm, start, end);
-	for (unsigned int i = 0; !err && i < mm->map_count; i++) {
-		struct vm_area_struct *vma = mm->vmas[i];
+	if (err)
+		goto out;
+	hp_for_each_vma(mm, vma, start, end) {
 		unsigned long flags = vma->vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC);
 
 		if (vma->vm_start < start || vma->vm_end > end)
@@ -247,6 +249,7 @@ int hp_mprotect(struct mm_struct *mm, unsigned long start, size_t len, unsigned 
 			up_write(&vma->vm_file->f_mapping->i_mmap_rwsem);
 		change_protection(vma, vma->vm_start, vma->vm_end, vma->vm_page_prot);
 	}
+out:
 	up_write(&mm->mmap_lock);
 	return err;
 }

@@ -403,10 +403,7 @@ static struct vm_area_struct *copy_vma(struct vm_area_struct *vma, unsigned long
 	new->vm_start = addr;
 	new->vm_end = addr + len;
 	new->vm_pgoff = pgoff;
-	if (hp_vma_insert(vma->vm_mm, new)) {
-		free(new);
-		return NULL;
-	}
+	hp_vma_insert(vma->vm_mm, new);
 	if (new->vm_file)
 		atomic_fetch_add(&new->vm_file->f_count, 1);
 	if (new->vm_ops && new->vm_ops->open)
@@ -523,6 +520,7 @@ static void vma_set_end(struct vm_area_struct *vma, unsigned long end)
 	vma->vm_end = end;
 	if (mapping)
 		up_write(&mapping->i_mmap_rwsem);
+	hp_vma_resized(vma->vm_mm, vma);
 }
 
 /* Growing: in place if the VMA ends where the range does and room follows, else a move. */

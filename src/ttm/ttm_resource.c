@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem/physmem.h"
 #include "mm/internal.h"
 #include "ttm/ttm_internal.h"
 
@@ -157,8 +158,8 @@ static uint64_t vram_min_block(uint64_t size)
 static void vram_zero(struct ttm_device *bdev, const struct ttm_resource *res)
 {
 	for (unsigned int i = 0; i < res->nr_blocks; i++)
-		memset(__va(((phys_addr_t)bdev->vram_base_pfn << PAGE_SHIFT) + res->blocks[i].offset),
-		       0, PAGE_SIZE << res->blocks[i].order);
+		hp_iomem_zero(((phys_addr_t)bdev->vram_base_pfn << PAGE_SHIFT) + res->blocks[i].offset,
+			      PAGE_SIZE << res->blocks[i].order);
 }
 
 static int vram_alloc(struct ttm_buffer_object *bo, unsigned int flags, bool zero,

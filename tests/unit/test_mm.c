@@ -39,8 +39,10 @@ static void test_placement_aligns_for_huge_pages(void **state)
 	static const unsigned long lens[] = { PAGE_SIZE, 3 * PAGE_SIZE, PMD_SIZE,
 					      5 * PMD_SIZE, PUD_SIZE, 2 * PUD_SIZE,
 					      PMD_SIZE + PAGE_SIZE };
+	unsigned long below, at[sizeof(lens) / sizeof(lens[0])];
+	struct vm_area_struct *vma, *prev = NULL;
 	struct mm_struct *mm;
-	unsigned long below;
+	unsigned int n = 0;
 
 	(void)state;
 	mm = mm_alloc();
@@ -48,7 +50,9 @@ static void test_placement_aligns_for_huge_pages(void **state)
 	for (unsigned int i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		unsigned long len = lens[i];
 		unsigned long addr = hp_test_mmap_anon(mm, len, PROT_READ, MAP_PRIVATE);
-		struct vm_area_struct *vma = find_vma(mm, addr);
+
+		vma = find_vma(mm, addr);
+		at[i] = addr;
 
 		if (len & (PMD_SIZE - 1))
 			assert_int_equal(addr, below - len);	/* first fit from the top */
@@ -61,12 +65,12 @@ static void test_placement_aligns_for_huge_pages(void **state)
 		below = addr;
 	}
 	/* The two 1 GiB-multiple mappings: 2 MiB-aligned, but not both 1 GiB-aligned. */
-	assert_true((find_vma(mm, mm->vmas[1]->vm_start)->vm_start & (PUD_SIZE - 1)) ||
-		    (mm->vmas[2]->vm_start & (PUD_SIZE - 1)));
+	assert_true((at[4] & (PUD_SIZE - 1)) || (at[5] & (PUD_SIZE - 1)));
 	/* Sorted and disjoint. */
-	for (unsigned int i = 1; i < mm->map_count; i++)
-		assert_true(mm->vmas[i - 1]->vm_end <= mm->vmas[i]->vm_start);
-	assert_null(find_vma(mm, mm->vmas[mm->map_count - 1]->vm_end));
+	for (vma = find_vma(mm, 0); vma; prev = vma, vma = find_vma(mm, vma->vm_end), n++)
+		assert_true(!prev || prev->vm_end <= vma->vm_start);
+	assert_int_equal(n, mm->map_count);
+	assert_int_equal(n, sizeof(lens) / sizeof(lens[0]));
 	mmput(mm);
 }
 

@@ -360,6 +360,40 @@ static void test_eviction_keeps_bytes(void **state)
 }
 
 /*
+ * A new BO reads as zeros, also on VRAM a destroyed BO filled: VRAM is zeroed
+ * by giving its host pages back (so VRAM never written costs no host memory),
+ * and the odd 4 KiB blocks of a BO that is not a 2 MiB multiple too.
+ */
+static void test_vram_reused_reads_zero(void **state)
+{
+	static const unsigned char zeros[PAGE_SIZE];
+	uint64_t size = 2 * PMD_SIZE + 3 * PAGE_SIZE;
+	struct ttm_buffer_object *bo;
+	unsigned long addr, pfn;
+	unsigned char buf[PAGE_SIZE];
+	struct env e;
+
+	(void)state;
+	env_setup(&e, 8ULL << 20);
+	for (int round = 0; round < 2; round++) {
+		bo = bo_new(&e, size, &in_vram);
+		if (round)
+			assert_int_equal(ttm_bo_pfn(bo, 0), pfn);	/* the same VRAM again */
+		pfn = ttm_bo_pfn(bo, 0);
+		addr = bo_map(e.mm, bo);
+		for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+			assert_int_equal(hp_access(e.mm, addr + off, PAGE_SIZE, HP_ACCESS_READ, buf),
+					 HP_ACCESS_OK);
+			assert_memory_equal(buf, zeros, PAGE_SIZE);
+		}
+		assert_int_equal(hp_access_fill(e.mm, addr, size, 0xa5), HP_ACCESS_OK);
+		assert_int_equal(hp_munmap(e.mm, addr, size), 0);
+		assert_int_equal(ttm_bo_destroy(bo), 0);
+	}
+	env_done(&e);
+}
+
+/*
  * VRAM full: the unpinned BO longest in VRAM makes room.  As 6.12's
  * ttm_bo_vm_fault(), a CPU fault does not move a BO on the LRU, nor does a
  * validation that finds it in place: a was made first, so a goes, however
@@ -532,6 +566,7 @@ int main(void)
 		HP_TEST(test_vram_bo_pmd_and_misaligned),
 		HP_TEST(test_eviction_keeps_bytes),
 		HP_TEST(test_lru_eviction_and_pinning),
+		HP_TEST(test_vram_reused_reads_zero),
 		HP_TEST(test_shared_bo_across_processes),
 		HP_TEST_UNDER(test_vram_bo_gup_per_policy, NONE),
 		HP_TEST_UNDER(test_vram_bo_gup_per_policy, PLAIN),

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Scale rows of hugepfn-bench: what VMAs cost by the hundred thousand (the
+ * VMA tree), what a map view and an entry count of a 64 TiB BAR cost with one
+ * PUD touched (the walk that skips empty table slots), and the host memory
+ * device memory takes while nothing touches it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hugepfn/hugepfn.h>
+
+#include "bench_scale.h"
+
+#define BAR_SIZE (64UL << 40)
+
+static bench_record_fn *record;
+
+static double scale_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void fail(const char *what)
+{
+	fprintf(stderr, "hugepfn-bench: %s\n", what);
+	exit(1);
+}
+
+/* This process's resident host memory, in KiB. */
+static double host_rss_kib(void)
+{
+	unsigned long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (!f || fscanf(f, "%lu %lu", &size, &resident) != 2)
+		fail("cannot read /proc/self/statm");
+	fclose(f);
+	return resident * (sysconf(_SC_PAGESIZE) / 1024.0);
+}
+
+static void scale_machine(void)
+{
+	struct hp_config config = { .ram_size = 256ULL << 20, .policy = HP_POLICY_SPECIAL };
+
+	if (hp_machine_init(&config))
+		fail("cannot set up the machine");
+}
+
+static void scale_machine_done(void)
+{
+	struct hp_leaks leaks;
+
+	hp_machine_leaks(&leaks);
+	if (leaks.pages || leaks.pgmap_refs || hp_violation_count())
+		fail("a scale benchmark leaked or violated");
+	hp_machine_exit();
+}
+
+/*
+ * n VMAs made by mprotect from one mapping of n pages (every other page made
+ * read-only splits it), then each unmapped on its own: ns per VMA.
+ */
+static void vmas_by_mprotect(unsigned long n)
+{
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = hp_mmap(mm, NULL, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	char name[64], note[96];
+	double t0 = scale_now_ns(), made, total;
+
+	if (IS_ERR_VALUE(addr))
+		fail("cannot map the region to split");
+	for (unsigned long i = 1; i < n; i += 2)
+		if (hp_mprotect(mm, addr + i * PAGE_SIZE, PAGE_SIZE, PROT_READ))
+			fail("mprotect failed");
+	made = scale_now_ns();
+	if (mm->map_count != n)
+		fail("mprotect did not make the VMAs expected");
+	for (unsigned long i = 0; i < n; i++)
+		if (hp_munmap(mm, addr + i * PAGE_SIZE, PAGE_SIZE))
+			fail("munmap failed");
+	total = scale_now_ns() - t0;
+	if (mm->map_count)
+		fail("munmap left VMAs");
+	mmput(mm);
+	snprintf(name, sizeof(name), "%lu VMAs by mprotect, then munmap", n);
+	snprintf(note, sizeof(note), "%.1f ms in all: %.1f making, %.1f unmapping", total / 1e6,
+		 (made - t0) / 1e6, (t0 + total - made) / 1e6);
+	record(name, "ns/VMA", total / n, note);
+}
+
+/* n anonymous 4 KiB mmaps, each placed top-down below the last, then exit. */
+static void anon_mmaps(unsigned long n)
+{
+	struct mm_struct *mm = mm_alloc();
+	double t0 = scale_now_ns(), mapped;
+	char name[64], note[96];
+
+	for (unsigned long i = 0; i < n; i++)
+		if (IS_ERR_VALUE(hp_mmap(mm, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, 0)))
+			fail("anonymous mmap failed");
+	mapped = scale_now_ns();
+	mmput(mm);
+	snprintf(name, sizeof(name), "%lu anon mmaps", n);
+	snprintf(note, sizeof(note), "%.1f ms to map; exit with all of them: %.1f ms",
+		 (mapped - t0) / 1e6, (scale_now_ns() - mapped) / 1e6);
+	record(name, "ns/mmap", (mapped - t0) / n, note);
+}
+
+/* Every entry of [start, end), as show map and expect entries MAP walk it. */
+static unsigned long walk_entries(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	unsigned long addr = start, n = 0;
+	enum hp_level level;
+	uint64_t val;
+
+	while ((level = hp_next_entry(mm, &addr, end, &val)) != HP_LEVEL_NONE) {
+		n++;
+		addr += hp_level_size(level);
+	}
+	return n;
+}
+
+/*
+ * A 64 TiB BAR mapped 1 GiB-aligned, one PUD of it touched: the map view and
+ * the entry counts, and the host memory the BAR takes.  Page by page the
+ * view would be 2^34 lookups: that cost is measured per 4 KiB on 1 GiB of it.
+ */
+static void big_bar(void)
+{
+	struct hp_entry_counts c;
+	struct mm_struct *mm;
+	struct hp_bar *bar;
+	unsigned long addr;
+	double rss0 = host_rss_kib(), t0, per_page;
+	char note[96];
+	uint64_t val;
+	char v = 1;
+
+	bar = hp_bar_create("bench 64 TiB", BAR_SIZE, false);
+	if (!bar)
+		fail("cannot reserve host address space for a 64 TiB BAR");
+	mm = mm_alloc();
+	addr = hp_mmap_aligned(mm, hp_bar_file(bar), BAR_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, 0, PUD_SIZE, 0);
+	if (IS_ERR_VALUE(addr))
+		fail("cannot map the 64 TiB BAR");
+	if (hp_access(mm, addr + BAR_SIZE / 2, 1, HP_ACCESS_WRITE, &v) != HP_ACCESS_OK)
+		fail("cannot touch the 64 TiB BAR");
+	snprintf(note, sizeof(note), "BAR created, mapped, one byte written: one PUD");
+	record("64TiB BAR: host memory", "KiB", host_rss_kib() - rss0, note);
+
+	t0 = scale_now_ns();
+	if (walk_entries(mm, addr, addr + BAR_SIZE) != 1)
+		fail("the 64 TiB BAR does not hold one entry");
+	record("64TiB BAR, 1 PUD: map view walk", "ms", (scale_now_ns() - t0) / 1e6,
+	       "hp_next_entry over the mapping (show map, expect entries MAP)");
+	t0 = scale_now_ns();
+	hp_mm_count_entries(mm, &c);
+	if (c.leaves[HP_LEVEL_PUD][HP_KIND_SPECIAL] != 1)
+		fail("the 64 TiB BAR does not count one PUD");
+	record("64TiB BAR, 1 PUD: count all entries", "ms", (scale_now_ns() - t0) / 1e6,
+	       "hp_mm_count_entries (expect entries PROC, show stats)");
+
+	t0 = scale_now_ns();
+	for (unsigned long a = addr; a < addr + PUD_SIZE; a += PAGE_SIZE)
+		hp_lookup_entry(mm, a, &val);
+	per_page = (scale_now_ns() - t0) / (PUD_SIZE / PAGE_SIZE);
+	snprintf(note, sizeof(note), "the old page-by-page view: x 2^34 = %.0f s for 64 TiB",
+		 per_page * (BAR_SIZE / PAGE_SIZE) / 1e9);
+	record("64TiB BAR: lookup per 4KiB", "ns/4KiB", per_page, note);
+	mmput(mm);
+	hp_bar_destroy(bar);
+}
+
+/* A 1 GiB VRAM BO, created (zero-filled) and never touched. */
+static void untouched_vram_bo(void)
+{
+	struct ttm_device_config config = { .vram_size = 2ULL << 30 };
+	struct ttm_buffer_object *bo;
+	struct ttm_device *bdev;
+	double rss0, t0;
+
+	bdev = ttm_device_init(&config);
+	if (!bdev)
+		fail("cannot set up the TTM device");
+	rss0 = host_rss_kib();
+	t0 = scale_now_ns();
+	if (ttm_bo_create(bdev, 1ULL << 30, &(struct ttm_placement){
+				  1, &(struct ttm_place){ .mem_type = TTM_PL_VRAM } }, &bo))
+		fail("cannot create a 1 GiB VRAM BO");
+	record("1GiB VRAM BO untouched: host memory", "KiB", host_rss_kib() - rss0, NULL);
+	record("1GiB VRAM BO: create (zeroed)", "ms", (scale_now_ns() - t0) / 1e6, NULL);
+	if (ttm_bo_destroy(bo))
+		fail("cannot destroy the BO");
+	ttm_device_fini(bdev);
+}
+
+void bench_scale(int reps, bench_record_fn *record_fn)
+{
+	record = record_fn;
+	for (int rep = 0; rep < reps; rep++) {
+		scale_machine();
+		for (unsigned long n = 1000; n <= 100000; n *= 10)
+			vmas_by_mprotect(n);
+		anon_mmaps(100000);
+		big_bar();
+		untouched_vram_bo();
+		scale_machine_done();
+	}
+}
