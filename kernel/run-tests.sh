@@ -326,7 +326,7 @@ evaluate() { # evaluate <boot name> <expected tests...>
 	if [ "${name%%-*}" = control ]; then
 		local hit
 		hit=$(grep -m1 -E 'BUG: unable to handle|Oops|Bad page' "$logf" || true)
-		check "$([ -n "$hit" ] && echo 1 || echo 0)" "control/reproduces-2021-bug" \
+		check "$([ -n "$hit" ] && echo 1 || echo 0)" "$name/reproduces-2021-bug" \
 			"log: ${hit:-nothing}"
 		# test-only/0001 breaks x86's pmd_special(): the boot self-test
 		# of CONFIG_DEBUG_VM_PGTABLE must warn from its PMD special checks.

@@ -3,8 +3,8 @@
  * Test 12: eviction of a PUD-mapped buffer, and its way back.
  *
  * 1. A (1 GiB) is moved into the 2 GiB of VRAM first (offset 0), mapped
- *    and stamped: one PUD with the series. B and C (1 GiB each) are moved
- *    into VRAM in turn; C finds no room and TTM evicts the least recently
+ *    and stamped: one PUD with the series. B (1 GiB) fills the rest of
+ *    VRAM, then C (64 KiB) finds no room and TTM evicts the least recently
  *    used buffer, A, to system memory. A's mapping must be zapped whole
  *    (zap_huge_pud() clears the PUD).
  * 2. C is freed and A, untouched since, moved back into VRAM (offset 0):
@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 	/* 1. evicted by C */
 	if (kt_hpvram_bo(&d, &bo_b, 1024) ||
 	    kt_hpvram_place(&d, &bo_b, KT_HPVRAM_VRAM, &off_b) ||
-	    kt_hpvram_bo(&d, &bo_c, 1024) ||
+	    kt_dumb_create(&d, &bo_c, 128, 128) ||
 	    kt_hpvram_place(&d, &bo_c, KT_HPVRAM_VRAM, &off_c) ||
 	    kt_hpvram_place(&d, &bo_a, KT_HPVRAM_QUERY, &off_evicted))
 		return kt_result("t12-pud-evict", 0, "fill-vram=failed");

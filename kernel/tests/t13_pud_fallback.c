@@ -8,7 +8,7 @@
  *    series the huge fault falls back from PUD to PMD, 512 PMDs, one fault
  *    each.
  * b) Placement: a 64 KiB buffer S is moved into VRAM (offset 0), then a
- *    1.5 GiB buffer X. No 1 GiB aligned offset has room for X without
+ *    buffer X of 1 GiB + 2 MiB. No 1 GiB aligned offset has room for X without
  *    evicting S, so the series' PUD-aligned attempt fails and the
  *    PMD-aligned one places X at 2 MiB, S staying in VRAM; X's mapping
  *    (1 GiB aligned) is then made of PMDs. Unpatched, X lands at 64 KiB.
@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 
 	if (kt_dumb_create(&d, &s, 128, 128) ||
 	    kt_hpvram_place(&d, &s, KT_HPVRAM_VRAM, &off_s) ||
-	    kt_hpvram_bo(&d, &x, 1536) ||
+	    kt_hpvram_bo(&d, &x, 1026) ||
 	    kt_hpvram_place(&d, &x, KT_HPVRAM_VRAM, &off_x) ||
 	    kt_hpvram_place(&d, &s, KT_HPVRAM_QUERY, &off_s_after))
 		return kt_result("t13-pud-fallback", 0, "setup-b=failed");
