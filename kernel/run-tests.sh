@@ -30,6 +30,9 @@
 #   QEMU_TIMEOUT           seconds per boot (default 300)
 #   HUGEPFN_PGTABLE_CONTROL=1  also break pmd_special() in the control kernel
 #                          (patches/test-only; a full build of that kernel)
+#   HUGEPFN_CCACHE=0       build with plain gcc even where ccache exists (the
+#                          compiler is part of each object's command line, so
+#                          switching rebuilds everything)
 #   HUGEPFN_BISECT=1       also build every prefix of the series (needs the
 #                          unpatched kernel; incremental, ~1 min with ccache)
 set -uo pipefail
@@ -46,6 +49,10 @@ for p in "$HERE"/patches/*.patch; do
 	case $p in *-cover-letter.patch) ;; *) PATCHES+=("$p") ;; esac
 done
 CONTROL_PATCHES=("$HERE"/patches/control/*.patch)
+# Test-only patches applied to every kernel (patched, control, unpatched),
+# after the series: the hpvram driver (patches/device). Never part of the
+# series; they build with and without it.
+DEVICE_PATCHES=("$HERE"/patches/device/*.patch)
 # Optional: also break x86's pmd_special() in the control kernel, which the
 # boot self-test of CONFIG_DEBUG_VM_PGTABLE (with patch 0007) must report.
 # The patch touches asm/pgtable.h, so the control kernel is then a full
@@ -57,7 +64,8 @@ if [ "$PGTABLE_CONTROL" = 1 ]; then
 fi
 FRAGMENT=$HERE/config.fragment
 TESTS="t1_pmd_map t2_unaligned t3_gup t4_evict t6_split t7_soft_dirty t5_gup_control
-       t8_unplug t9_flip"
+       t8_unplug t9_flip t10_pud_map t11_pud_gup t12_pud_evict t13_pud_fallback
+       t14_pud_split t15_pud_gup_control t16_bo_counts"
 
 passed=0
 failed=0
@@ -123,7 +131,7 @@ fetch_source() {
 
 # ------------------------------------------------------------------- build
 MAKEFLAGS_CC=()
-if command -v ccache >/dev/null 2>&1; then
+if [ "${HUGEPFN_CCACHE:-1}" = 1 ] && command -v ccache >/dev/null 2>&1; then
 	export CCACHE_DIR=$CACHE/ccache
 	MAKEFLAGS_CC=(CC="ccache gcc")
 	ccache -M 5G >/dev/null 2>&1
@@ -259,7 +267,8 @@ build_initramfs() {
 	cp "$SRC/mm/gup_test.h" "$w/hdr/"
 	for t in $TESTS; do
 		gcc -static -O2 -Wall -Wextra -I"$w/hdr" -o "$w/root/bin/${t%%_*}" \
-			"$HERE/tests/$t.c" "$HERE/tests/ktest.c" ||
+			"$HERE/tests/$t.c" "$HERE/tests/ktest.c" \
+			"$HERE/tests/ktest_hpvram.c" ||
 			die "building $t failed"
 	done
 	cp /bin/busybox "$w/root/bin/busybox"
@@ -269,24 +278,36 @@ build_initramfs() {
 }
 
 # -------------------------------------------------------------------- boot
-boot() { # boot <kernel name> [<VRAM MiB>]
-	local name=$1 vram=${2:-64} t run
+boot() { # boot <kernel name> [<VRAM MiB> [<test set>]]
+	local name=$1 vram=${2:-64} set=${3:-all} t run
 	t=$(date +%s)
-	run=$(boot_name "$name" "$vram")
+	run=$(boot_name "$name" "$vram" "$set")
 	local logf=$CACHE/logs/qemu-$run.log
-	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 \
+	# 00:05.0: ivshmem-plain with a 2 GiB BAR 2, the VRAM of the test-only
+	# hpvram driver (bound by tests/init). The 64-bit PCI hole must hold
+	# 2 GiB BARs; 3 GiB of RAM let a 1 GiB BO be evicted to system memory.
+	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -m 3072 -smp 2 \
 		-nographic -no-reboot -vga none \
+		-global i440FX-pcihost.pci-hole64-size=16G \
 		-device bochs-display,vgamem=${vram}M \
+		-object memory-backend-ram,id=hpvram,size=2G,share=on \
+		-device ivshmem-plain,memdev=hpvram,addr=05.0 \
 		-kernel "$CACHE/trees/$name/arch/x86/boot/bzImage" \
 		-initrd "$CACHE/initramfs/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 hugepfn.kernel=$name hugepfn.vram=$vram" \
+		-append "console=ttyS0 panic=-1 hugepfn.kernel=$name hugepfn.vram=$vram hugepfn.set=$set" \
 		</dev/null >"$logf" 2>&1
 	tr -d '\r' <"$logf" >"$logf.txt" && mv "$logf.txt" "$logf"
 	BOOT_TIME[$run]=$(elapsed "$t")
 	log "$run: booted and tested in ${BOOT_TIME[$run]} s (log: $logf)"
 }
-# The name of one boot: the kernel, and the VRAM size if not the default.
-boot_name() { if [ "$2" = 64 ]; then echo "$1"; else echo "$1-vram$2M"; fi; }
+# The name of one boot: the kernel, the VRAM size if not the default, and
+# the test set if not all of them.
+boot_name() {
+	local n=$1
+	[ "$2" = 64 ] || n=$n-vram$2M
+	[ "${3:-all}" = all ] || n=$n-$3
+	echo "$n"
+}
 
 # Reads the log of one kernel: its test lines and its kernel messages.
 BAD_LOG='Oops|BUG:|WARNING:|Bad page|general protection|Kernel panic|Call Trace'
@@ -302,14 +323,14 @@ evaluate() { # evaluate <boot name> <expected tests...>
 				"$name/$t" "$(echo "$line" | cut -d' ' -f4-)"
 		fi
 	done
-	if [ "$name" = control ]; then
+	if [ "${name%%-*}" = control ]; then
 		local hit
 		hit=$(grep -m1 -E 'BUG: unable to handle|Oops|Bad page' "$logf" || true)
-		check "$([ -n "$hit" ] && echo 1 || echo 0)" "control/reproduces-2021-bug" \
+		check "$([ -n "$hit" ] && echo 1 || echo 0)" "$name/reproduces-2021-bug" \
 			"log: ${hit:-nothing}"
 		# test-only/0001 breaks x86's pmd_special(): the boot self-test
 		# of CONFIG_DEBUG_VM_PGTABLE must warn from its PMD special checks.
-		if [ "$PGTABLE_CONTROL" = 1 ]; then
+		if [ "$PGTABLE_CONTROL" = 1 ] && [ "$name" = control ]; then
 			hit=$(grep -c 'WARNING: .* at mm/debug_vm_pgtable.c' "$logf" || true)
 			check "$([ "${hit:-0}" -gt 0 ] && echo 1 || echo 0)" \
 				"control/debug-vm-pgtable-catches-broken-pmd_special" \
@@ -324,12 +345,35 @@ evaluate() { # evaluate <boot name> <expected tests...>
 	check "$(grep -q '^hugepfn-init: done' "$logf" && echo 1 || echo 0)" "$name/vm-finished"
 }
 
+# The figures of make bench: the "hugepfn-bo:" lines of t16 of one kernel
+# into $CACHE/results/bo-counts.tsv, replacing that kernel's rows of an
+# earlier run and keeping the other kernels'.
+BO_COUNTS=$CACHE/results/bo-counts.tsv
+bo_counts() { # bo_counts <kernel>
+	local k=$1 logf=$CACHE/logs/qemu-$1.log now tmp
+	now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	mkdir -p "$CACHE/results"
+	tmp=$(mktemp "$CACHE/results/.bo-counts.XXXXXX")
+	printf 'kernel\tbo_mib\tfaults\tpgtable_bytes\tpud\tpmd\tpte\tdate\n' >"$tmp"
+	[ -f "$BO_COUNTS" ] && awk -F'\t' -v k="$k" 'NR > 1 && $1 != k' "$BO_COUNTS" >>"$tmp"
+	awk -v k="$k" -v d="$now" '$1 == "hugepfn-bo:" && $2 == k && NF == 8 {
+		printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", $2, $3, $4, $5, $6, $7, $8, d }' \
+		"$logf" >>"$tmp"
+	mv "$tmp" "$BO_COUNTS"
+	log "$k: $(grep -c "^$k	" "$BO_COUNTS") rows in $BO_COUNTS"
+}
+
 checkpatch() {
 	local p out
-	for p in "${PATCHES[@]}" "$HERE"/patches/control/*.patch "${TEST_ONLY_PATCHES[@]}"; do
+	local ignore
+	for p in "${PATCHES[@]}" "$HERE"/patches/control/*.patch "${TEST_ONLY_PATCHES[@]}" \
+		 "${DEVICE_PATCHES[@]}"; do
 		# The Debian source has no git history, so checkpatch cannot look
 		# up the commit of a Fixes: tag (checked against upstream instead).
-		out=$("$SRC/scripts/checkpatch.pl" --strict -q --ignore UNKNOWN_COMMIT_ID "$p" 2>&1 | grep -E '^(ERROR|WARNING|CHECK):' | head -3 | tr '\n' ' ')
+		ignore=UNKNOWN_COMMIT_ID
+		# A test-only driver gets no MAINTAINERS entry.
+		case $p in */patches/device/*) ignore=$ignore,FILE_PATH_CHANGES ;; esac
+		out=$("$SRC/scripts/checkpatch.pl" --strict -q --ignore "$ignore" "$p" 2>&1 | grep -E '^(ERROR|WARNING|CHECK):' | head -3 | tr '\n' ' ')
 		check "$([ -z "$out" ] && echo 1 || echo 0)" "checkpatch --strict $(basename "$p")" "$out"
 	done
 }
@@ -345,15 +389,17 @@ checkpatch
 
 built=()
 if want patched || want control; then
-	build_tree patched "${PATCHES[@]}" && built+=(patched) || check 0 "patched/build"
+	build_tree patched "${PATCHES[@]}" "${DEVICE_PATCHES[@]}" && built+=(patched) ||
+		check 0 "patched/build"
 fi
 if want control && [[ " ${built[*]} " == *" patched "* ]]; then
-	seed_from patched control "${CONTROL_PATCHES[@]}"
-	build_tree control "${PATCHES[@]}" "${CONTROL_PATCHES[@]}" && built+=(control) ||
-		check 0 "control/build"
+	seed_from patched control "${DEVICE_PATCHES[@]}" "${CONTROL_PATCHES[@]}"
+	build_tree control "${PATCHES[@]}" "${DEVICE_PATCHES[@]}" "${CONTROL_PATCHES[@]}" &&
+		built+=(control) || check 0 "control/build"
 fi
 if want unpatched; then
-	build_tree unpatched && built+=(unpatched) || check 0 "unpatched/build"
+	build_tree unpatched "${DEVICE_PATCHES[@]}" && built+=(unpatched) ||
+		check 0 "unpatched/build"
 fi
 
 # Optional: every prefix of the series must build without a compiler
@@ -377,10 +423,18 @@ for k in "${built[@]}"; do
 	want "$k" || continue
 	boot "$k"
 	case $k in
-	control) evaluate control t5-gup-control ;;
+	control)
+		evaluate control t1-pmd-map t5-gup-control
+		# The same bug at PUD level oopses too: a boot of its own.
+		boot control 64 pud
+		evaluate control-pud t10-pud-map t15-pud-gup-control
+		;;
 	*)
 		evaluate "$k" t1-pmd-map t2-unaligned t3-gup t4-evict t6-split \
-			t7-soft-dirty t5-gup-control t8-unplug
+			t7-soft-dirty t10-pud-map t11-pud-gup t12-pud-evict \
+			t13-pud-fallback t14-pud-split t15-pud-gup-control \
+			t16-bo-counts t5-gup-control t8-unplug
+		bo_counts "$k"
 		# Small VRAM: double buffering must survive the alignment.
 		boot "$k" 16
 		evaluate "$k-vram16M" t9-flip
@@ -393,7 +447,8 @@ echo
 echo "figures (from the QEMU logs):"
 for k in "${built[@]}"; do
 	want "$k" || continue
-	for f in "$CACHE/logs/qemu-$k.log" "$CACHE/logs/qemu-$k-vram16M.log"; do
+	for f in "$CACHE/logs/qemu-$k.log" "$CACHE/logs/qemu-$k-vram16M.log" \
+		 "$CACHE/logs/qemu-$k-pud.log"; do
 		[ -f "$f" ] && grep '^hugepfn-test: ' "$f" | sed "s/^hugepfn-test: /  $k: /"
 	done
 done

@@ -176,12 +176,11 @@ int kt_use_mode(struct kt_dev *d, unsigned int w, unsigned int h)
 	return 0;
 }
 
-int kt_bo_create(struct kt_dev *d, struct kt_bo *bo, uint32_t width,
-		 uint32_t height)
+int kt_dumb_create(struct kt_dev *d, struct kt_bo *bo, uint32_t width,
+		   uint32_t height)
 {
 	struct drm_mode_create_dumb create = { 0 };
 	struct drm_mode_map_dumb map = { 0 };
-	struct drm_mode_fb_cmd2 fb = { 0 };
 	int ret;
 
 	memset(bo, 0, sizeof(*bo));
@@ -204,7 +203,18 @@ int kt_bo_create(struct kt_dev *d, struct kt_bo *bo, uint32_t width,
 		return ret;
 	}
 	bo->offset = map.offset;
+	return 0;
+}
 
+int kt_bo_create(struct kt_dev *d, struct kt_bo *bo, uint32_t width,
+		 uint32_t height)
+{
+	struct drm_mode_fb_cmd2 fb = { 0 };
+	int ret;
+
+	ret = kt_dumb_create(d, bo, width, height);
+	if (ret)
+		return ret;
 	fb.width = width;
 	fb.height = height;
 	fb.pixel_format = DRM_FORMAT_XRGB8888;
@@ -437,6 +447,21 @@ int kt_run_bounded(int (*fn)(void *), void *arg, int timeout_ms,
 	return -1;
 }
 
+int kt_exited_ok(int status)
+{
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+const char *kt_pin_child_outcome(const char *who, int status)
+{
+	if (WIFSIGNALED(status)) {
+		kt_info("%s child killed by signal %d", who, WTERMSIG(status));
+		return "killed";
+	}
+	kt_info("%s child exited with %d", who, WEXITSTATUS(status));
+	return WEXITSTATUS(status) == 0 ? "pinned-nothing" : "pinned-pages";
+}
+
 static inline uint64_t kt_word(uint64_t seed, size_t i)
 {
 	uint64_t x = seed ^ (i * 0x9e3779b97f4a7c15ULL);
@@ -543,4 +568,102 @@ void kt_dump_vram_mm(void)
 		kt_info("vram-mm: %s", line);
 	}
 	fclose(f);
+}
+
+static inline uint64_t kt_stamp_word(uint64_t seed, size_t page)
+{
+	return kt_word(seed ^ 0x5eed, page) | 1;
+}
+
+/* The word of a page sits at an offset that moves with the page number. */
+static inline size_t kt_stamp_slot(size_t page)
+{
+	return (page * 8 * 37) % KT_4K / 8;
+}
+
+void kt_stamp(void *p, size_t len, uint64_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len / KT_4K; i++)
+		((volatile uint64_t *)((char *)p + i * KT_4K))[kt_stamp_slot(i)] =
+			kt_stamp_word(seed, i);
+}
+
+size_t kt_check_stamps_range(const void *base, size_t off, size_t len,
+			     uint64_t seed)
+{
+	size_t i, bad = 0;
+
+	for (i = off / KT_4K; i < (off + len) / KT_4K; i++)
+		if (((const volatile uint64_t *)((const char *)base +
+						 i * KT_4K))[kt_stamp_slot(i)] !=
+		    kt_stamp_word(seed, i))
+			bad++;
+	return bad;
+}
+
+size_t kt_check_stamps(const void *p, size_t len, uint64_t seed)
+{
+	return kt_check_stamps_range(p, 0, len, seed);
+}
+
+int kt_walk_leaves(const void *p, size_t len, long n[3])
+{
+	static const char *const level[3] = { "pud", "pmd", "pte" };
+	long normal, special, devmap;
+	char line[128], name[8];
+	FILE *f;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		n[i] = -1;
+	f = fopen("/sys/kernel/debug/hugepfn_walk", "r+");
+	if (!f)
+		return -ENOENT;
+	fprintf(f, "range %lx %lx\n", (unsigned long)p,
+		(unsigned long)p + len);
+	fflush(f);
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%7s %ld %ld %ld", name, &normal, &special,
+			   &devmap) != 4)
+			continue;
+		for (i = 0; i < 3; i++)
+			if (!strcmp(name, level[i]))
+				n[i] = normal + special + devmap;
+	}
+	fclose(f);
+	return 0;
+}
+
+long kt_vmpte_bytes(void)
+{
+	char line[128];
+	long kib = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPTE: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib < 0 ? -1 : kib * 1024;
+}
+
+void *kt_reserve_at(size_t len, size_t align, size_t skew)
+{
+	uintptr_t start;
+	char *p;
+
+	p = mmap(NULL, len + 2 * align, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		kt_info("reserve %zu MiB: %s", len >> 20, strerror(errno));
+		return NULL;
+	}
+	start = ((uintptr_t)p + align - 1) / align * align + skew;
+	return (void *)start;
 }

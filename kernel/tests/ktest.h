@@ -66,6 +66,10 @@ void kt_parse_args(int argc, char **argv, struct kt_args *a);
 int kt_open(struct kt_dev *d);
 /* Makes the w x h mode of the connector the one kt_scanout() sets. */
 int kt_use_mode(struct kt_dev *d, unsigned int w, unsigned int h);
+/* A dumb buffer, mapped for mmap(): what kt_bo_create() does before ADDFB. */
+int kt_dumb_create(struct kt_dev *d, struct kt_bo *bo, uint32_t width,
+		   uint32_t height);
+/* A dumb buffer with a framebuffer, for scan-out. */
 int kt_bo_create(struct kt_dev *d, struct kt_bo *bo, uint32_t width,
 		 uint32_t height);
 void kt_bo_destroy(struct kt_dev *d, struct kt_bo *bo);
@@ -93,12 +97,47 @@ long kt_minflt_of(int pid);
 int kt_run_bounded(int (*fn)(void *), void *arg, int timeout_ms,
 		   long *faults);
 
+/*
+ * For a child that ran a fast pin and exits 0 if it pinned nothing: prints
+ * how it ended and returns "killed", "pinned-nothing" or "pinned-pages".
+ */
+const char *kt_pin_child_outcome(const char *who, int status);
+/* The child came back normally with exit status 0. */
+int kt_exited_ok(int status);
+
 void kt_fill(void *p, size_t len, uint64_t seed);
 /* Returns the number of 8-byte words that differ from the pattern. */
 size_t kt_check(const void *p, size_t len, uint64_t seed);
 /* The same for [off, off + len) of a buffer filled from @base. */
 size_t kt_check_range(const void *base, size_t off, size_t len,
 		      uint64_t seed);
+
+/*
+ * Sparse patterns for buffers of a gigabyte: one write per 4 KiB page (a
+ * word that names the page and the seed, at a page-dependent offset), so
+ * a page mapped from the wrong pfn reads a wrong word. Returns the number
+ * of pages whose word differs.
+ */
+void kt_stamp(void *p, size_t len, uint64_t seed);
+size_t kt_check_stamps(const void *p, size_t len, uint64_t seed);
+/* The same for the pages of [off, off + len) of a buffer stamped at @base. */
+size_t kt_check_stamps_range(const void *base, size_t off, size_t len,
+			     uint64_t seed);
+
+/*
+ * Present leaves in [p, p + len) by level, from the observe patch's
+ * /sys/kernel/debug/hugepfn_walk: n[0..2] = PUD, PMD, PTE leaves. Returns
+ * -ENOENT (and -1 in each) on a kernel without it.
+ */
+int kt_walk_leaves(const void *p, size_t len, long n[3]);
+/* VmPTE of this process in bytes, or -1. */
+long kt_vmpte_bytes(void);
+/*
+ * A free range of @len bytes that starts @skew bytes past an @align
+ * aligned address (reserved PROT_NONE; map over it with MAP_FIXED), or
+ * NULL.
+ */
+void *kt_reserve_at(size_t len, size_t align, size_t skew);
 
 /* gup_test ioctl; returns 0 or -errno, bytes pinned in *pinned. */
 int kt_gup_test(unsigned long cmd, void *addr, size_t len, int write,

@@ -22,6 +22,7 @@
 int main(int argc, char **argv)
 {
 	int control, status, pass;
+	const char *outcome;
 	struct kt_levels lv;
 	struct kt_args a;
 	struct kt_dev d;
@@ -62,25 +63,17 @@ int main(int argc, char **argv)
 		_exit(pinned ? 3 : 0);
 	}
 	waitpid(pid, &status, 0);
-
-	if (WIFSIGNALED(status))
-		kt_info("t5 child killed by signal %d", WTERMSIG(status));
-	else
-		kt_info("t5 child exited with %d", WEXITSTATUS(status));
+	outcome = kt_pin_child_outcome("t5", status);
 
 	/*
 	 * The control passes when the child does not come back normally (the
 	 * oops kills it); the host then requires the oops in the log.
 	 */
 	if (control)
-		pass = lv.pmd == bo.size &&
-		       !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		pass = lv.pmd == bo.size && !kt_exited_ok(status);
 	else
-		pass = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	kt_result("t5-gup-control", pass,
-		  "kernel=%s entries=%s child=%s",
-		  a.kernel, lv.pmd ? "pmd" : "pte",
-		  WIFSIGNALED(status) ? "killed" :
-		  (WEXITSTATUS(status) == 0 ? "pinned-nothing" : "pinned-pages"));
+		pass = kt_exited_ok(status);
+	kt_result("t5-gup-control", pass, "kernel=%s entries=%s child=%s",
+		  a.kernel, lv.pmd ? "pmd" : "pte", outcome);
 	return !pass;
 }
