@@ -107,7 +107,8 @@ static bool touch_every_page(FILE *out, struct mm_struct *mm, unsigned long addr
 /*
  * The tour maps devices and BOs the way a program that wants the largest
  * entries does: it asks for an address aligned to 1 GiB (or 2 MiB for
- * smaller sizes), since the kernel aligns to 2 MiB at most.
+ * smaller sizes), since mm aligns to 2 MiB at most (a BO of 1 GiB or more
+ * would get 1 GiB from the series' hook; the tour asks all the same).
  */
 static unsigned long tour_align(uint64_t size)
 {

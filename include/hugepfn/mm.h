@@ -145,8 +145,8 @@ unsigned long hp_mmap(struct mm_struct *mm, struct file *file, unsigned long add
  * What user space does when it wants a mapping at an address that is skew
  * past a multiple of align (QEMU for a vfio BAR it wants on 1 GiB entries):
  * reserve len + align bytes of PROT_NONE memory, give them back, and map at
- * the chosen address inside with MAP_FIXED_NOREPLACE.  The kernel itself
- * never aligns to more than PMD_SIZE.  align: a power of two, at least a
+ * the chosen address inside with MAP_FIXED_NOREPLACE.  mm itself never
+ * aligns to more than PMD_SIZE; only a file's hook may (the series' for BOs).  align: a power of two, at least a
  * page; skew: page-aligned and below align.  Returns as hp_mmap().
  */
 unsigned long hp_mmap_aligned(struct mm_struct *mm, struct file *file, unsigned long len,

@@ -167,9 +167,9 @@ unsigned long thp_get_unmapped_area(struct mm_struct *mm, unsigned long addr,
  * no hint, a length that is a multiple of PMD_SIZE is placed congruent to
  * its file offset modulo PMD_SIZE (anonymous memory counts as offset 0), so
  * that THPs and huge pfn entries can line up.  Shared anonymous memory is
- * shmem, whose huge pages are off ("never"): no alignment.  Nothing is ever
- * aligned to PUD_SIZE: user space that wants a 1 GiB entry asks for an
- * aligned address itself.
+ * shmem, whose huge pages are off ("never"): no alignment.  mm never aligns
+ * to PUD_SIZE (only the TTM file's hook does, for BOs of 1 GiB or more):
+ * user space that wants a 1 GiB entry on a BAR asks for an aligned address.
  */
 static unsigned long get_unmapped_area(struct mm_struct *mm, struct file *file,
 				       unsigned long addr, unsigned long len,

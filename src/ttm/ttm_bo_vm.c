@@ -135,9 +135,33 @@ static struct ttm_buffer_object *ttm_bo_lookup_at(struct ttm_device *bdev, unsig
 }
 
 /*
- * As drm_gem_get_unmapped_area() of the kernel series (patch 3): a BO of
- * PMD_SIZE or more gets an address at which its own start, not its fake
- * offset, is PMD-aligned; anything else gets mm's plain choice.
+ * As the series' drm_gem_get_aligned_area(): asks mm for align bytes more
+ * than len and moves up to where page pgoff of the BO lands on an align
+ * boundary.  A hint mm honours is kept; 0 when the padded length finds no
+ * room, and the caller tries a smaller alignment.
+ */
+static unsigned long gem_aligned_area(struct mm_struct *mm, unsigned long addr,
+				      unsigned long len, unsigned long pgoff,
+				      unsigned long align)
+{
+	unsigned long len_pad = len + align, ret;
+
+	if (len_pad < len)
+		return 0;
+	ret = mm_get_unmapped_area(mm, addr, len_pad);
+	if (IS_ERR_VALUE(ret))
+		return 0;
+	if (ret == addr)
+		return addr;
+	return ret + (((pgoff << PAGE_SHIFT) - ret) & (align - 1));
+}
+
+/*
+ * As drm_gem_get_unmapped_area() of the kernel series (patch 4): a BO of
+ * PUD_SIZE or more gets an address at which its own start, not its fake
+ * offset, is PUD-aligned if the address space has room for the padding;
+ * failing that, or for a BO of PMD_SIZE or more, a PMD-aligned start
+ * (thp_get_unmapped_area()); anything else gets mm's plain choice.
  */
 static unsigned long ttm_bo_get_unmapped_area(struct file *file, struct mm_struct *mm,
 					      unsigned long addr, unsigned long len,
@@ -145,13 +169,16 @@ static unsigned long ttm_bo_get_unmapped_area(struct file *file, struct mm_struc
 {
 	struct ttm_buffer_object *bo = ttm_bo_lookup_at(file->private_data, pgoff,
 							len >> PAGE_SHIFT);
-	unsigned long ret;
+	unsigned long ret = 0;
 
 	if (!bo)
 		return mm_get_unmapped_area(mm, addr, len);
-	if (bo->size >= PMD_SIZE)
-		ret = thp_get_unmapped_area(mm, addr, len, pgoff - bo->vm_node_start, PMD_SIZE);
-	else
+	pgoff -= bo->vm_node_start;
+	if (bo->size >= PUD_SIZE)
+		ret = gem_aligned_area(mm, addr, len, pgoff, PUD_SIZE);
+	if (!ret && bo->size >= PMD_SIZE)
+		ret = thp_get_unmapped_area(mm, addr, len, pgoff, PMD_SIZE);
+	else if (!ret)
 		ret = mm_get_unmapped_area(mm, addr, len);
 	ttm_bo_put(bo);
 	return ret;

@@ -122,8 +122,8 @@ static inline struct hp_entry_counts hp_test_counts(struct mm_struct *mm)
 
 /*
  * The address user space asks for when it wants the largest entries that
- * fit: len aligned to 1 GiB when it is that long, else to 2 MiB (the kernel
- * itself never aligns to more than 2 MiB).
+ * fit: len aligned to 1 GiB when it is that long, else to 2 MiB (mm itself
+ * never aligns to more than 2 MiB; only the TTM file's hook does, for BOs).
  */
 static inline unsigned long hp_test_huge_align(unsigned long len)
 {
