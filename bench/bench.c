@@ -259,14 +259,16 @@ static void bench_bo_all(void)
 
 /*
  * The workload of kernel/run-tests.sh's bo-counts.tsv: a VRAM BO of 16, 256
- * or 1024 MiB mapped the way a program maps it and written once per 4 KiB.
- * Counted: faults, page-table bytes (PUD, PMD and PTE tables, as VmPTE
- * counts them) and the leaves present afterwards, by level.
+ * or 1024 MiB mapped and written once per 4 KiB.  Counted: faults,
+ * page-table bytes (PUD, PMD and PTE tables, as VmPTE counts them; the
+ * model's mm is empty before, where a process's tables above the BO may
+ * already exist) and the leaves present afterwards, by level.
  */
 static const unsigned int bo_count_mib[] = { 16, 256, 1024 };
 
 struct bo_counts {
-	unsigned long faults, pgtable_bytes, leaves[3];	/* pud, pmd, pte */
+	unsigned long faults, pgtable_bytes;
+	long leaves[3];		/* pud, pmd, pte; -1: not counted */
 };
 
 static unsigned long mm_table_bytes(struct mm_struct *mm)
@@ -296,7 +298,9 @@ static void model_bo_counts(enum hugepfn_policy policy, unsigned int mib, struct
 	if (!bdev || !mm || ttm_bo_create(bdev, len, &(struct ttm_placement){ 1, &vram }, &bo))
 		die("cannot create the BO");
 	tables0 = mm_table_bytes(mm);
-	addr = ttm_bo_mmap(mm, bo, PROT_READ | PROT_WRITE);
+	/* Aligned for the largest entry, as the kernel's runs were (1 GiB: one PUD fault). */
+	addr = hp_mmap_aligned(mm, ttm_device_file(bdev), len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       ttm_bo_mmap_offset(bo), huge_align(len), 0);
 	if (IS_ERR_VALUE(addr))
 		die("cannot map the BO");
 	touch_range(mm, addr, len);
@@ -308,7 +312,7 @@ static void model_bo_counts(enum hugepfn_policy policy, unsigned int mib, struct
 
 		out->leaves[l] = 0;
 		for (int k = 0; k < HP_NR_KINDS; k++)
-			out->leaves[l] += c.leaves[level][k];
+			out->leaves[l] += (long)c.leaves[level][k];
 	}
 	hp_munmap(mm, addr, len);
 	ttm_bo_destroy(bo);
@@ -323,9 +327,12 @@ static void record_bo_counts(const char *who, unsigned int mib, const struct bo_
 	char name[72], note[160];
 
 	snprintf(name, sizeof(name), "BO counts %u MiB, %s", mib, who);
-	snprintf(note, sizeof(note), "%lu KiB page tables, leaves pud/pmd/pte %ld/%ld/%ld%s",
-		 c->pgtable_bytes >> 10, (long)c->leaves[0], (long)c->leaves[1], (long)c->leaves[2],
-		 extra);
+	if (c->leaves[0] < 0 || c->leaves[1] < 0 || c->leaves[2] < 0)
+		snprintf(note, sizeof(note), "%lu KiB page tables, leaves not counted (no "
+			 "hugepfn_walk in that kernel)%s", c->pgtable_bytes >> 10, extra);
+	else
+		snprintf(note, sizeof(note), "%lu KiB page tables, leaves pud/pmd/pte %ld/%ld/%ld%s",
+			 c->pgtable_bytes >> 10, c->leaves[0], c->leaves[1], c->leaves[2], extra);
 	record(name, "faults", (double)c->faults, note);
 }
 
@@ -372,7 +379,7 @@ static bool parse_kernel_line(char *line, char *kernel, size_t klen, unsigned in
 	return true;
 }
 
-/* The kernel's rows for one BO size; false if the file has none. */
+/* Records the kernel's rows for one BO size; returns how many there were. */
 static int kernel_bo_counts(FILE *f, const char *path, unsigned int want_mib)
 {
 	char line[512], kernel[64], date[40], extra[64];
@@ -386,15 +393,22 @@ static int kernel_bo_counts(FILE *f, const char *path, unsigned int want_mib)
 
 		if (lineno++ == 0)
 			continue;	/* the header */
+		/* Bad lines are told once, on the first size's pass. */
 		if (!parse_kernel_line(line, kernel, sizeof(kernel), &mib, v, date, sizeof(date))) {
-			fprintf(stderr, "hugepfn-bench: %s:%d: not a bo-counts line, skipped\n",
-				path, lineno);
+			if (want_mib == bo_count_mib[0])
+				fprintf(stderr, "hugepfn-bench: %s:%d: not a bo-counts line, skipped\n",
+					path, lineno);
+			continue;
+		}
+		if (v[0] < 0 || v[1] < 0) {
+			if (want_mib == bo_count_mib[0])
+				fprintf(stderr, "hugepfn-bench: %s:%d: negative faults or "
+					"page-table bytes, skipped\n", path, lineno);
 			continue;
 		}
 		if (mib != want_mib)
 			continue;
-		c = (struct bo_counts){ (unsigned long)v[0], (unsigned long)v[1],
-					{ (unsigned long)v[2], (unsigned long)v[3], (unsigned long)v[4] } };
+		c = (struct bo_counts){ (unsigned long)v[0], (unsigned long)v[1], { v[2], v[3], v[4] } };
 		snprintf(extra, sizeof(extra), " (QEMU run of %s)", date);
 		{
 			char who[80];
