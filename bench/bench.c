@@ -1332,7 +1332,9 @@ static bool run_checker(const char *args, double *interleavings, double *seconds
 		*clean &= violating == 0 && complete;
 		(*scenarios)++;
 	}
-	return pclose(p) == 0 && *scenarios > 0;
+	/* hp-model exits 1 when an interleaving breaks an invariant: clean says so. */
+	*clean &= pclose(p) == 0;
+	return *scenarios > 0;
 }
 
 static void bench_checker(void)
@@ -1349,14 +1351,14 @@ static void bench_checker(void)
 		return;
 	}
 	if (!run_checker("", &runs, &seconds, &scenarios, &clean))
-		die("the interleaving checker failed on make test's scenarios");
+		die("the interleaving checker ran no scenario of make test's");
 	snprintf(note, sizeof(note), "%d scenarios of make test, %.0f interleavings in %.1f s%s",
-		 scenarios, runs, seconds, clean ? "" : ", SOME VIOLATING");
+		 scenarios, runs, seconds, clean ? "" : ", SOME VIOLATING OR INCOMPLETE");
 	record("checker, make test's scenarios", "interl/s", runs / seconds, note);
 	if (!run_checker("gup-fault-zap-thp", &runs, &seconds, &scenarios, &clean))
-		die("the interleaving checker failed on gup-fault-zap-thp");
+		die("the interleaving checker did not run gup-fault-zap-thp");
 	snprintf(note, sizeof(note), "gup-fast vs MADV_DONTNEED vs a faulting write, %.1f s, %.0f/s%s",
-		 seconds, runs / seconds, clean ? ", none violating" : ", SOME VIOLATING");
+		 seconds, runs / seconds, clean ? ", none violating" : ", SOME VIOLATING OR INCOMPLETE");
 	record("checker gup-fault-zap-thp", "interl.", runs, note);
 }
 
