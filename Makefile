@@ -50,13 +50,15 @@ tsan: | deps
 	ninja -C build-tsan
 	meson test -C build-tsan --print-errorlogs --timeout-multiplier 3
 
-# Speed and memory: writes bench/results/latest.{json,txt,png}.
+# Speed and memory: writes bench/results/latest.{json,txt,png}.  Also runs the
+# interleaving checker's bench-only scenario, and reads make kernel-test's counts.
 bench: all
 	@command -v gnuplot >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
 		apt-get install -y -qq gnuplot-nox >/dev/null; } || \
 		{ echo "make bench needs gnuplot (apt-get install gnuplot-nox)"; exit 1; }
 	mkdir -p bench/results
-	./$(BUILD)/bench/hugepfn-bench -o bench/results/latest.json | tee bench/results/latest.txt
+	./$(BUILD)/bench/hugepfn-bench --checker $(BUILD)/tests/model/hp-model \
+		-o bench/results/latest.json | tee bench/results/latest.txt
 	bench/plot.sh bench/results/latest.json bench/results/latest.png
 
 # libFuzzer on the scenario parser and on operation sequences, FUZZ_SECONDS

@@ -11,7 +11,7 @@ for r in doc["results"]:
         print('"%s" %f %f %f' % (r["name"], r["median"], r["min"], r["max"]))
 PY
 gnuplot <<GP
-set terminal png size 1400,800 font ",10" noenhanced
+set terminal png size 1800,1000 font ",10" noenhanced
 set output "$png"
 set title "hugepfn: ns per 4 KiB page (median, min-max bars), log scale"
 set logscale y
@@ -22,8 +22,8 @@ set yrange [0.1:*]
 set xtics rotate by -35 left
 set ylabel "ns per 4 KiB"
 set grid ytics
-set bmargin 14
-set rmargin 12
+set bmargin 24
+set rmargin 36
 plot "$dat" using 2:3:4:xtic(1) notitle lc rgb "#3070b0"
 GP
 rm -f "$dat"

@@ -359,7 +359,8 @@ static const struct subcommand subcommands[] = {
 	  "what each step cost." },
 	{ "gup", cmd_gup, "[--policy P]", "p",
 	  "What slow and fast GUP answer for one page behind each kind of entry." },
-	{ "bench", cmd_bench, "[--size SIZE] [--reps N] [--output FILE.json]", "",
+	{ "bench", cmd_bench, "[--size SIZE] [--reps N] [--only G,...] [--list] [--checker PATH]\n"
+	  "                [--kernel-results FILE] [--output FILE.json]", "",
 	  "The benchmarks (hugepfn-bench; make bench also draws the chart)." },
 };
 

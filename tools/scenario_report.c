@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "scenario.h"
 
 static const char *status_word(const struct sc_result *r)
@@ -194,26 +195,12 @@ void sc_print_verdicts(FILE *out, const struct sc_result r[HP_NR_POLICIES])
 
 /* ---- JSON ------------------------------------------------------------------- */
 
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(out, "\\u%04x", *s);
-		else
-			fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 static void json_violation(FILE *out, const struct hp_violation *v)
 {
 	fprintf(out, "{\"pfn\":%lu,\"level\":\"%s\",\"op\":", v->pfn, hp_level_name(v->level));
-	json_string(out, v->op);
+	sc_json_string(out, v->op);
 	fprintf(out, ",\"what\":");
-	json_string(out, v->what);
+	sc_json_string(out, v->what);
 	fputc('}', out);
 }
 
@@ -222,7 +209,7 @@ void sc_print_json(FILE *out, const struct sc_script *script, const struct sc_re
 	static const char *const levels[] = { "pte", "pmd", "pud" };
 
 	fprintf(out, "{\"scenario\":");
-	json_string(out, script->file);
+	sc_json_string(out, script->file);
 	fprintf(out, ",\"policy\":\"%s\",\"status\":\"%s\"", hp_policy_name(r->policy), status_word(r));
 	fprintf(out, ",\"expectations\":{\"passed\":%u,\"failed\":%u}", r->expect_passed,
 		r->expect_failed);
@@ -244,11 +231,11 @@ void sc_print_json(FILE *out, const struct sc_script *script, const struct sc_re
 
 		format_result(res, sizeof(res), r->gups[g].result);
 		fprintf(out, "%s{\"name\":", g ? "," : "");
-		json_string(out, r->gups[g].name);
+		sc_json_string(out, r->gups[g].name);
 		fprintf(out, ",\"how\":");
-		json_string(out, r->gups[g].how);
+		sc_json_string(out, r->gups[g].how);
 		fprintf(out, ",\"result\":%ld,\"result_text\":", r->gups[g].result);
-		json_string(out, res);
+		sc_json_string(out, res);
 		fputc('}', out);
 	}
 	fprintf(out, "],\"violations\":{\"count\":%lu,\"expected\":%s", r->violations,
@@ -269,23 +256,23 @@ void sc_print_json(FILE *out, const struct sc_script *script, const struct sc_re
 		const struct sc_failed_expect *f = &r->failed[i];
 
 		fprintf(out, "%s{\"line\":%u,\"key\":", i ? "," : "", f->line);
-		json_string(out, f->key);
+		sc_json_string(out, f->key);
 		fprintf(out, ",\"op\":");
-		json_string(out, f->op);
+		sc_json_string(out, f->op);
 		fprintf(out, ",\"expected\":");
-		json_string(out, f->expected);
+		sc_json_string(out, f->expected);
 		fprintf(out, ",\"actual\":");
-		json_string(out, f->actual);
+		sc_json_string(out, f->actual);
 		fputc('}', out);
 	}
 	fprintf(out, "]");
 	if (r->script_error) {
 		fprintf(out, ",\"error\":");
-		json_string(out, r->error);
+		sc_json_string(out, r->error);
 	}
 	if (r->shown) {
 		fprintf(out, ",\"shown\":");
-		json_string(out, r->shown);
+		sc_json_string(out, r->shown);
 	}
 	fprintf(out, ",\"data\":{\"verified\":%lu,\"mismatches\":%lu}", r->verified, r->mismatches);
 	fprintf(out, ",\"leaks\":{\"pages\":%lu,\"pgmap_refs\":%lu}", r->leaks.pages,

@@ -45,48 +45,6 @@ int try_grab_folio(struct folio *folio, int refs, unsigned int flags)
 	return 0;
 }
 
-/*
- * With no lock: the folio may be on its way to the allocator.  The first
- * increment must therefore be a try (it fails on zero), and the folio must
- * still be the page's after it: if the page moved to another folio meanwhile
- * (freed and reused, or split), the reference goes back and the page's
- * folio now is tried, as Linux's try_get_folio() does.  The caller's refs
- * pages from page on must lie in the folio it ends with, or it could not
- * give them back folio by folio: if they no longer do, the grab fails (in
- * Linux the entry's re-read would, as only a split changes the folio of a
- * mapped page).  Every folio hugepfn has is longterm pinnable (no CMA, no
- * ZONE_MOVABLE, no coherent device memory), so Linux's
- * folio_is_longterm_pinnable() test has nothing to refuse here.
- */
-struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flags)
-{
-	bool pin = flags & FOLL_PIN;
-	struct folio *folio = page_folio(page);
-	int add;
-
-	if (pin && is_zero_page(page))
-		return folio;
-	for (;;) {
-		/* A small folio's pin is the whole bias at once: one atomic operation. */
-		add = pin && !folio_test_large(folio) ? refs * GUP_PIN_COUNTING_BIAS : refs;
-		if (!folio_ref_try_add(folio, add))
-			return NULL;
-		if (folio == page_folio(page))
-			break;
-		folio_put_refs(folio, add);
-		folio = page_folio(page);
-		HP_MODEL_POINT(HP_MODEL_WRITE, folio, sizeof(*folio), "try_get_folio retry");
-	}
-	if (hp_folio_run(page, refs) < refs) {
-		folio_put_refs(folio, add);
-		return NULL;
-	}
-	/* Still this page's folio, so still the size it was when add was chosen. */
-	if (pin && add == refs)
-		atomic_fetch_add_explicit(&folio->page._pincount, refs, memory_order_relaxed);
-	return folio;
-}
-
 void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
 {
 	HP_MODEL_POINT(HP_MODEL_WRITE, folio, sizeof(*folio), "gup_put_folio");
@@ -118,10 +76,21 @@ void unpin_user_page(struct page *page)
 	gup_put_folio(page_folio(page), 1, FOLL_PIN);
 }
 
+/*
+ * Folio by folio, as Linux's unpin_user_pages() (gup_folio_next()): a run
+ * of pages of one folio gives its pins back in one go.
+ */
 void unpin_user_pages(struct page **pages, unsigned long npages)
 {
-	for (unsigned long i = 0; i < npages; i++)
-		unpin_user_page(pages[i]);
+	for (unsigned long i = 0; i < npages;) {
+		struct folio *folio = page_folio(pages[i]);
+		unsigned long run = 1;
+
+		while (i + run < npages && page_folio(pages[i + run]) == folio)
+			run++;
+		gup_put_folio(folio, (int)run, FOLL_PIN);
+		i += run;
+	}
 }
 
 /* ---- following entries -------------------------------------------------- */

@@ -26,9 +26,18 @@
 #include "host/rcu.h"
 #include "mm/internal.h"
 
+/*
+ * The leaf's work is inlined into each level's walk, so that the PTE level,
+ * one small folio at a time (the hot case), loses the loops and the checks
+ * that only larger runs need: constants fold them away.
+ */
+#define gup_fast_inline inline __attribute__((always_inline))
+
 /* The struct page of a pfn the walk is about to reference. */
-static struct page *gup_fast_page(unsigned long pfn, enum hp_level level)
+static gup_fast_inline struct page *gup_fast_page(unsigned long pfn, enum hp_level level)
 {
+	if (pfn < hp_ram_pages)
+		return &hp_mem_map[pfn];	/* RAM, the common case: pfn_to_page() inline */
 	if (!pfn_valid(pfn)) {
 		hp_report_violation(pfn, level, "gup_fast",
 				    "reference on a pfn with no struct page");
@@ -38,14 +47,59 @@ static struct page *gup_fast_page(unsigned long pfn, enum hp_level level)
 }
 
 /*
+ * With no lock: the folio may be on its way to the allocator.  The first
+ * increment must therefore be a try (it fails on zero), and the folio must
+ * still be the page's after it: if the page moved to another folio meanwhile
+ * (freed and reused, or split), the reference goes back and the page's
+ * folio now is tried, as Linux's try_get_folio() does.  The caller's refs
+ * pages from page on must lie in the folio it ends with, or it could not
+ * give them back folio by folio: if they no longer do, the grab fails (in
+ * Linux the entry's re-read would, as only a split changes the folio of a
+ * mapped page).  Every folio hugepfn has is longterm pinnable (no CMA, no
+ * ZONE_MOVABLE, no coherent device memory), so Linux's
+ * folio_is_longterm_pinnable() test has nothing to refuse here.  Linux
+ * keeps it in gup.c; here it is the fast path's alone, so it lives (and is
+ * inlined) where the walk is.
+ */
+static gup_fast_inline struct folio *try_grab_folio_fast(struct page *page, int refs,
+							unsigned int flags)
+{
+	bool pin = flags & FOLL_PIN;
+	struct folio *folio = page_folio(page);
+	int add;
+
+	if (pin && is_zero_page(page))
+		return folio;
+	for (;;) {
+		/* A small folio's pin is the whole bias at once: one atomic operation. */
+		add = pin && !folio_test_large(folio) ? refs * GUP_PIN_COUNTING_BIAS : refs;
+		if (!folio_ref_try_add(folio, add))
+			return NULL;
+		if (folio == page_folio(page))
+			break;
+		folio_put_refs(folio, add);
+		folio = page_folio(page);
+		HP_MODEL_POINT(HP_MODEL_WRITE, folio, sizeof(*folio), "try_get_folio retry");
+	}
+	if (hp_folio_run(page, refs) < refs) {
+		folio_put_refs(folio, add);
+		return NULL;
+	}
+	/* Still this page's folio, so still the size it was when add was chosen. */
+	if (pin && add == refs)
+		atomic_fetch_add_explicit(&folio->page._pincount, refs, memory_order_relaxed);
+	return folio;
+}
+
+/*
  * References on refs consecutive pages: one try per folio, so a THP leaf is
  * grabbed once for all its pages.  All or nothing.  A folio its driver maps
  * special is taken (as 2021 Linux would) and reported.  They are taken on the
  * strength of the entry at slot and, for a PTE, of the PMD slot above it
  * (mremap can move the whole table): the interleaving checker is told both.
  */
-static bool gup_fast_grab(uint64_t *slot, uint64_t *parent, struct page *page, int refs,
-			  unsigned int flags, enum hp_level level)
+static gup_fast_inline bool gup_fast_grab(uint64_t *slot, uint64_t *parent, struct page *page,
+					  int refs, unsigned int flags, enum hp_level level)
 {
 	int done = 0;
 
@@ -100,7 +154,7 @@ static void gup_fast_record(struct page *page, int refs, struct page **pages, in
  * munmap that cleared the last entry this walk could have used (mmap.c's
  * vma_free()), so the address_space outlives this read-side section.
  */
-static bool gup_fast_folio_allowed(struct folio *folio, unsigned int flags)
+static gup_fast_inline bool gup_fast_folio_allowed(struct folio *folio, unsigned int flags)
 {
 	bool reject_file_backed = (flags & (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE)) ==
 				  (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE);
@@ -108,8 +162,8 @@ static bool gup_fast_folio_allowed(struct folio *folio, unsigned int flags)
 
 	if (!reject_file_backed && folio_test_large(folio))
 		return true;
-	/* Linux finds anonymous folios by a tag in ->mapping; hugepfn has a flag. */
-	if (PageAnon(&folio->page))
+	/* Linux finds anonymous folios by a tag in ->mapping; hugepfn has a flag (on the head). */
+	if (PageFlag(&folio->page, PG_anon))
 		return true;
 	HP_MODEL_POINT(HP_MODEL_READ, &folio->page.mapping, sizeof(folio->page.mapping),
 		       "folio->mapping");
@@ -187,10 +241,10 @@ static enum gup_fast_kind gup_fast_leaf_kind(uint64_t seen, enum hp_level level,
  * both, as in Linux (its pages are never anonymous).  The exclusive mark of
  * a PMD-mapped THP is on its head (gup_must_unshare()).
  */
-static bool gup_fast_leaf(uint64_t *slot, uint64_t seen, uint64_t *parent,
-			  uint64_t parent_seen, unsigned long pfn, int refs,
-			  enum hp_level level, unsigned int flags,
-			  struct page **pages, int *nr)
+static gup_fast_inline bool gup_fast_leaf(uint64_t *slot, uint64_t seen, uint64_t *parent,
+					  uint64_t parent_seen, unsigned long pfn, int refs,
+					  enum hp_level level, unsigned int flags,
+					  struct page **pages, int *nr)
 {
 	enum gup_fast_kind kind = gup_fast_leaf_kind(seen, level, flags);
 	bool checked = kind == GUP_FAST_PAGES || level == HP_LEVEL_PTE;

@@ -89,15 +89,19 @@ void __split_huge_pud(struct vm_area_struct *vma, pud_t *pud, unsigned long addr
 /* How many of refs pages from page on lie in page's folio. */
 static inline int hp_folio_run(struct page *page, int refs)
 {
-	struct folio *folio = page_folio(page);
-	int in_folio = (int)folio_nr_pages(folio) - (int)(page - folio_page(folio, 0));
+	struct folio *folio;
+	int in_folio;
+
+	if (refs == 1)
+		return 1;	/* a page lies in its own folio: gup-fast's PTE case */
+	folio = page_folio(page);
+	in_folio = (int)folio_nr_pages(folio) - (int)(page - folio_page(folio, 0));
 
 	return in_folio < refs ? in_folio : refs;
 }
 
 /* gup.c: taking and dropping GUP references (FOLL_GET or FOLL_PIN). */
 int try_grab_folio(struct folio *folio, int refs, unsigned int flags);
-struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flags);
 void gup_put_folio(struct folio *folio, int refs, unsigned int flags);
 /* Drops refs GUP references on consecutive pages, folio by folio. */
 void gup_put_pages(struct page *page, int refs, unsigned int flags);

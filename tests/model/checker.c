@@ -86,6 +86,7 @@ struct options {
 	enum search search;
 	unsigned long max_runs;
 	bool quiet;
+	bool tsv;
 };
 
 struct outcomes {
@@ -638,7 +639,10 @@ static void usage(FILE *f)
 	      "  --cross-check     also run without reduction (bound 2 unless --bound) and\n"
 	      "                    require every outcome it sees to be among the reduced ones\n"
 	      "  --list            list the scenarios\n"
-	      "  --quiet           no traces\n", f);
+	      "  --quiet           no traces\n"
+	      "  --tsv             one tab-separated line per scenario: name, policy,\n"
+	      "                    interleavings, redundant, violating, seconds, complete\n"
+	      "With no scenario named, all run but those --list marks as only when named.\n", f);
 }
 
 static const struct hp_check_scenario *find_scenario(const char *name)
@@ -700,6 +704,7 @@ int main(int argc, char **argv)
 		{ "cross-check", no_argument, NULL, 'x' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "tsv", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -735,11 +740,15 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			for (int i = 0; i < hp_check_nr_scenarios; i++)
-				printf("%-22s %s\n", hp_check_scenarios[i].name,
-				       hp_check_scenarios[i].title);
+				printf("%-22s %s%s\n", hp_check_scenarios[i].name,
+				       hp_check_scenarios[i].title,
+				       hp_check_scenarios[i].bench_only ? " (only when named)" : "");
 			return 0;
 		case 'q':
 			opt.quiet = true;
+			break;
+		case 't':
+			opt.tsv = opt.quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -758,13 +767,21 @@ int main(int argc, char **argv)
 								  : &hp_check_scenarios[i];
 		struct result r;
 
+		if (first == argc && sc->bench_only)
+			continue;
 		explore(sc, &opt, &r);
-		printf("%-22s %-8s%s%s %6lu interleavings%s, %lu violating (+%lu cut as redundant, %.1f s)\n",
-		       sc->name, hp_policy_name(opt.policy), MUTATION ? " mutation " : "",
-		       MUTATION ? MUTATION : "", r.runs - r.redundant,
-		       r.complete ? (opt.bound < 0 ? " (all)" : " (all within the bound)")
-				  : " (stopped at --max-runs)",
-		       r.violating, r.redundant, r.seconds);
+		if (opt.tsv)
+			printf("%s\t%s\t%lu\t%lu\t%lu\t%.3f\t%d\n", sc->name,
+			       hp_policy_name(opt.policy), r.runs - r.redundant, r.redundant,
+			       r.violating, r.seconds, r.complete);
+		else
+			printf("%-22s %-8s%s%s %6lu interleavings%s, %lu violating "
+			       "(+%lu cut as redundant, %.1f s)\n",
+			       sc->name, hp_policy_name(opt.policy), MUTATION ? " mutation " : "",
+			       MUTATION ? MUTATION : "", r.runs - r.redundant,
+			       r.complete ? (opt.bound < 0 ? " (all)" : " (all within the bound)")
+					  : " (stopped at --max-runs)",
+			       r.violating, r.redundant, r.seconds);
 		ok &= expect_violation ? r.violating > 0 : r.violating == 0;
 		if (want_cross)
 			ok &= cross_check(sc, &opt, &r);

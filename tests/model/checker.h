@@ -49,6 +49,8 @@ struct hp_check_scenario {
 	void (*check)(struct hp_check_ctx *c);
 	/* Gives everything back; the checker then counts leaks. */
 	void (*teardown)(struct hp_check_ctx *c);
+	/* Too big for make test: run only when named (make bench runs it). */
+	bool bench_only;
 };
 
 extern const struct hp_check_scenario hp_check_scenarios[];

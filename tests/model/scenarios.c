@@ -425,34 +425,70 @@ static void check_mremap(struct hp_check_ctx *c)
 		hp_check_fail(c, "the old address is still mapped after mremap");
 }
 
+/* ---- a fault racing gup-fast and a zap -------------------------------------- */
+
+#define CHECK_FAULT_BYTE 'F'
+
+/* The CPU writes into the THP while it is zapped, so it may fault a new one in. */
+static void thread_fault_write(void *arg)
+{
+	struct hp_check_ctx *c = arg;
+
+	c->ret[2] = touch(c->mm, c->addr + PAGE_SIZE, CHECK_FAULT_BYTE);
+}
+
+/*
+ * The write either came before the zap, which discards it (MADV_DONTNEED's
+ * contract: the next read finds zeroes), or after, into a page faulted back
+ * in: the byte reads 0 or the written one, nothing else.  GUP's page passes
+ * the checker's own tests (mapped after the grab, nothing leaked).
+ */
+static void check_gup_fault_zap(struct hp_check_ctx *c)
+{
+	char byte = 0;
+
+	if (c->ret[2])
+		hp_check_fail(c, "the CPU's write faulted and failed: %d", c->ret[2]);
+	else if (hp_access(c->mm, c->addr + PAGE_SIZE, 1, HP_ACCESS_READ, &byte) != HP_ACCESS_OK)
+		hp_check_fail(c, "the written page cannot be read back");
+	else if (byte != 0 && byte != CHECK_FAULT_BYTE)
+		hp_check_fail(c, "the written page reads %#x, neither 0 nor %#x", byte & 0xff,
+			      CHECK_FAULT_BYTE);
+	snprintf(c->outcome, sizeof(c->outcome), "gup=%d read %#x", c->gup_nr, byte & 0xff);
+}
+
 const struct hp_check_scenario hp_check_scenarios[] = {
 	{ "gup-vs-zap-special-pmd", "gup-fast vs zap of a huge special PMD (a BAR)",
 	  setup_bar, { { "gup", thread_gup_fast }, { "zap", thread_zap_bar } },
-	  check_no_page, teardown_bar },
+	  check_no_page, teardown_bar, false },
 	{ "gup-vs-thp-zap", "gup-fast vs THP zap and free (MADV_DONTNEED)",
 	  setup_thp, { { "gup", thread_gup_fast_only }, { "zap", thread_zap_range } },
-	  outcome_gup, teardown_gup_get },
+	  outcome_gup, teardown_gup_get, false },
 	{ "gup-vs-table-free", "gup-fast vs munmap freeing the page tables",
 	  setup_pte, { { "gup", thread_gup_fast_only }, { "munmap", thread_munmap } },
-	  check_munmap, teardown_gup_get },
+	  check_munmap, teardown_gup_get, false },
 	{ "gup-vs-bo-evict", "gup-fast vs BO eviction to system memory and a CPU write",
 	  setup_bo, { { "gup", thread_gup_fast_only }, { "evict", thread_evict },
 		    { "touch", thread_touch } },
-	  check_bo, teardown_bo },
+	  check_bo, teardown_bo, false },
 	{ "gup-vs-fork", "pin_user_pages_fast(FOLL_WRITE) vs fork write-protecting",
 	  setup_fork, { { "pin", thread_pin_write }, { "fork", thread_fork } },
-	  check_fork, teardown_fork },
+	  check_fork, teardown_fork, false },
 	{ "two-faults-one-pmd", "two faults racing on the same empty PMD (THP)",
 	  setup_two_faults, { { "fault A", thread_fault_a }, { "fault B", thread_fault_b } },
-	  check_two_faults, teardown_mm },
+	  check_two_faults, teardown_mm, false },
 	{ "gup-vs-mremap-ptes", "gup-fast vs mremap moving PTEs one by one",
 	  setup_pte, { { "gup", thread_gup_fast_only }, { "mremap", thread_mremap_ptes } },
-	  check_mremap, teardown_gup_get },
+	  check_mremap, teardown_gup_get, false },
 	{ "gup-vs-mremap-table", "gup-fast vs mremap moving a whole PTE table",
 	  setup_mremap_table, { { "gup", thread_gup_fast_only }, { "mremap", thread_mremap_pmd } },
-	  check_mremap, teardown_gup_get },
+	  check_mremap, teardown_gup_get, false },
 	{ "gup-vs-mremap-thp", "gup-fast vs mremap moving a THP's PMD to another table",
 	  setup_thp, { { "gup", thread_gup_fast_only }, { "mremap", thread_mremap_pmd } },
-	  check_mremap, teardown_gup_get },
+	  check_mremap, teardown_gup_get, false },
+	{ "gup-fault-zap-thp", "gup-fast vs MADV_DONTNEED of a THP vs a CPU write faulting it back",
+	  setup_thp, { { "gup", thread_gup_fast_only }, { "zap", thread_zap_range },
+		       { "fault", thread_fault_write } },
+	  check_gup_fault_zap, teardown_gup_get, true },
 };
 const int hp_check_nr_scenarios = sizeof(hp_check_scenarios) / sizeof(hp_check_scenarios[0]);
