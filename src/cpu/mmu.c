@@ -87,6 +87,16 @@ static enum walk_result mmu_walk(struct mm_struct *mm, unsigned long addr,
 			   addr, write, phys);
 }
 
+/*
+ * x86's access_error(): a write needs VM_WRITE; a read, any of read, write
+ * or exec.  Checked before mm sees the fault, so a refused access is no
+ * fault of mm's (6.12's do_user_addr_fault() signals it as a bad area).
+ */
+static bool access_error(const struct vm_area_struct *vma, bool write)
+{
+	return !(vma->vm_flags & (write ? VM_WRITE : VM_READ | VM_WRITE | VM_EXEC));
+}
+
 /* The page-fault handler's part: find the VMA and let mm resolve the fault. */
 static enum hp_access_result do_user_fault(struct mm_struct *mm, unsigned long addr,
 					   bool write)
@@ -96,7 +106,7 @@ static enum hp_access_result do_user_fault(struct mm_struct *mm, unsigned long a
 
 	down_read(&mm->mmap_lock);
 	vma = find_vma(mm, addr);
-	if (!vma || addr < vma->vm_start) {
+	if (!vma || addr < vma->vm_start || access_error(vma, write)) {
 		up_read(&mm->mmap_lock);
 		return HP_ACCESS_SIGSEGV;
 	}
