@@ -46,6 +46,9 @@ for p in "$HERE"/patches/*.patch; do
 	case $p in *-cover-letter.patch) ;; *) PATCHES+=("$p") ;; esac
 done
 CONTROL_PATCHES=("$HERE"/patches/control/*.patch)
+# Test-only instruments applied to every kernel (never part of the
+# series): the page-table walker in debugfs (hugepfn_walk).
+OBSERVE_PATCHES=("$HERE"/patches/observe/*.patch)
 # Optional: also break x86's pmd_special() in the control kernel, which the
 # boot self-test of CONFIG_DEBUG_VM_PGTABLE (with patch 0007) must report.
 # The patch touches asm/pgtable.h, so the control kernel is then a full
@@ -58,6 +61,8 @@ fi
 FRAGMENT=$HERE/config.fragment
 TESTS="t1_pmd_map t2_unaligned t3_gup t4_evict t6_split t7_soft_dirty t5_gup_control
        t8_unplug t9_flip"
+# The vfio-pci BAR tests (ivshmem at 00:06.0), on every kernel.
+VFIO_TESTS="t10_vfio_map t11_vfio_gup t12_vfio_split t13_vfio_mremap"
 
 passed=0
 failed=0
@@ -257,9 +262,10 @@ build_initramfs() {
 	fi
 	cp -r "$hdrs/include/drm" "$w/hdr/"
 	cp "$SRC/mm/gup_test.h" "$w/hdr/"
-	for t in $TESTS; do
+	for t in $TESTS $VFIO_TESTS; do
 		gcc -static -O2 -Wall -Wextra -I"$w/hdr" -o "$w/root/bin/${t%%_*}" \
-			"$HERE/tests/$t.c" "$HERE/tests/ktest.c" ||
+			"$HERE/tests/$t.c" "$HERE/tests/ktest.c" \
+			"$HERE/tests/ktest_walk.c" "$HERE/tests/ktest_vfio.c" ||
 			die "building $t failed"
 	done
 	cp /bin/busybox "$w/root/bin/busybox"
@@ -277,6 +283,8 @@ boot() { # boot <kernel name> [<VRAM MiB>]
 	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 \
 		-nographic -no-reboot -vga none \
 		-device bochs-display,vgamem=${vram}M \
+		-object memory-backend-ram,id=vfiobar,size=2G,share=on \
+		-device ivshmem-plain,memdev=vfiobar,bus=pci.0,addr=0x6 \
 		-kernel "$CACHE/trees/$name/arch/x86/boot/bzImage" \
 		-initrd "$CACHE/initramfs/initramfs.gz" \
 		-append "console=ttyS0 panic=-1 hugepfn.kernel=$name hugepfn.vram=$vram" \
@@ -326,7 +334,8 @@ evaluate() { # evaluate <boot name> <expected tests...>
 
 checkpatch() {
 	local p out
-	for p in "${PATCHES[@]}" "$HERE"/patches/control/*.patch "${TEST_ONLY_PATCHES[@]}"; do
+	for p in "${PATCHES[@]}" "$HERE"/patches/control/*.patch "${TEST_ONLY_PATCHES[@]}" \
+		 "${OBSERVE_PATCHES[@]}"; do
 		# The Debian source has no git history, so checkpatch cannot look
 		# up the commit of a Fixes: tag (checked against upstream instead).
 		out=$("$SRC/scripts/checkpatch.pl" --strict -q --ignore UNKNOWN_COMMIT_ID "$p" 2>&1 | grep -E '^(ERROR|WARNING|CHECK):' | head -3 | tr '\n' ' ')
@@ -345,15 +354,17 @@ checkpatch
 
 built=()
 if want patched || want control; then
-	build_tree patched "${PATCHES[@]}" && built+=(patched) || check 0 "patched/build"
+	build_tree patched "${PATCHES[@]}" "${OBSERVE_PATCHES[@]}" && built+=(patched) ||
+		check 0 "patched/build"
 fi
 if want control && [[ " ${built[*]} " == *" patched "* ]]; then
-	seed_from patched control "${CONTROL_PATCHES[@]}"
-	build_tree control "${PATCHES[@]}" "${CONTROL_PATCHES[@]}" && built+=(control) ||
-		check 0 "control/build"
+	seed_from patched control "${OBSERVE_PATCHES[@]}" "${CONTROL_PATCHES[@]}"
+	build_tree control "${PATCHES[@]}" "${OBSERVE_PATCHES[@]}" "${CONTROL_PATCHES[@]}" &&
+		built+=(control) || check 0 "control/build"
 fi
 if want unpatched; then
-	build_tree unpatched && built+=(unpatched) || check 0 "unpatched/build"
+	build_tree unpatched "${OBSERVE_PATCHES[@]}" && built+=(unpatched) ||
+		check 0 "unpatched/build"
 fi
 
 # Optional: every prefix of the series must build without a compiler
@@ -363,7 +374,7 @@ if [ "${HUGEPFN_BISECT:-0}" = 1 ] && [[ " ${built[*]} " == *" unpatched "* ]]; t
 		rsync -a "$CACHE/trees/unpatched/" "$CACHE/trees/bisect/"
 	for ((n = 1; n <= ${#PATCHES[@]}; n++)); do
 		name="bisect/builds-with-$(basename "${PATCHES[n - 1]}")"
-		if build_tree bisect "${PATCHES[@]:0:n}"; then
+		if build_tree bisect "${OBSERVE_PATCHES[@]}" "${PATCHES[@]:0:n}"; then
 			w=$(grep -c 'warning:' "$CACHE/logs/build-bisect.log")
 			check "$([ "$w" = 0 ] && echo 1 || echo 0)" "$name" "$w warnings"
 		else
@@ -377,10 +388,12 @@ for k in "${built[@]}"; do
 	want "$k" || continue
 	boot "$k"
 	case $k in
-	control) evaluate control t5-gup-control ;;
+	control) evaluate control t10-vfio-map t12-vfio-split t13-vfio-mremap \
+			t5-gup-control ;;
 	*)
 		evaluate "$k" t1-pmd-map t2-unaligned t3-gup t4-evict t6-split \
-			t7-soft-dirty t5-gup-control t8-unplug
+			t7-soft-dirty t10-vfio-map t11-vfio-gup t12-vfio-split \
+			t13-vfio-mremap t5-gup-control t8-unplug
 		# Small VRAM: double buffering must survive the alignment.
 		boot "$k" 16
 		evaluate "$k-vram16M" t9-flip
