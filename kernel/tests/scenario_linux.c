@@ -483,9 +483,11 @@ static struct lx_reply key_value(const struct sc_line *l)
 			/* A mapping of this process, else the process: all of them. */
 			if (!maps[i].live || (map_named(l->args[1]) && strcmp(maps[i].name, l->args[1])))
 				continue;
-			if (ktest_walk_range(maps[i].addr, maps[i].len, &c))
+			int err = ktest_walk_range(maps[i].addr, maps[i].len, &c);
+
+			if (err)
 				return reply_why(LX_UNOBSERVABLE, "hugepfn_walk failed: %s",
-						 strerror(errno));
+						 strerror(-err));
 			n += sum_counts(&c, l->args[2], l->args[3]);
 		}
 		return value(sc_num(n));
@@ -494,7 +496,7 @@ static struct lx_reply key_value(const struct sc_line *l)
 		static const char *const lv[] = { "pud", "pmd", "pte", "none" };
 		static const char *const kd[] = { "normal", "special", "devmap", "none" };
 		uint64_t off = sc_size_arg(l, 2), raw;
-		int level, kind;
+		int level, kind, err;
 
 		m = map_named(l->args[1]);
 		if (off >= m->len)
@@ -502,8 +504,9 @@ static struct lx_reply key_value(const struct sc_line *l)
 					 l->args[0], (unsigned long long)off, m->name);
 		if (!lx_walk_ready())
 			return reply_why(LX_UNOBSERVABLE, "%s", lx_walk_why());
-		if (ktest_walk_addr(m->addr + off, &level, &kind, &raw))
-			return reply_why(LX_UNOBSERVABLE, "hugepfn_walk failed: %s", strerror(errno));
+		err = ktest_walk_addr(m->addr + off, &level, &kind, &raw);
+		if (err)
+			return reply_why(LX_UNOBSERVABLE, "hugepfn_walk failed: %s", strerror(-err));
 		if (sc_key_of(l) == SC_KEY_LEVEL)
 			return value(sc_word(lv[level < 0 || level > 3 ? 3 : level]));
 		return value(sc_word(kd[kind < 0 || kind > 3 ? 3 : kind]));

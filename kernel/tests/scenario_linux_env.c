@@ -123,14 +123,12 @@ const char *lx_walk_why(void)
 int ktest_walk_range(const void *start, size_t len, struct ktest_counts *c)
 {
 	(void)start; (void)len; (void)c;
-	errno = ENOSYS;
-	return -1;
+	return -ENOSYS;
 }
 
 int ktest_walk_addr(const void *addr, int *level, int *kind, uint64_t *raw)
 {
 	(void)addr; (void)level; (void)kind; (void)raw;
-	errno = ENOSYS;
-	return -1;
+	return -ENOSYS;
 }
 #endif
