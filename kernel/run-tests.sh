@@ -314,9 +314,12 @@ differential() {
 	python3 "$HERE/differential.py" --root "$ROOT" --model "$mutant" "${logs[@]}" \
 		>"$CACHE/logs/differential-mutant.txt" 2>&1
 	rc=$?
-	mapfile -t out < <(grep -m2 -E '^  DIFFER ' "$CACHE/logs/differential-mutant.txt")
+	# Caught: a difference (step, key, both values) the real model does not have.
+	mapfile -t out < <(comm -13 <(grep '^  DIFFER ' "$CACHE/logs/differential.txt" | sort) \
+		<(grep '^  DIFFER ' "$CACHE/logs/differential-mutant.txt" | sort))
 	check "$([ "$rc" != 0 ] && [ "${#out[@]}" -gt 0 ] && echo 1 || echo 0)" \
-		differential/planted-bug-caught "${out[0]:-nothing caught}"
+		differential/planted-bug-caught \
+		"(THP without MADV_HUGEPAGE: ${#out[@]} new differences) ${out[0]:-nothing caught}"
 }
 
 # -------------------------------------------------------------------- boot

@@ -724,7 +724,8 @@ static struct lx_reply ask(struct lx_run *r, int p, int idx, int *fd)
 	*fd = -1;
 	if (write(r->procs[p].sock, &idx, sizeof(idx)) != sizeof(idx) ||
 	    recv_reply(r->procs[p].sock, &rep, fd))
-		return reply_why(LX_STOP, "process '%s' died", r->procs[p].name);
+		return reply_why(LX_STOP, "process '%s' died (or the script ran out of its %d s)",
+				 r->procs[p].name, LX_SCRIPT_SECONDS);
 	return rep;
 }
 
@@ -875,12 +876,19 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 	return rep;
 }
 
+static struct lx_run *running;	/* for the alarm: the script's processes */
+
+/*
+ * A script that hangs (a worker stuck in the kernel, say) loses its
+ * processes: the controller's wait for an answer then fails, and the trace
+ * says where it stopped.  kill() is async-signal-safe.
+ */
 static void alarm_stop(int sig)
 {
 	(void)sig;
-	/* The workers get SIGKILL from the controller's exit path; say where it hung. */
-	dprintf(STDOUT_FILENO, "stop 0: timeout after %d s\n", LX_SCRIPT_SECONDS);
-	_exit(4);
+	for (int i = 0; running && i < running->nprocs; i++)
+		if (running->procs[i].live)
+			kill(running->procs[i].pid, SIGKILL);
 }
 
 /* Runs one parsed script; prints its trace. */
@@ -896,6 +904,7 @@ static void run_script(FILE *out)
 	}
 	r->out = out;
 	r->last = sc_num(0);
+	running = r;
 	for (int i = 0; i < script->nlines; i++) {
 		const struct sc_line *l = &script->lines[i];
 		struct lx_reply rep;
@@ -949,6 +958,7 @@ static void run_script(FILE *out)
 			end_worker(&r->procs[i]);
 		}
 	fflush(out);
+	running = NULL;
 	free(r);
 }
 
