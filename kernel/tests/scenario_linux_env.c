@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The devices of the Linux backend (scenario_linux.h). */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
