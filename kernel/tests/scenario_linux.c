@@ -7,10 +7,13 @@
  * printed, the same lines `hugepfn run --trace` prints for the model.
  *
  * Every `process` is a real process: a worker forked by this controller,
- * which runs a command loop on a socket.  The controller sends the index of
- * a line; the worker performs it in its own address space and answers with
- * the value.  `fork` is fork() in the parent's worker: the child becomes a
- * worker of its own, whose socket the parent passes back (SCM_RIGHTS).
+ * which runs a command loop on a pair of pipes.  The controller sends the
+ * index of a line; the worker performs it in its own address space and
+ * answers with the value.  `fork` is fork() in the parent's worker: the
+ * child becomes a worker of its own, on a pair of pipes the controller made
+ * for it before any process started (the guest kernel has no AF_UNIX to
+ * pass descriptors with).  Messages are smaller than PIPE_BUF, so a read
+ * or a write moves one whole message.
  *
  *   hpscen SCRIPT...     one trace per script, each after "begin SCRIPT"
  */
@@ -24,7 +27,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -522,62 +524,23 @@ static struct lx_reply key_value(const struct sc_line *l)
 
 /* ---- the command loop ---- */
 
-static int send_reply(int sock, const struct lx_reply *r, int fd)
+/* The pipes of every process slot: commands in, answers out (made before any fork). */
+struct lx_chan { int cmd[2], ans[2]; };
+static struct lx_chan chans[LX_MAX_PROCS];
+
+/* One command: a line, and for fork the slot of the child; idx -1 ends the worker. */
+struct lx_msg { int idx, slot; };
+
+static void worker_loop(int slot);
+
+/* fork: the child inherits the mappings under CHILD.NAME and serves the slot it is given. */
+static struct lx_reply do_fork(const struct sc_line *l, int slot)
 {
-	struct iovec iov = { (void *)r, sizeof(*r) };
-	char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	pid_t pid = fork();
 
-	if (fd >= 0) {
-		struct cmsghdr *cm;
-
-		msg.msg_control = ctl;
-		msg.msg_controllen = sizeof(ctl);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &msg, 0) == (ssize_t)sizeof(*r) ? 0 : -1;
-}
-
-static int recv_reply(int sock, struct lx_reply *r, int *fd)
-{
-	struct iovec iov = { r, sizeof(*r) };
-	char ctl[CMSG_SPACE(sizeof(int))];
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-			      .msg_controllen = sizeof(ctl) };
-	struct cmsghdr *cm;
-
-	*fd = -1;
-	if (recvmsg(sock, &msg, MSG_WAITALL) != (ssize_t)sizeof(*r))
-		return -1;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (cm && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(fd, CMSG_DATA(cm), sizeof(int));
-	return 0;
-}
-
-static void worker_loop(int sock);
-
-/* fork: the child inherits the mappings under CHILD.NAME and serves a socket of its own. */
-static struct lx_reply do_fork(int sock, const struct sc_line *l, int *passfd)
-{
-	int sv[2];
-	pid_t pid;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+	if (pid < 0)
 		return errno_value();
-	pid = fork();
-	if (pid < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return errno_value();
-	}
 	if (!pid) {
-		close(sock);
-		close(sv[0]);
 		for (int i = 0; i < nmaps; i++) {
 			const char *dot = strrchr(maps[i].name, '.');
 			char name[sizeof(maps[i].name)];
@@ -589,33 +552,30 @@ static struct lx_reply do_fork(int sock, const struct sc_line *l, int *passfd)
 		/* The child's own faults start at 0; its rss and tables at the parent's base. */
 		warm_up();
 		faults = 0;
-		worker_loop(sv[1]);
+		worker_loop(slot);
 		_exit(0);
 	}
-	close(sv[1]);
-	*passfd = sv[0];
 	return (struct lx_reply){ .v = sc_num(0), .what = LX_VALUE, .child = pid };
 }
 
-static void worker_loop(int sock)
+static void worker_loop(int slot)
 {
-	int idx;
+	struct lx_msg m;
 
-	while (read(sock, &idx, sizeof(idx)) == sizeof(idx)) {
-		const struct sc_line *l = &script->lines[idx];
+	while (read(chans[slot].cmd[0], &m, sizeof(m)) == sizeof(m) && m.idx >= 0) {
+		const struct sc_line *l = &script->lines[m.idx];
 		struct lx_reply r;
-		int passfd = -1;
 
 		switch (l->cmd) {
 		case SC_ANON: r = do_anon(l); break;
-		case SC_BAR: r = do_bar(l, idx); break;
+		case SC_BAR: r = do_bar(l, m.idx); break;
 		case SC_MUNMAP:
 		case SC_MPROTECT: r = do_munmap_mprotect(l); break;
 		case SC_MREMAP: r = do_mremap(l); break;
 		case SC_TOUCH:
 		case SC_FILL:
 		case SC_VERIFY: r = do_access(l); break;
-		case SC_FORK: r = do_fork(sock, l, &passfd); break;
+		case SC_FORK: r = do_fork(l, m.slot); break;
 		case SC_GUP: r = do_gup(l); break;
 		case SC_EXPECT: r = key_value(l); break;
 		default:
@@ -623,10 +583,8 @@ static void worker_loop(int sock)
 				      sc_cmd_name(l->cmd));
 			break;
 		}
-		if (send_reply(sock, &r, passfd))
+		if (write(chans[slot].ans[1], &r, sizeof(r)) != sizeof(r))
 			break;
-		if (passfd >= 0)
-			close(passfd);
 		/* fork write-protected this process's own memory as well: break that again. */
 		if (l->cmd == SC_FORK)
 			warm_up();
@@ -635,7 +593,7 @@ static void worker_loop(int sock)
 
 /* ---- the controller ---------------------------------------------------------- */
 
-struct lx_proc { char name[SC_NAME_MAX]; pid_t pid; int sock; bool live; };
+struct lx_proc { char name[SC_NAME_MAX]; pid_t pid; bool live; };
 struct lx_gup { char name[SC_NAME_MAX]; int proc; struct sc_value v; long pages; bool observable; };
 /* Which process owns a mapping name (the checker saw to every name being made first). */
 struct lx_owner { char name[2 * SC_NAME_MAX]; int proc; };
@@ -686,48 +644,44 @@ static void add_owner(struct lx_run *r, const char *map, int proc)
 
 static int start_worker(struct lx_run *r, const char *name)
 {
-	int sv[2];
 	pid_t pid;
 
-	if (r->nprocs == LX_MAX_PROCS || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+	if (r->nprocs == LX_MAX_PROCS)
 		return -1;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
 		return -1;
 	if (!pid) {
-		close(sv[0]);
-		for (int i = 0; i < r->nprocs; i++)
-			if (r->procs[i].live)
-				close(r->procs[i].sock);
 		set_baselines();
-		worker_loop(sv[1]);
+		worker_loop(r->nprocs);
 		_exit(0);
 	}
-	close(sv[1]);
 	snprintf(r->procs[r->nprocs].name, SC_NAME_MAX, "%s", name);
 	r->procs[r->nprocs].pid = pid;
-	r->procs[r->nprocs].sock = sv[0];
 	r->procs[r->nprocs].live = true;
 	r->nprocs++;
 	return 0;
 }
 
-static void end_worker(struct lx_proc *p)
+static void end_worker(struct lx_run *r, int p)
 {
-	close(p->sock);
-	waitpid(p->pid, NULL, 0);
-	p->live = false;
+	struct lx_msg m = { -1, -1 };
+
+	if (write(chans[p].cmd[1], &m, sizeof(m)) != sizeof(m))
+		kill(r->procs[p].pid, SIGKILL);
+	waitpid(r->procs[p].pid, NULL, 0);
+	r->procs[p].live = false;
 }
 
-/* Sends line idx to process p and waits for the answer. */
-static struct lx_reply ask(struct lx_run *r, int p, int idx, int *fd)
+/* Sends line idx to process p and waits for the answer (slot: a fork's child). */
+static struct lx_reply ask(struct lx_run *r, int p, int idx, int slot)
 {
+	struct lx_msg m = { idx, slot };
 	struct lx_reply rep;
 
-	*fd = -1;
-	if (write(r->procs[p].sock, &idx, sizeof(idx)) != sizeof(idx) ||
-	    recv_reply(r->procs[p].sock, &rep, fd))
+	if (write(chans[p].cmd[1], &m, sizeof(m)) != sizeof(m) ||
+	    read(chans[p].ans[0], &rep, sizeof(rep)) != sizeof(rep))
 		return reply_why(LX_STOP, "process '%s' died (or the script ran out of its %d s)",
 				 r->procs[p].name, LX_SCRIPT_SECONDS);
 	return rep;
@@ -768,7 +722,7 @@ static struct lx_reply run_expect(struct lx_run *r, int idx)
 	const struct sc_line *l = &script->lines[idx];
 	const char *why = sc_key_unobservable_on_linux(l);
 	struct lx_gup *g;
-	int p, fd;
+	int p;
 
 	if (why)
 		return reply_why(LX_UNOBSERVABLE, "%s", why);
@@ -790,14 +744,14 @@ static struct lx_reply run_expect(struct lx_run *r, int idx)
 		p = owner_of(r, l->args[1]);
 	if (p < 0 || !r->procs[p].live)
 		return reply_why(LX_STOP, "'%s' does not exist", l->args[1]);
-	return ask(r, p, idx, &fd);
+	return ask(r, p, idx, -1);
 }
 
 static struct lx_reply run_line(struct lx_run *r, int idx)
 {
 	const struct sc_line *l = &script->lines[idx];
 	struct lx_reply rep;
-	int p, fd;
+	int p;
 
 	switch (l->cmd) {
 	case SC_MACHINE:
@@ -807,8 +761,7 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 	case SC_EXPECT:
 		return run_expect(r, idx);
 	case SC_EXIT:
-		p = proc_index(r, l->args[0]);
-		end_worker(&r->procs[p]);
+		end_worker(r, proc_index(r, l->args[0]));
 		return value(sc_num(0));
 	case SC_RELEASE:
 		/* Basic and fast gup_test tests dropped their references already. */
@@ -836,19 +789,15 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 	p = line_proc(r, l);
 	if (p < 0 || !r->procs[p].live)
 		return reply_why(LX_STOP, "no live process for line %u", l->line);
-	rep = ask(r, p, idx, &fd);
-	if (l->cmd == SC_FORK && rep.what == LX_VALUE && fd >= 0) {
-		int c = r->nprocs;
+	if (l->cmd == SC_FORK && r->nprocs == LX_MAX_PROCS)
+		return reply_why(LX_STOP, "more than %d processes", LX_MAX_PROCS);
+	rep = ask(r, p, idx, r->nprocs);
+	if (l->cmd == SC_FORK && rep.what == LX_VALUE && !failed(&rep.v)) {
+		int c = r->nprocs++;
 
-		if (c == LX_MAX_PROCS) {
-			close(fd);
-			return reply_why(LX_STOP, "more than %d processes", LX_MAX_PROCS);
-		}
 		snprintf(r->procs[c].name, SC_NAME_MAX, "%s", l->args[1]);
 		r->procs[c].pid = rep.child;
-		r->procs[c].sock = fd;
 		r->procs[c].live = true;
-		r->nprocs++;
 		/* The child's names for the parent's mappings. */
 		for (int i = 0, n = r->nowners; i < n; i++) {
 			const char *dot = strrchr(r->owners[i].name, '.');
@@ -860,8 +809,6 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 				 SC_NAME_MAX - 1, dot ? dot + 1 : r->owners[i].name);
 			add_owner(r, name, c);
 		}
-	} else if (fd >= 0) {
-		close(fd);
 	}
 	if ((l->cmd == SC_ANON || l->cmd == SC_BAR) && rep.what == LX_VALUE && !failed(&rep.v))
 		add_owner(r, l->args[0], p);
@@ -905,6 +852,18 @@ static void run_script(FILE *out)
 	if (!r) {
 		sc_trace_stop(out, 0, "out of memory");
 		return;
+	}
+	/* Fresh pipes for every script: nothing a killed process left behind is read. */
+	for (int i = 0; i < LX_MAX_PROCS; i++) {
+		for (int j = 0; j < 2 && chans[i].cmd[0] >= 0; j++) {
+			close(chans[i].cmd[j]);
+			close(chans[i].ans[j]);
+		}
+		if (pipe(chans[i].cmd) || pipe(chans[i].ans)) {
+			sc_trace_stop(out, 0, "no pipes for the processes");
+			free(r);
+			return;
+		}
 	}
 	r->out = out;
 	r->last = sc_num(0);
@@ -959,7 +918,8 @@ static void run_script(FILE *out)
 	for (int i = 0; i < r->nprocs; i++)
 		if (r->procs[i].live) {
 			kill(r->procs[i].pid, SIGKILL);
-			end_worker(&r->procs[i]);
+			waitpid(r->procs[i].pid, NULL, 0);
+			r->procs[i].live = false;
 		}
 	fflush(out);
 	running = NULL;
@@ -978,7 +938,12 @@ int main(int argc, char **argv)
 	}
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
-	signal(SIGALRM, alarm_stop);
+	sa.sa_handler = alarm_stop;
+	sa.sa_flags = 0;	/* no SA_RESTART: the controller's read of an answer ends */
+	sigaction(SIGALRM, &sa, NULL);
+	for (int i = 0; i < LX_MAX_PROCS; i++)
+		chans[i].cmd[0] = -1;	/* no pipes yet */
+
 	gup_fd = open("/sys/kernel/debug/gup_test", O_RDWR);
 	lx_env_open(&env);
 	for (int i = 1; i < argc; i++) {
