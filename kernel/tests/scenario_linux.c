@@ -258,11 +258,20 @@ static struct lx_reply do_anon(const struct sc_line *l)
 
 	if (p == MAP_FAILED)
 		return errno_value();
-	/* The model's THP mode is madvise: huge is MADV_HUGEPAGE, anything else never huge. */
+	/*
+	 * The model's THP mode is madvise: huge is MADV_HUGEPAGE, anything else
+	 * never huge.  A kernel without madvise(2) (CONFIG_ADVISE_SYSCALLS) in
+	 * that mode gives no VMA a THP: right for the rest, not for huge.
+	 */
 	if (madvise(p, len, sc_opt(l, "huge") ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)) {
 		int err = errno;
 
+		if (err == ENOSYS && !sc_opt(l, "huge"))
+			return add_map(l->args[0], p, len);
 		munmap(p, len);
+		if (err == ENOSYS)
+			return reply_why(LX_SKIP, "huge needs madvise(2): this kernel has no "
+					 "CONFIG_ADVISE_SYSCALLS");
 		return value(sc_num(-err));
 	}
 	return add_map(l->args[0], p, len);
