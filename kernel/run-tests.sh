@@ -323,6 +323,8 @@ differential() {
 }
 
 # -------------------------------------------------------------------- boot
+# no_timer_check: under TCG on a loaded host the IO-APIC timer check can
+# miss its ticks and panic the boot ("IO-APIC + timer doesn't work!").
 boot() { # boot <kernel name> [<VRAM MiB>]
 	local name=$1 vram=${2:-64} t run
 	t=$(date +%s)
@@ -335,7 +337,7 @@ boot() { # boot <kernel name> [<VRAM MiB>]
 		-device ivshmem-plain,memdev=vfiobar,bus=pci.0,addr=0x6 \
 		-kernel "$CACHE/trees/$name/arch/x86/boot/bzImage" \
 		-initrd "$CACHE/initramfs/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 hugepfn.kernel=$name hugepfn.vram=$vram" \
+		-append "console=ttyS0 panic=-1 no_timer_check hugepfn.kernel=$name hugepfn.vram=$vram" \
 		</dev/null >"$logf" 2>&1
 	tr -d '\r' <"$logf" >"$logf.txt" && mv "$logf.txt" "$logf"
 	BOOT_TIME[$run]=$(elapsed "$t")
@@ -345,7 +347,10 @@ boot() { # boot <kernel name> [<VRAM MiB>]
 boot_name() { if [ "$2" = 64 ]; then echo "$1"; else echo "$1-vram$2M"; fi; }
 
 # Reads the log of one kernel: its test lines and its kernel messages.
-BAD_LOG='Oops|BUG:|WARNING:|Bad page|general protection|Kernel panic|Call Trace'
+BAD_LOG='Oops|BUG:|WARNING:|Bad page|general protection|Kernel panic|Call Trace|bad p[gum4]d'
+# Tests that must FAIL on a kernel, with the log line they are allowed to
+# cause: 6.12 without patch 0008 clears a moved huge PUD as "bad pud".
+declare -A EXPECT_FAIL=([unpatched/t13-vfio-mremap]='bad pud')
 evaluate() { # evaluate <boot name> <expected tests...>
 	local name=$1; shift
 	local logf=$CACHE/logs/qemu-$name.log t line
@@ -353,6 +358,9 @@ evaluate() { # evaluate <boot name> <expected tests...>
 		line=$(grep -m1 "^hugepfn-test: $t " "$logf" || true)
 		if [ -z "$line" ]; then
 			check 0 "$name/$t" "(no result: see $logf)"
+		elif [ -n "${EXPECT_FAIL[$name/$t]:-}" ]; then
+			check "$([ "$(echo "$line" | awk '{print $3}')" = FAIL ] && echo 1 || echo 0)" \
+				"$name/$t-fails-as-expected" "$(echo "$line" | cut -d' ' -f4-)"
 		else
 			check "$([ "$(echo "$line" | awk '{print $3}')" = PASS ] && echo 1 || echo 0)" \
 				"$name/$t" "$(echo "$line" | cut -d' ' -f4-)"
@@ -372,8 +380,13 @@ evaluate() { # evaluate <boot name> <expected tests...>
 				"warnings=${hit:-0} $(grep -m1 'WARNING: .* at mm/debug_vm_pgtable.c' "$logf" | sed 's/.* at //')"
 		fi
 	else
-		local bad
-		bad=$(grep -m3 -E "$BAD_LOG" "$logf" | tr '\n' ' ' || true)
+		local bad allowed=NONE k
+		for k in "${!EXPECT_FAIL[@]}"; do
+			[ "${k%%/*}" = "$name" ] && allowed=${EXPECT_FAIL[$k]}
+		done
+		# Kernel messages only: the tests' own lines may quote them.
+		bad=$(grep -v '^hugepfn-' "$logf" | grep -E "$BAD_LOG" |
+			grep -v -F "$allowed" | head -3 | tr '\n' ' ' || true)
 		check "$([ -z "$bad" ] && echo 1 || echo 0)" "$name/kernel-log-clean" \
 			"${bad:+log: $bad}"
 	fi

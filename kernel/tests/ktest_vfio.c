@@ -193,7 +193,7 @@ int ktest_vfio_bar_phys(const char *bdf, int bar, uint64_t *phys)
 	return ret;
 }
 
-static uint64_t kv_stamp(uint64_t bar_off, uint64_t seed)
+uint64_t ktest_vfio_stamp_value(uint64_t bar_off, uint64_t seed)
 {
 	return (seed * 0x9e3779b97f4a7c15ULL) ^ bar_off ^ 0x5a5a000000000000ULL;
 }
@@ -203,7 +203,7 @@ void ktest_vfio_stamp(void *p, size_t len, uint64_t bar_off, uint64_t seed)
 	size_t o;
 
 	for (o = 0; o < len; o += 4096)
-		*(volatile uint64_t *)((char *)p + o) = kv_stamp(bar_off + o, seed);
+		*(volatile uint64_t *)((char *)p + o) = ktest_vfio_stamp_value(bar_off + o, seed);
 }
 
 size_t ktest_vfio_stamp_check(const void *p, size_t len, uint64_t bar_off,
@@ -213,7 +213,7 @@ size_t ktest_vfio_stamp_check(const void *p, size_t len, uint64_t bar_off,
 
 	for (o = 0; o < len; o += 4096)
 		if (*(const volatile uint64_t *)((const char *)p + o) !=
-		    kv_stamp(bar_off + o, seed))
+		    ktest_vfio_stamp_value(bar_off + o, seed))
 			bad++;
 	return bad;
 }

@@ -52,6 +52,8 @@ void *ktest_free_range(size_t len, size_t align, size_t skew);
  * of pages whose stamp differs.
  */
 void ktest_vfio_stamp(void *p, size_t len, uint64_t bar_off, uint64_t seed);
+/* The stamp of the page at BAR offset @bar_off. */
+uint64_t ktest_vfio_stamp_value(uint64_t bar_off, uint64_t seed);
 size_t ktest_vfio_stamp_check(const void *p, size_t len, uint64_t bar_off,
 			      uint64_t seed);
 /* The bus address of BAR @bar of @bdf, from sysfs; 0 or -errno. */

@@ -64,6 +64,13 @@ static int kw_query(const char *cmd, char *buf, size_t size)
 	return 0;
 }
 
+int ktest_walk_command(const char *cmd)
+{
+	char buf[256];
+
+	return kw_query(cmd, buf, sizeof(buf));
+}
+
 int ktest_walk_range(const void *start, size_t len, struct ktest_counts *c)
 {
 	char cmd[64], buf[256], name[8];

@@ -44,6 +44,9 @@ int ktest_walk_addr(const void *addr, int *level, int *kind, uint64_t *raw);
 /* The physical address an entry of @level maps (bits 51..12, or 51..21/30). */
 uint64_t ktest_entry_phys(uint64_t raw, int level);
 
+/* Writes @cmd as it is; 0 if the kernel took it, else -errno. */
+int ktest_walk_command(const char *cmd);
+
 /* "pud", "pmd", "pte", "none" and "normal", "special", "devmap", "none". */
 const char *ktest_walk_level_name(int level);
 const char *ktest_walk_kind_name(int kind);

@@ -57,6 +57,33 @@ static int entry_ok(const char *what, const struct entry *e, int level,
 	return ok;
 }
 
+/* Malformed commands must be refused with EINVAL, good ones taken. */
+static int walker_errors_ok(void)
+{
+	static const char *const bad[] = {
+		"range", "range 1000", "range 2000 1000", "range 1000 1000",
+		"range 1000 800000000000000", "range 1000 2000 x", "range x y",
+		"addr", "addr zz", "addr 1000 2000", "addr ffffffffffffffff",
+		"walk 1000", "range -1000 2000",
+	};
+	unsigned int i;
+	int ok = 1, ret;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ret = ktest_walk_command(bad[i]);
+		if (ret != -EINVAL) {
+			kt_info("hugepfn_walk took \"%s\": %d", bad[i], ret);
+			ok = 0;
+		}
+	}
+	ret = ktest_walk_command("range 0x1000 0x2000\n");
+	if (ret) {
+		kt_info("hugepfn_walk refused a good range: %d", ret);
+		ok = 0;
+	}
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
 	struct ktest_counts whole, mid, small;
@@ -67,9 +94,10 @@ int main(int argc, char **argv)
 	struct kt_args a;
 	char *p, *q, *r;
 	uint64_t phys;
-	int kind, pass;
+	int kind, pass, errors_ok;
 
 	kt_parse_args(argc, argv, &a);
+	errors_ok = walker_errors_ok();
 	/* The control kernel inserts huge pfn entries without the special bit. */
 	kind = !strcmp(a.kernel, "control") ? KW_NORMAL : KW_SPECIAL;
 	if (ktest_vfio_bar_phys(KTEST_VFIO_BDF, KTEST_VFIO_BAR, &phys) ||
@@ -138,14 +166,16 @@ int main(int argc, char **argv)
 	       small.n[2][KW_SPECIAL] == 2048 &&
 	       ktest_counts_level(&small, 2) == 2048 &&
 	       !ktest_counts_level(&small, 0) && !ktest_counts_level(&small, 1) &&
-	       f_pud == 1 && f_pud2 == 2 && !bad_mid && !bad_small && !bad_whole;
+	       f_pud == 1 && f_pud2 == 2 && !bad_mid && !bad_small &&
+	       !bad_whole && errors_ok;
 	kt_result(NAME, pass,
-		  "kernel=%s addr=%p pud=%ld%s faults_1st_GiB=%ld faults_2GiB=%ld pmd_mapping=%ldpmd pte_mapping=%ldpte pud_raw=%#llx pmd_raw=%#llx pte_raw=%#llx bad_pages=%zu",
+		  "kernel=%s addr=%p pud=%ld%s faults_1st_GiB=%ld faults_2GiB=%ld pmd_mapping=%ldpmd pte_mapping=%ldpte pud_raw=%#llx pmd_raw=%#llx pte_raw=%#llx bad_pages=%zu walker_errors=%s",
 		  a.kernel, (void *)p, ktest_counts_level(&whole, 0),
 		  kind == KW_SPECIAL ? "special" : "normal", f_pud, f_pud2,
 		  ktest_counts_level(&mid, 1), ktest_counts_level(&small, 2),
 		  (unsigned long long)e_pud.raw, (unsigned long long)e_pmd.raw,
-		  (unsigned long long)e_pte.raw, bad_mid + bad_small + bad_whole);
+		  (unsigned long long)e_pte.raw, bad_mid + bad_small + bad_whole,
+		  errors_ok ? "ok" : "WRONG");
 	munmap(p, 2 * KT_1G);
 	munmap(q, 64 * MIB);
 	munmap(r, 8 * MIB);

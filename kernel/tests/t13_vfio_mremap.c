@@ -144,10 +144,16 @@ static int move_one(struct ktest_vfio *v, struct move *m, size_t len,
 	m->bad_pages = ktest_vfio_stamp_check(m->to, len, off, seed);
 	m->faults = kt_minflt() - f0;
 	ktest_walk_range(m->to, len, &m->refaulted);
-	kt_info("%s: %p -> %p, bad pud messages %d, old address %s, %ld faults to read it all, %zu bad pages",
+	kt_info("%s: %p -> %p, kernel reports of a bad PUD: %d, old address %s, %ld faults to read it all, %zu bad pages",
 		m->what, (void *)m->from, (void *)m->to, m->bad_puds,
 		m->old_faults ? "faults" : "STILL READS (stale TLB entry)",
 		m->faults, m->bad_pages);
+	if (!m->old_faults)
+		kt_info("%s: read %#llx at the old address, the stamp of BAR offset %#llx is %#llx",
+			m->what, (unsigned long long)m->stale,
+			(unsigned long long)(off + len - KT_4K),
+			(unsigned long long)ktest_vfio_stamp_value(off + len - KT_4K,
+								   seed));
 	ktest_print_counts("  before", &m->before);
 	ktest_print_counts("  right after mremap", &m->moved);
 	ktest_print_counts("  after reading it", &m->refaulted);
