@@ -38,6 +38,7 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
 CACHE=${HUGEPFN_KERNEL_CACHE:-$HOME/.cache/hugepfn-kernel}
 KERNELS=${HUGEPFN_KERNELS:-"patched control unpatched"}
 JOBS=${JOBS:-$(nproc)}
@@ -277,10 +278,57 @@ build_initramfs() {
 			"$HERE/tests/ktest_vfio.c" ||
 			die "building $t failed"
 	done
+	build_hpscen "$w" || die "building hpscen failed"
 	cp /bin/busybox "$w/root/bin/busybox"
 	cp "$HERE/tests/init" "$w/root/init"
 	chmod +x "$w/root/init"
 	(cd "$w/root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$w/initramfs.gz"
+}
+
+# The Linux backend of the scenario language (tests/scenario_linux.c) with
+# the model's own parser, and the scenarios it runs (the differential).
+build_hpscen() { # build_hpscen <initramfs work dir>
+	local w=$1 tools=$ROOT/tools
+	gcc -static -O2 -Wall -Wextra -DHAVE_KTEST_WALK -DHAVE_KTEST_VFIO \
+		-I"$w/hdr" -I"$tools" -I"$ROOT/include" -o "$w/root/bin/hpscen" \
+		"$HERE"/tests/scenario_linux.c "$HERE"/tests/scenario_linux_env.c \
+		"$HERE/tests/ktest_walk.c" "$HERE/tests/ktest_vfio.c" "$HERE/tests/ktest.c" \
+		"$tools"/scenario_parse.c "$tools"/scenario_names.c "$tools"/scenario_value.c \
+		"$tools"/scenario_trace.c "$tools"/size.c "$ROOT"/src/policy.c || return 1
+	mkdir -p "$w/root/scen/scenarios" "$w/root/scen/differential"
+	cp "$ROOT"/scenarios/*.hp "$w/root/scen/scenarios/"
+	cp "$ROOT"/tests/differential/*.hp "$w/root/scen/differential/"
+}
+
+# The model against the traces of the boots (differential.py), and the
+# same against a model with a planted bug, which must be caught.
+differential() {
+	local model=$ROOT/build/tools/hugepfn mutant=$ROOT/build/tools/hugepfn-mutant
+	local -a logs=() out
+	local k
+	for k in patched unpatched; do
+		want "$k" && [ -f "$CACHE/logs/qemu-$k.log" ] && logs+=(--log "$k=$CACHE/logs/qemu-$k.log")
+	done
+	[ "${#logs[@]}" = 0 ] && return 0
+	if ! (cd "$ROOT" && make -s all >"$CACHE/logs/model-build.log" 2>&1); then
+		check 0 differential "(the model does not build: $CACHE/logs/model-build.log)"
+		return
+	fi
+	python3 "$HERE/differential.py" --root "$ROOT" --model "$model" "${logs[@]}" \
+		>"$CACHE/logs/differential.txt" 2>&1
+	local rc=$?
+	cat "$CACHE/logs/differential.txt"
+	check "$([ "$rc" = 0 ] && echo 1 || echo 0)" differential \
+		"$(grep -m1 '^differential:' "$CACHE/logs/differential.txt")"
+	python3 "$HERE/differential.py" --root "$ROOT" --model "$mutant" "${logs[@]}" \
+		>"$CACHE/logs/differential-mutant.txt" 2>&1
+	rc=$?
+	# Caught: a difference (step, key, both values) the real model does not have.
+	mapfile -t out < <(comm -13 <(grep '^  DIFFER ' "$CACHE/logs/differential.txt" | sort) \
+		<(grep '^  DIFFER ' "$CACHE/logs/differential-mutant.txt" | sort))
+	check "$([ "$rc" != 0 ] && [ "${#out[@]}" -gt 0 ] && echo 1 || echo 0)" \
+		differential/planted-bug-caught \
+		"(THP without MADV_HUGEPAGE: ${#out[@]} new differences) ${out[0]:-nothing caught}"
 }
 
 # -------------------------------------------------------------------- boot
@@ -464,6 +512,8 @@ for k in "${built[@]}"; do
 		;;
 	esac
 done
+
+differential
 
 # The figures side by side, for the README.
 echo

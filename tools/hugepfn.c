@@ -18,6 +18,7 @@
 /* The options every subcommand may take; each subcommand says which apply. */
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
+	{ "trace", no_argument, NULL, 't' },
 	{ "policy", required_argument, NULL, 'p' },
 	{ "size", required_argument, NULL, 's' },
 	{ "fail", required_argument, NULL, 'f' },
@@ -29,6 +30,7 @@ static const struct option long_opts[] = {
 static const char *const opt_help[] = {
 	['j'] = "--json          one JSON document per run (docs/hugepfn-result.schema.json)",
 	['p'] = "--policy P      none, plain, devmap or special",
+	['t'] = "--trace         the per-step trace instead (docs/scenario-language.md, Trace)",
 	['s'] = "--size SIZE     each region's size: a multiple of 2M, at most 2G (default 1G)",
 	['f'] = "--fail SITE:N   the Nth allocation at SITE fails: pgtable, page, thp, buddy, bo",
 	['c'] = "-c, --cmd CMD   a scenario command; repeatable, the commands form a script",
@@ -75,6 +77,7 @@ static int parse_policy(const char *cmd, const char *arg, int *policy)
 
 struct args {
 	bool json;
+	bool trace;
 	int fail_site;		/* --fail SITE:N; -1: none */
 	unsigned long fail_nth;
 	int policy;		/* -1: not given */
@@ -113,7 +116,7 @@ static int parse_args(const struct subcommand *sub, int argc, char **argv, struc
 	a->size = 1ULL << 30;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jp:s:c:f:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jtp:s:c:f:h", long_opts, NULL)) != -1) {
 		if (c == ':') {
 			fprintf(stderr, "hugepfn %s: '%s' needs a value\n", cmd, argv[optind - 1]);
 			return 2;
@@ -130,6 +133,7 @@ static int parse_args(const struct subcommand *sub, int argc, char **argv, struc
 		}
 		switch (c) {
 		case 'j': a->json = true; break;
+		case 't': a->trace = true; break;
 		case 'p':
 			if (parse_policy(cmd, optarg, &a->policy))
 				return 2;
@@ -158,6 +162,10 @@ static int parse_args(const struct subcommand *sub, int argc, char **argv, struc
 		}
 		case 'h': subcommand_usage(stdout, sub); exit(0);
 		}
+	}
+	if (a->json && a->trace) {
+		fprintf(stderr, "hugepfn %s: --json and --trace exclude each other\n", cmd);
+		return 2;
 	}
 	a->files = argv + optind;
 	a->nfiles = argc - optind;
@@ -206,11 +214,13 @@ static int run_one(const char *file, const char *inline_cmds, const struct args 
 	script.fail_site = a->fail_site;
 	script.fail_nth = a->fail_nth;
 	policy = a->policy >= 0 ? a->policy : script.policy >= 0 ? script.policy : HP_POLICY_SPECIAL;
-	sc_run(&script, policy, a->json ? stderr : stdout, &result);
+	/* --trace: standard output is the trace alone; everything else goes to stderr. */
+	script.trace = a->trace ? stdout : NULL;
+	sc_run(&script, policy, a->json || a->trace ? stderr : stdout, &result);
 	if (a->json)
 		sc_print_json(stdout, &script, &result);
 	else
-		sc_print_summary(stdout, &script, &result);
+		sc_print_summary(a->trace ? stderr : stdout, &script, &result);
 	sc_free(&script);
 	status = sc_status(&result);
 	sc_result_free(&result);
@@ -344,7 +354,8 @@ static int cmd_bench(const struct subcommand *sub, int argc, char **argv)
 }
 
 static const struct subcommand subcommands[] = {
-	{ "run", cmd_run, "[--json] [--policy P] [--fail SITE:N] [-c CMD]... [SCRIPT|-]...", "jpfc",
+	{ "run", cmd_run, "[--json|--trace] [--policy P] [--fail SITE:N] [-c CMD]... [SCRIPT|-]...",
+	  "jtpfc",
 	  "Runs scenarios (docs/scenario-language.md) under one policy: the one given, else\n"
 	  "the script's machine policy=, else special.  Exit 0: every expectation met;\n"
 	  "1: an expectation failed, a violation nobody expected, a leak; 2: a usage error\n"

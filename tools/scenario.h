@@ -53,6 +53,7 @@ struct sc_script {
 	int fail_site;			/* --fail SITE:N, -1 if none */
 	unsigned long fail_nth;
 	bool expects_violations[HP_NR_POLICIES];
+	FILE *trace;			/* --trace: the per-step trace (scenario_trace.h), or NULL */
 };
 
 /* Longest message about a script, before it is cut. */
@@ -140,8 +141,17 @@ void sc_names_free(struct sc_names *t);
 /* Helpers shared by the parser and the runner. */
 /* A value as an expectation writes it: a size, a number, -ERRNO (known), else a word. */
 struct sc_value sc_parse_value(const char *s);
+struct sc_value sc_num(long n);
+struct sc_value sc_word(const char *w);
 const char *sc_errno_name(long err);
 void sc_value_print(FILE *out, const struct sc_value *v);
+/* A line's option (value, "" for a flag, NULL if absent), size argument i, prot= word. */
+const char *sc_opt(const struct sc_line *l, const char *key);
+uint64_t sc_size_arg(const struct sc_line *l, int i);
+int sc_prot(const char *s);	/* PROT_* bits; NULL is rw */
+/* The byte `fill` writes at off of a mapping, and the byte `dma` writes, for a seed. */
+unsigned char sc_pattern_byte(long seed, uint64_t off);
+unsigned char sc_dma_byte(long seed);
 /* The same into buf, cut to len. */
 void sc_value_text(char *buf, size_t len, const struct sc_value *v);
 

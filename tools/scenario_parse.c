@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "scenario_trace.h"
 
 enum arg_type {
 	A_PROC_NEW, A_PROC, A_MAP_NEW, A_MAP, A_BO_NEW, A_BO, A_GUP_NEW, A_GUP,
@@ -409,11 +410,10 @@ static int check_expect(struct parser *p, struct sc_line *l, struct sc_script *s
 	if (!strcmp(key, "placement"))
 		return nkey == 2 ? sym_use(p, l->args[1], SYM_BO, NULL) :
 		       error(p, "expect placement BO");
-	if (!strcmp(key, "rss"))
+	if (!strcmp(key, "rss") || !strcmp(key, "pgtables"))
 		return nkey == 2 ? sym_use(p, l->args[1], SYM_PROC, NULL) :
-		       error(p, "expect rss PROCESS");
-	return error(p, "expect: unknown key '%s' (result, violations, faults, entries, tables, "
-		     "gup, level, kind, placement, rss)", key);
+		       error(p, "expect %s PROCESS", key);
+	return error(p, "expect: unknown key '%s' (%s)", key, sc_key_names());
 }
 
 static int check_show(struct parser *p, struct sc_line *l)
@@ -454,17 +454,15 @@ static void retire_names(struct parser *p, struct sc_line *l)
 	}
 }
 
-static const char *opt_of(const struct sc_line *l, const char *key);
-
 /* at= is an address; align= (a power of two, a page or more) and skew= ask for one. */
 static int check_placement(struct parser *p, const struct sc_line *l)
 {
-	const char *align = opt_of(l, "align"), *skew = opt_of(l, "skew");
+	const char *align = sc_opt(l, "align"), *skew = sc_opt(l, "skew");
 	uint64_t a = 0, k = 0;
 
 	if (!align && !skew)
 		return 0;
-	if (opt_of(l, "at"))
+	if (sc_opt(l, "at"))
 		return error(p, "%s: at= gives the address, align= and skew= ask for one: not both",
 			     specs[l->cmd].name);
 	if (!align)
@@ -543,7 +541,7 @@ static int check_words(struct parser *p, const struct spec *spec, const struct s
 			return error(p, "%s: '%s' and '%s' exclude each other", spec->name, a, b);
 		g += glen + (end ? 1 : 0);
 	}
-	if (l->cmd == SC_GUP && opt_of(l, "fast-only") && !opt_of(l, "get"))
+	if (l->cmd == SC_GUP && sc_opt(l, "fast-only") && !sc_opt(l, "get"))
 		return error(p, "gup: fast-only needs get (6.12 has get_user_pages_fast_only(), "
 			     "no pinning twin)");
 	return 0;
@@ -595,6 +593,11 @@ static int check_line(struct parser *p, struct sc_line *l, struct sc_script *scr
 		return -1;
 	retire_names(p, l);
 	return 0;
+}
+
+const char *sc_cmd_name(enum sc_cmd cmd)
+{
+	return cmd < SC_NR_CMDS ? specs[cmd].name : "?";
 }
 
 static int find_cmd(const char *name)
@@ -669,23 +672,15 @@ static void free_line(struct sc_line *l)
 	}
 }
 
-static const char *opt_of(const struct sc_line *l, const char *key)
-{
-	for (int i = 0; i < l->nopts; i++)
-		if (!strcmp(l->opt_key[i], key))
-			return l->opt_val[i] ? l->opt_val[i] : "";
-	return NULL;
-}
-
 static int apply_machine(struct parser *p, const struct sc_line *l, struct sc_script *s)
 {
 	const char *v;
 
-	if ((v = opt_of(l, "ram")))
+	if ((v = sc_opt(l, "ram")))
 		sc_parse_size(v, &s->ram);
-	if ((v = opt_of(l, "vram")))
+	if ((v = sc_opt(l, "vram")))
 		sc_parse_size(v, &s->vram);
-	if ((v = opt_of(l, "policy")))
+	if ((v = sc_opt(l, "policy")))
 		s->policy = hp_policy_parse(v);
 	if (s->ram % (4 << 20) || s->ram < (16 << 20) || s->ram > (64ULL << 30))
 		return error(p, "machine: ram=%llu must be a multiple of 4M between 16M and 64G",

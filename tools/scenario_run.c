@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "scenario_trace.h"
 
 struct proc { char name[SC_NAME_MAX]; struct mm_struct *mm; bool live; };
 struct map { char name[2 * SC_NAME_MAX]; int proc; unsigned long addr, len; bool live; };
@@ -38,62 +39,6 @@ struct run {
 	struct sc_value last;
 	bool stop;
 };
-
-/* ---- values ----------------------------------------------------------------- */
-
-static const struct { int err; const char *name; } errnos[] = {
-	{ EFAULT, "EFAULT" }, { EINVAL, "EINVAL" }, { ENOMEM, "ENOMEM" }, { ENOSPC, "ENOSPC" },
-	{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { EOPNOTSUPP, "EOPNOTSUPP" },
-	{ EACCES, "EACCES" }, { EOVERFLOW, "EOVERFLOW" }, { EAGAIN, "EAGAIN" },
-};
-
-const char *sc_errno_name(long err)
-{
-	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
-		if (errnos[i].err == -err)
-			return errnos[i].name;
-	return "E?";
-}
-
-static struct sc_value num_value(long n)
-{
-	return (struct sc_value){ .is_num = true, .num = n };
-}
-
-static struct sc_value word_value(const char *w)
-{
-	struct sc_value v = { .is_num = false };
-
-	snprintf(v.word, sizeof(v.word), "%s", w);
-	return v;
-}
-
-void sc_value_print(FILE *out, const struct sc_value *v)
-{
-	if (!v->is_num)
-		fputs(v->word, out);
-	else if (v->num < 0 && v->num > -4096)
-		fprintf(out, "-%s", sc_errno_name(v->num));
-	else
-		fprintf(out, "%ld", v->num);
-}
-
-/* An expected value as written: a size, a number, -ERRNO, or a word. */
-struct sc_value sc_parse_value(const char *s)
-{
-	uint64_t size;
-	long n;
-
-	if (sc_parse_size(s, &size))
-		return num_value((long)size);
-	if (sc_parse_num(s, &n))
-		return num_value(n);
-	if (s[0] == '-' && s[1] == 'E')
-		for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
-			if (!strcmp(s + 1, errnos[i].name))
-				return num_value(-errnos[i].err);
-	return word_value(s);
-}
 
 static bool value_failed(const struct sc_value *v)
 {
@@ -216,37 +161,6 @@ static bool uses_exist(struct run *r, const struct sc_line *l)
 	return true;
 }
 
-static const char *opt(const struct sc_line *l, const char *key)
-{
-	for (int i = 0; i < l->nopts; i++)
-		if (!strcmp(l->opt_key[i], key))
-			return l->opt_val[i] ? l->opt_val[i] : "";
-	return NULL;
-}
-
-static uint64_t size_arg(const struct sc_line *l, int i)
-{
-	uint64_t v = 0;
-
-	sc_parse_size(l->args[i], &v);
-	return v;
-}
-
-static unsigned long prot_bits(const char *s)
-{
-	unsigned long prot = 0;
-
-	if (!s)
-		return PROT_READ | PROT_WRITE;
-	if (strchr(s, 'r'))
-		prot |= PROT_READ;
-	if (strchr(s, 'w'))
-		prot |= PROT_WRITE;
-	if (strchr(s, 'x'))
-		prot |= PROT_EXEC;
-	return prot;
-}
-
 static bool add_map(struct run *r, const char *name, int proc, unsigned long addr,
 		    unsigned long len)
 {
@@ -308,10 +222,10 @@ static struct sc_value do_mmap_result(struct run *r, const char *name, int proc,
 				      unsigned long addr, unsigned long len)
 {
 	if (IS_ERR_VALUE(addr))
-		return num_value((long)addr);
+		return sc_num((long)addr);
 	if (!add_map(r, name, proc, addr, len))
 		hp_munmap(r->procs[proc].mm, addr, len);
-	return num_value(0);
+	return sc_num(0);
 }
 
 /*
@@ -324,18 +238,18 @@ static unsigned long map_as_asked(struct run *r, const struct sc_line *l, int pr
 				  unsigned long pgoff)
 {
 	struct mm_struct *mm = r->procs[proc].mm;
-	unsigned long prot = prot_bits(opt(l, "prot"));
+	unsigned long prot = sc_prot(sc_opt(l, "prot"));
 	uint64_t align = 0, skew = 0;
 	long at = 0;
 
-	if (opt(l, "align")) {
-		sc_parse_size(opt(l, "align"), &align);
-		if (opt(l, "skew"))
-			sc_parse_size(opt(l, "skew"), &skew);
+	if (sc_opt(l, "align")) {
+		sc_parse_size(sc_opt(l, "align"), &align);
+		if (sc_opt(l, "skew"))
+			sc_parse_size(sc_opt(l, "skew"), &skew);
 		return hp_mmap_aligned(mm, file, len, prot, flags, pgoff, align, skew);
 	}
-	if (opt(l, "at")) {
-		sc_parse_num(opt(l, "at"), &at);
+	if (sc_opt(l, "at")) {
+		sc_parse_num(sc_opt(l, "at"), &at);
 		flags |= MAP_FIXED_NOREPLACE;
 	}
 	return hp_mmap(mm, file, at, len, prot, flags, pgoff);
@@ -344,11 +258,11 @@ static unsigned long map_as_asked(struct run *r, const struct sc_line *l, int pr
 static struct sc_value cmd_anon(struct run *r, const struct sc_line *l)
 {
 	int p = object_index(r, l->args[1]);
-	uint64_t len = size_arg(l, 2);
-	unsigned long flags = MAP_ANONYMOUS | (opt(l, "shared") ? MAP_SHARED : MAP_PRIVATE);
+	uint64_t len = sc_size_arg(l, 2);
+	unsigned long flags = MAP_ANONYMOUS | (sc_opt(l, "shared") ? MAP_SHARED : MAP_PRIVATE);
 	unsigned long addr = map_as_asked(r, l, p, NULL, len, flags, 0);
 
-	if (!IS_ERR_VALUE(addr) && opt(l, "huge"))
+	if (!IS_ERR_VALUE(addr) && sc_opt(l, "huge"))
 		hp_madvise(r->procs[p].mm, addr, (len + PAGE_SIZE - 1) & PAGE_MASK, MADV_HUGEPAGE);
 	return do_mmap_result(r, l->args[0], p, addr, (len + PAGE_SIZE - 1) & PAGE_MASK);
 }
@@ -356,15 +270,15 @@ static struct sc_value cmd_anon(struct run *r, const struct sc_line *l)
 static struct sc_value cmd_bar(struct run *r, const struct sc_line *l)
 {
 	int p = object_index(r, l->args[1]);
-	uint64_t len = size_arg(l, 2), offset = 0;
+	uint64_t len = sc_size_arg(l, 2), offset = 0;
 	struct hp_bar *bar;
 	unsigned long addr;
 
-	if (opt(l, "offset"))
-		sc_parse_size(opt(l, "offset"), &offset);
-	bar = hp_bar_create(l->args[0], len + offset, opt(l, "zone-device") != NULL);
+	if (sc_opt(l, "offset"))
+		sc_parse_size(sc_opt(l, "offset"), &offset);
+	bar = hp_bar_create(l->args[0], len + offset, sc_opt(l, "zone-device") != NULL);
 	if (!bar)
-		return num_value(-EINVAL);
+		return sc_num(-EINVAL);
 	addr = map_as_asked(r, l, p, hp_bar_file(bar), len, MAP_SHARED, offset >> PAGE_SHIFT);
 	hp_bar_destroy(bar);	/* the mapping keeps it */
 	return do_mmap_result(r, l->args[0], p, addr, len);
@@ -389,23 +303,23 @@ static struct sc_value cmd_bo(struct run *r, const struct sc_line *l)
 {
 	struct ttm_place places[3];
 	struct ttm_placement placement =
-		places_of(l->args[2], opt(l, "contiguous") ? TTM_PL_FLAG_CONTIGUOUS : 0, places);
+		places_of(l->args[2], sc_opt(l, "contiguous") ? TTM_PL_FLAG_CONTIGUOUS : 0, places);
 	struct bo *b = &r->bos[r->nbos];
 	int err;
 
 	if (!r->bdev) {
 		r->bdev = ttm_device_init(&(struct ttm_device_config){ .vram_size = r->script->vram });
 		if (!r->bdev)
-			return num_value(-ENOMEM);
+			return sc_num(-ENOMEM);
 	}
-	err = ttm_bo_create(r->bdev, size_arg(l, 1), &placement, &b->bo);
+	err = ttm_bo_create(r->bdev, sc_size_arg(l, 1), &placement, &b->bo);
 	if (!err) {
 		snprintf(b->name, sizeof(b->name), "%s", l->args[0]);
 		b->live = true;
 		r->nbos++;
 		name_object(r, b->name, OBJ_BO, r->nbos - 1);
 	}
-	return num_value(err);
+	return sc_num(err);
 }
 
 /* A window of a BO: all of it, or size bytes from offset (both page-aligned). */
@@ -416,13 +330,13 @@ static struct sc_value cmd_bomap(struct run *r, const struct sc_line *l)
 	uint64_t offset = 0, len = ttm_bo_size(bo);
 	unsigned long addr;
 
-	if (opt(l, "offset"))
-		sc_parse_size(opt(l, "offset"), &offset);
+	if (sc_opt(l, "offset"))
+		sc_parse_size(sc_opt(l, "offset"), &offset);
 	len = offset < len ? len - offset : 0;
-	if (opt(l, "size"))
-		sc_parse_size(opt(l, "size"), &len);
+	if (sc_opt(l, "size"))
+		sc_parse_size(sc_opt(l, "size"), &len);
 	if (offset & ~PAGE_MASK)
-		return num_value(-EINVAL);
+		return sc_num(-EINVAL);
 	addr = map_as_asked(r, l, p, ttm_device_file(r->bdev), len, MAP_SHARED,
 			    ttm_bo_mmap_offset(bo) + (offset >> PAGE_SHIFT));
 	return do_mmap_result(r, l->args[0], p, addr, (len + PAGE_SIZE - 1) & PAGE_MASK);
@@ -448,14 +362,14 @@ static void retire_covered(struct run *r, const struct map *moved)
 static struct sc_value cmd_mremap(struct run *r, const struct sc_line *l)
 {
 	struct map *m = map_of(r, l->args[0]);
-	uint64_t len = size_arg(l, 1);
-	unsigned long flags = (opt(l, "maymove") ? MREMAP_MAYMOVE : 0) |
-			      (opt(l, "dontunmap") ? MREMAP_DONTUNMAP : 0);
+	uint64_t len = sc_size_arg(l, 1);
+	unsigned long flags = (sc_opt(l, "maymove") ? MREMAP_MAYMOVE : 0) |
+			      (sc_opt(l, "dontunmap") ? MREMAP_DONTUNMAP : 0);
 	long at = 0;
 	unsigned long addr;
 
-	if (opt(l, "fixed")) {
-		sc_parse_num(opt(l, "fixed"), &at);
+	if (sc_opt(l, "fixed")) {
+		sc_parse_num(sc_opt(l, "fixed"), &at);
 		flags |= MREMAP_FIXED;
 	}
 	addr = hp_mremap(r->procs[m->proc].mm, m->addr, m->len, len, flags, at);
@@ -465,7 +379,7 @@ static struct sc_value cmd_mremap(struct run *r, const struct sc_line *l)
 		if (flags & MREMAP_FIXED)
 			retire_covered(r, m);
 	}
-	return num_value((long)addr);
+	return sc_num((long)addr);
 }
 
 static struct sc_value cmd_bo_op(struct run *r, const struct sc_line *l)
@@ -485,12 +399,12 @@ static struct sc_value cmd_bo_op(struct run *r, const struct sc_line *l)
 	case SC_BO_UNPIN: ttm_bo_unpin(b->bo); break;
 	case SC_BO_EVICT: err = ttm_bo_evict(b->bo); break;
 	default:
-		placement = places_of(l->args[1], opt(l, "contiguous") ? TTM_PL_FLAG_CONTIGUOUS : 0,
+		placement = places_of(l->args[1], sc_opt(l, "contiguous") ? TTM_PL_FLAG_CONTIGUOUS : 0,
 				      places);
 		err = ttm_bo_validate(b->bo, &placement);
 		break;
 	}
-	return num_value(err);
+	return sc_num(err);
 }
 
 static const char *access_word(enum hp_access_result a)
@@ -498,17 +412,11 @@ static const char *access_word(enum hp_access_result a)
 	return a == HP_ACCESS_OK ? "ok" : hp_access_result_name(a);
 }
 
-/* The bytes fill writes: a function of the seed and the offset in the mapping. */
-static unsigned char pattern_byte(long seed, uint64_t off)
-{
-	return (unsigned char)(seed * 251 + (off >> PAGE_SHIFT) * 7 + (off & (PAGE_SIZE - 1)));
-}
-
 static bool range_arg(struct run *r, const struct sc_line *l, const struct map *m,
 		      uint64_t *off, uint64_t *len)
 {
-	*off = l->nargs >= 3 ? size_arg(l, 1) : 0;
-	*len = l->nargs >= 3 ? size_arg(l, 2) : m->len;
+	*off = l->nargs >= 3 ? sc_size_arg(l, 1) : 0;
+	*len = l->nargs >= 3 ? sc_size_arg(l, 2) : m->len;
 	if (*off > m->len || *len > m->len - *off) {
 		runtime_error(r, "[%#llx, +%#llx) is outside mapping '%s' (%#lx bytes)",
 			      (unsigned long long)*off,
@@ -527,7 +435,7 @@ static struct sc_value cmd_access(struct run *r, const struct sc_line *l)
 	long seed = 0;
 
 	if (!range_arg(r, l, m, &off, &len))
-		return num_value(0);
+		return sc_num(0);
 	if (l->cmd != SC_TOUCH)
 		sc_parse_num(l->args[3], &seed);
 	for (uint64_t o = off; o < off + len;) {
@@ -538,30 +446,30 @@ static struct sc_value cmd_access(struct run *r, const struct sc_line *l)
 			chunk = off + len - o;
 		if (l->cmd == SC_TOUCH) {
 			buf[0] = 0x5a;
-			a = hp_access(mm, m->addr + o, 1, opt(l, "read") ? HP_ACCESS_READ :
+			a = hp_access(mm, m->addr + o, 1, sc_opt(l, "read") ? HP_ACCESS_READ :
 				      HP_ACCESS_WRITE, buf);
 		} else if (l->cmd == SC_FILL) {
 			for (uint64_t i = 0; i < chunk; i++)
-				buf[i] = pattern_byte(seed, o + i);
+				buf[i] = sc_pattern_byte(seed, o + i);
 			a = hp_access(mm, m->addr + o, chunk, HP_ACCESS_WRITE, buf);
 		} else {
 			a = hp_access(mm, m->addr + o, chunk, HP_ACCESS_READ, buf);
 			for (uint64_t i = 0; a == HP_ACCESS_OK && i < chunk; i++) {
-				if (buf[i] != pattern_byte(seed, o + i)) {
+				if (buf[i] != sc_pattern_byte(seed, o + i)) {
 					r->res->mismatches++;
 					if (!l->result_expected)
 						r->res->unexpected_mismatches++;
-					return word_value("mismatch");
+					return sc_word("mismatch");
 				}
 			}
 		}
 		if (a != HP_ACCESS_OK)
-			return word_value(access_word(a));
+			return sc_word(access_word(a));
 		o += chunk;
 	}
 	if (l->cmd == SC_VERIFY)
 		r->res->verified++;
-	return word_value("ok");
+	return sc_word("ok");
 }
 
 /* What the report says of a GUP: every one, in order. */
@@ -574,9 +482,9 @@ static bool record_gup(struct run *r, const struct sc_line *l, const struct gup 
 	res = &r->res->gups[r->res->ngups++];
 	snprintf(res->name, sizeof(res->name), "%s", g->name);
 	snprintf(res->how, sizeof(res->how), "%s %s%s%s",
-		 opt(l, "fast-only") ? "fast-only" : opt(l, "slow") ? "slow" : "fast",
-		 opt(l, "get") ? "get" : "pin", opt(l, "write") ? " write" : "",
-		 opt(l, "longterm") ? " longterm" : "");
+		 sc_opt(l, "fast-only") ? "fast-only" : sc_opt(l, "slow") ? "slow" : "fast",
+		 sc_opt(l, "get") ? "get" : "pin", sc_opt(l, "write") ? " write" : "",
+		 sc_opt(l, "longterm") ? " longterm" : "");
 	res->result = g->got;
 	return true;
 }
@@ -586,21 +494,21 @@ static struct sc_value cmd_gup(struct run *r, const struct sc_line *l)
 	struct map *m = map_of(r, l->args[1]);
 	struct mm_struct *mm = r->procs[m->proc].mm;
 	struct gup *g = &r->gups[r->ngups];
-	unsigned int flags = (opt(l, "write") ? FOLL_WRITE : 0) |
-			     (opt(l, "longterm") ? FOLL_LONGTERM : 0);
-	bool get = opt(l, "get") != NULL, slow = opt(l, "slow") != NULL;
-	unsigned long addr = m->addr + size_arg(l, 2);
+	unsigned int flags = (sc_opt(l, "write") ? FOLL_WRITE : 0) |
+			     (sc_opt(l, "longterm") ? FOLL_LONGTERM : 0);
+	bool get = sc_opt(l, "get") != NULL, slow = sc_opt(l, "slow") != NULL;
+	unsigned long addr = m->addr + sc_size_arg(l, 2);
 	long n = 0;
 
 	sc_parse_num(l->args[3], &n);
 	if (n <= 0 || n > 1 << 20) {
 		runtime_error(r, "gup: %ld pages: between 1 and 1048576", n);
-		return num_value(0);
+		return sc_num(0);
 	}
 	g->pages = calloc(n, sizeof(*g->pages));
 	if (!g->pages)
-		return num_value(-ENOMEM);
-	if (opt(l, "fast-only"))
+		return sc_num(-ENOMEM);
+	if (sc_opt(l, "fast-only"))
 		g->got = get ? get_user_pages_fast_only(mm, addr, n, flags, g->pages) : 0;
 	else if (slow)
 		g->got = get ? get_user_pages(mm, addr, n, flags, g->pages) :
@@ -615,7 +523,7 @@ static struct sc_value cmd_gup(struct run *r, const struct sc_line *l)
 	/* The name is made only now: an early failure leaves it unmade. */
 	if (name_object(r, g->name, OBJ_GUP, r->ngups - 1))
 		record_gup(r, l, g);
-	return num_value(g->got);
+	return sc_num(g->got);
 }
 
 static void gup_release(struct gup *g)
@@ -642,8 +550,8 @@ static struct sc_value cmd_dma(struct run *r, const struct sc_line *l)
 
 	sc_parse_num(l->args[1], &seed);
 	for (long i = 0; i < g->got; i++)
-		memset(page_address(g->pages[i]), (int)(seed * 37 + 11) & 0xff, PAGE_SIZE);
-	return num_value(g->got > 0 ? g->got : 0);
+		memset(page_address(g->pages[i]), sc_dma_byte(seed), PAGE_SIZE);
+	return sc_num(g->got > 0 ? g->got : 0);
 }
 
 /* ---- views ------------------------------------------------------------------ */
@@ -800,57 +708,70 @@ static struct sc_value eval_key(struct run *r, const struct sc_line *l)
 {
 	static const char *const lv[] = { "-", "pte", "pmd", "pud" };
 	static const char *const tl[] = { "pgd", "pud", "pmd", "pte" };
-	const char *key = l->args[0];
+	const struct sc_name *n;
+	struct mm_struct *mm;
 
-	if (!strcmp(key, "result"))
+	switch (sc_key_of(l)) {
+	case SC_KEY_RESULT:
 		return r->last;
-	if (!strcmp(key, "violations"))
-		return num_value((long)hp_violation_count());
-	if (!strcmp(key, "faults")) {
-		struct mm_struct *mm = proc_of(r, l->args[1])->mm;
+	case SC_KEY_VIOLATIONS:
+		return sc_num((long)hp_violation_count());
+	case SC_KEY_FAULTS: {
 		const char *what = l->nargs == 5 ? l->args[2] : "total";
 
+		mm = proc_of(r, l->args[1])->mm;
 		if (!strcmp(what, "total"))
-			return num_value(atomic_load(&mm->faults.total));
+			return sc_num(atomic_load(&mm->faults.total));
 		if (!strncmp(what, "fallback-", 9))
-			return num_value(atomic_load(&mm->faults.fallback[index_of(what + 9, lv, 4)]));
-		return num_value(atomic_load(&mm->faults.resolved_at[index_of(what, lv, 4)]));
+			return sc_num(atomic_load(&mm->faults.fallback[index_of(what + 9, lv, 4)]));
+		return sc_num(atomic_load(&mm->faults.resolved_at[index_of(what, lv, 4)]));
 	}
-	if (!strcmp(key, "entries")) {
-		const struct sc_name *n = sc_names_find(&r->names, l->args[1]);
-		int m = n->index;
+	case SC_KEY_ENTRIES:
+		n = sc_names_find(&r->names, l->args[1]);
+		if (n->kind == OBJ_MAP) {
+			const struct map *m = &r->maps[n->index];
 
-		if (n->kind == OBJ_MAP)
-			return num_value(count_entries(r->procs[r->maps[m].proc].mm, r->maps[m].addr,
-						       r->maps[m].addr + r->maps[m].len,
-						       l->args[2], l->args[3]));
-		return num_value(count_mm_entries(proc_of(r, l->args[1])->mm, l->args[2], l->args[3]));
-	}
-	if (!strcmp(key, "tables"))
-		return num_value(atomic_load(&proc_of(r, l->args[1])->mm->nr_tables[index_of(l->args[2], tl, 4)]));
-	if (!strcmp(key, "gup"))
-		return num_value(gup_of(r, l->args[1])->got);
-	if (!strcmp(key, "rss"))
-		return num_value(atomic_load(&proc_of(r, l->args[1])->mm->rss));
-	if (!strcmp(key, "placement")) {
+			return sc_num(count_entries(r->procs[m->proc].mm, m->addr, m->addr + m->len,
+						    l->args[2], l->args[3]));
+		}
+		return sc_num(count_mm_entries(proc_of(r, l->args[1])->mm, l->args[2], l->args[3]));
+	case SC_KEY_TABLES:
+		mm = proc_of(r, l->args[1])->mm;
+		return sc_num(atomic_load(&mm->nr_tables[index_of(l->args[2], tl, 4)]));
+	case SC_KEY_PGTABLES:
+		/* VmPTE: PUD, PMD and PTE tables (deposited ones too), not the PGD. */
+		mm = proc_of(r, l->args[1])->mm;
+		return sc_num((long)(atomic_load(&mm->nr_tables[HP_TABLE_PUD]) +
+				     atomic_load(&mm->nr_tables[HP_TABLE_PMD]) +
+				     atomic_load(&mm->nr_tables[HP_TABLE_PTE])) * (long)PAGE_SIZE);
+	case SC_KEY_GUP:
+		return sc_num(gup_of(r, l->args[1])->got);
+	case SC_KEY_RSS:
+		return sc_num(atomic_load(&proc_of(r, l->args[1])->mm->rss));
+	case SC_KEY_PLACEMENT: {
 		unsigned int t = ttm_bo_mem_type(bo_of(r, l->args[1])->bo);
 
-		return word_value(t == TTM_PL_VRAM ? "vram" : t == TTM_PL_TT ? "tt" : "system");
+		return sc_word(t == TTM_PL_VRAM ? "vram" : t == TTM_PL_TT ? "tt" : "system");
+	}
+	case SC_KEY_LEVEL:
+	case SC_KEY_KIND:
+	case SC_NR_KEYS:
+		break;
 	}
 	{	/* level / kind MAPPING OFFSET */
 		struct map *m = map_of(r, l->args[1]);
-		uint64_t off = size_arg(l, 2), val;
+		uint64_t off = sc_size_arg(l, 2), val;
 		enum hp_level lvl;
 
 		if (off >= m->len) {
-			runtime_error(r, "expect %s: offset %#llx is outside mapping '%s'", key,
+			runtime_error(r, "expect %s: offset %#llx is outside mapping '%s'", l->args[0],
 				      (unsigned long long)off, m->name);
-			return num_value(0);
+			return sc_num(0);
 		}
 		lvl = hp_lookup_entry(r->procs[m->proc].mm, m->addr + off, &val);
-		if (!strcmp(key, "level"))
-			return word_value(lvl == HP_LEVEL_NONE ? "none" : hp_level_name(lvl));
-		return word_value(lvl == HP_LEVEL_NONE ? "none" : kind_word(val));
+		if (sc_key_of(l) == SC_KEY_LEVEL)
+			return sc_word(lvl == HP_LEVEL_NONE ? "none" : hp_level_name(lvl));
+		return sc_word(lvl == HP_LEVEL_NONE ? "none" : kind_word(val));
 	}
 }
 
@@ -876,17 +797,6 @@ static bool compare(const struct sc_value *a, const char *op, const struct sc_va
 	return c >= 0;
 }
 
-void sc_value_text(char *buf, size_t len, const struct sc_value *v)
-{
-	FILE *f = fmemopen(buf, len, "w");
-
-	buf[0] = '\0';
-	if (f) {
-		sc_value_print(f, v);
-		fclose(f);
-	}
-}
-
 static void record_failed_expect(struct run *r, const struct sc_line *l, const struct sc_value *got)
 {
 	struct sc_result *res = r->res;
@@ -909,11 +819,16 @@ static void cmd_expect(struct run *r, const struct sc_line *l)
 {
 	const char *op = l->args[l->nargs - 2];
 	struct sc_value want = sc_parse_value(l->args[l->nargs - 1]), got;
+	bool applies = l->policies & (1u << r->res->policy);
 
-	if (!(l->policies & (1u << r->res->policy)))
+	if (!applies && !r->script->trace)
 		return;
 	got = eval_key(r, l);
 	if (r->stop)
+		return;
+	if (r->script->trace)
+		sc_trace_expect(r->script->trace, l, &got, NULL);
+	if (!applies)
 		return;
 	if (compare(&got, op, &want)) {
 		r->res->expect_passed++;
@@ -932,11 +847,6 @@ static void cmd_expect(struct run *r, const struct sc_line *l)
 
 /* ---- the run ---------------------------------------------------------------- */
 
-static const char *const cmd_names[SC_NR_CMDS] = {
-	"machine", "process", "fork", "exit", "anon", "bar", "bo", "bomap", "bo-destroy",
-	"bo-pin", "bo-unpin", "bo-evict", "bo-validate", "munmap", "mprotect", "touch",
-	"fill", "verify", "gup", "release", "dma", "show", "expect", "mremap",
-};
 
 /* A view goes to the output and into the result (JSON carries it). */
 static void cmd_show(struct run *r, const struct sc_line *l)
@@ -976,34 +886,34 @@ static struct sc_value exec_line(struct run *r, const struct sc_line *l)
 
 	switch (l->cmd) {
 	case SC_MACHINE:
-		return num_value(0);
+		return sc_num(0);
 	case SC_PROCESS:
 	case SC_FORK:
 		if (!ROOM(r, procs))
-			return num_value(0);
+			return sc_num(0);
 		p = r->nprocs;
 		r->procs[p].mm = l->cmd == SC_PROCESS ? mm_alloc() :
 				 hp_fork(proc_of(r, l->args[0])->mm);
 		if (!r->procs[p].mm)
-			return num_value(-ENOMEM);
+			return sc_num(-ENOMEM);
 		snprintf(r->procs[p].name, sizeof(r->procs[p].name), "%s",
 			 l->args[l->cmd == SC_PROCESS ? 0 : 1]);
 		r->procs[p].live = true;
 		r->nprocs++;
 		if (!name_object(r, r->procs[p].name, OBJ_PROC, p))
-			return num_value(0);
+			return sc_num(0);
 		if (l->cmd == SC_FORK)
 			inherit_maps(r, object_index(r, l->args[0]), p);
-		return num_value(0);
+		return sc_num(0);
 	case SC_EXIT:
 		proc_exit(r, object_index(r, l->args[0]));
-		return num_value(0);
+		return sc_num(0);
 	case SC_ANON:
 		return cmd_anon(r, l);
 	case SC_BAR:
 		return cmd_bar(r, l);
 	case SC_BO:
-		return ROOM(r, bos) ? cmd_bo(r, l) : num_value(0);
+		return ROOM(r, bos) ? cmd_bo(r, l) : sc_num(0);
 	case SC_BOMAP:
 		return cmd_bomap(r, l);
 	case SC_BO_DESTROY:
@@ -1019,26 +929,26 @@ static struct sc_value exec_line(struct run *r, const struct sc_line *l)
 
 		m = map_of(r, l->args[0]);
 		if (!range_arg(r, l, m, &off, &len))
-			return num_value(0);
+			return sc_num(0);
 		if (l->cmd == SC_MUNMAP) {
 			err = hp_munmap(r->procs[m->proc].mm, m->addr + off, len);
 			if (!err && l->nargs == 1)
 				m->live = false;
 		} else {
 			err = hp_mprotect(r->procs[m->proc].mm, m->addr + off, len,
-					  prot_bits(l->args[3]));
+					  sc_prot(l->args[3]));
 		}
-		return num_value(err);
+		return sc_num(err);
 	}
 	case SC_TOUCH:
 	case SC_FILL:
 	case SC_VERIFY:
 		return cmd_access(r, l);
 	case SC_GUP:
-		return ROOM(r, gups) ? cmd_gup(r, l) : num_value(0);
+		return ROOM(r, gups) ? cmd_gup(r, l) : sc_num(0);
 	case SC_RELEASE:
 		gup_release(gup_of(r, l->args[0]));
-		return num_value(0);
+		return sc_num(0);
 	case SC_DMA:
 		return cmd_dma(r, l);
 	case SC_SHOW:
@@ -1052,7 +962,7 @@ static struct sc_value exec_line(struct run *r, const struct sc_line *l)
 	case SC_NR_CMDS:
 		break;
 	}
-	return num_value(0);
+	return sc_num(0);
 }
 
 /* The peak of entries and tables across live processes, after each command. */
@@ -1164,18 +1074,26 @@ void sc_run(const struct sc_script *script, enum hugepfn_policy policy, FILE *ou
 		r->last = exec_line(r, r->l);
 		if (r->stop)
 			break;
+		if (script->trace && r->l->cmd != SC_EXPECT && r->l->cmd != SC_SHOW)
+			sc_trace_step(script->trace, r->l, &r->last);
 		if (r->l->cmd != SC_EXPECT && !r->l->result_expected && value_failed(&r->last)) {
 			char text[32];
 
 			sc_value_text(text, sizeof(text), &r->last);
 			fprintf(stderr, "%s:%u: %s failed: %s (under %s)\n", script->file, r->l->line,
-				cmd_names[r->l->cmd], text, hp_policy_name(policy));
-			snprintf(res->error, sizeof(res->error), "%s failed: %s", cmd_names[r->l->cmd],
+				sc_cmd_name(r->l->cmd), text, hp_policy_name(policy));
+			snprintf(res->error, sizeof(res->error), "%s failed: %s", sc_cmd_name(r->l->cmd),
 				 text);
 			res->script_error = true;
 			break;
 		}
 		sample_peaks(r);
+	}
+	if (script->trace) {
+		if (res->script_error)
+			sc_trace_stop(script->trace, r->l->line, res->error);
+		else
+			sc_trace_end(script->trace);
 	}
 	if (script->fail_site >= 0) {
 		res->fail_fired = hp_fail_calls(script->fail_site) >= script->fail_nth;

@@ -56,7 +56,8 @@ struct hp_model_access {
 /*
  * Mutations: bugs a model build puts in on purpose, so that the checker shows
  * it finds them (tests/model/meson.build builds one library per mutation with
- * -DHP_MUTATION=HP_MUTATION_...).  Every other build has none.
+ * -DHP_MUTATION=HP_MUTATION_...), and the differential oracle against Linux
+ * (tools/meson.build: hugepfn-mutant).  Every other build has none.
  */
 enum hp_mutation {
 	HP_MUTATION_NONE,
@@ -64,6 +65,8 @@ enum hp_mutation {
 	HP_MUTATION_NO_GRACE,		/* unmap frees tables before the grace period */
 	HP_MUTATION_NO_WP_SEQ,		/* gup-fast ignores fork's write_protect_seq */
 	HP_MUTATION_NO_PMD_RECHECK,	/* a THP fault installs over a racing one's PMD */
+	/* For the differential oracle (kernel/differential.py, tools/hugepfn-mutant): */
+	HP_MUTATION_THP_ALWAYS,		/* anonymous faults take a THP without MADV_HUGEPAGE */
 };
 #ifndef HP_MUTATION
 #define HP_MUTATION HP_MUTATION_NONE

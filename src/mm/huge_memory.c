@@ -30,7 +30,8 @@ bool thp_vma_allowable_order(struct vm_area_struct *vma, unsigned int order)
 	if (vma->vm_flags & VM_NOHUGEPAGE)
 		return false;
 	if (vma_is_anonymous(vma))
-		return order == PMD_ORDER && (vma->vm_flags & VM_HUGEPAGE);
+		return order == PMD_ORDER && ((vma->vm_flags & VM_HUGEPAGE) ||
+					      hp_mutated(HP_MUTATION_THP_ALWAYS));
 	if (order != PMD_ORDER && !(order == PUD_ORDER && vma_is_special_huge(vma)))
 		return false;
 	if (!(vma->vm_flags & VM_PFNMAP) && !(vma->vm_flags & VM_HUGEPAGE))

@@ -1,0 +1,987 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hpscen: the Linux backend of the scenario language, run inside the QEMU
+ * guest.  The script is parsed and checked by the model's own parser
+ * (tools/scenario_parse.c); every command is then performed as system calls
+ * on the running kernel, and the per-step trace of tools/scenario_trace.h is
+ * printed, the same lines `hugepfn run --trace` prints for the model.
+ *
+ * Every `process` is a real process: a worker forked by this controller,
+ * which runs a command loop on a pair of pipes.  The controller sends the
+ * index of a line; the worker performs it in its own address space and
+ * answers with the value.  `fork` is fork() in the parent's worker: the
+ * child becomes a worker of its own, on a pair of pipes the controller made
+ * for it before any process started (the guest kernel has no AF_UNIX to
+ * pass descriptors with).  Messages are smaller than PIPE_BUF, so a read
+ * or a write moves one whole message.
+ *
+ *   hpscen SCRIPT...     one trace per script, each after "begin SCRIPT"
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gup_test.h"
+#include "scenario.h"
+#include "scenario_trace.h"
+#include "scenario_linux.h"
+
+/* Bounds of one script's objects; a script that needs more is refused clearly. */
+#define LX_MAX_PROCS	16
+#define LX_MAX_MAPS	64
+#define LX_MAX_GUPS	32
+#define LX_SCRIPT_SECONDS	30
+/* All scripts of one boot: the rest are skipped, so the tests after them still run. */
+#define LX_TOTAL_SECONDS	150
+
+/* 6.12's FOLL_ flags, as gup_test passes them to GUP unchanged (mm_types.h). */
+#define LX_FOLL_WRITE	(1u << 0)
+
+/* ---- the worker: one process of the script --------------------------------- */
+
+struct lx_map {
+	char name[2 * SC_NAME_MAX];
+	char *addr;
+	size_t len;
+	bool live;
+};
+
+/* What the worker answers for one line. */
+struct lx_reply {
+	struct sc_value v;
+	enum { LX_VALUE, LX_UNOBSERVABLE, LX_SKIP, LX_STOP } what;
+	char why[160];
+	pid_t child;		/* fork: the child's pid; its socket comes along */
+};
+
+static const struct sc_script *script;
+static struct lx_map maps[LX_MAX_MAPS];
+static int nmaps;
+/* Faults (minflt) taken inside the measured windows, and the baselines of rss and VmPTE. */
+static long faults;
+static long rss_base, pte_base;
+static int gup_fd = -1;
+static struct lx_env env;	/* the device handles the controller opened */
+
+static struct lx_map *map_named(const char *name)
+{
+	for (int i = 0; i < nmaps; i++)
+		if (maps[i].live && !strcmp(maps[i].name, name))
+			return &maps[i];
+	return NULL;
+}
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/* A "Key:   N kB" line of /proc/self/status, in bytes; -1 if missing. */
+static long status_bytes(const char *key)
+{
+	char line[128];
+	size_t n = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10) * 1024;
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static bool is_scenario_addr(unsigned long a)
+{
+	for (int i = 0; i < nmaps; i++)
+		if (a >= (unsigned long)maps[i].addr && a < (unsigned long)maps[i].addr + maps[i].len)
+			return true;
+	return false;
+}
+
+/*
+ * The worker's own memory (text, data, heap, stack) faulted in and its
+ * copy-on-write broken, so that the faults, rss and page tables measured
+ * afterwards are the script's.  Pages of the script's mappings are not
+ * touched.
+ */
+static void __attribute__((noinline)) grow_stack(void)
+{
+	volatile char pad[256 << 10];
+
+	for (size_t i = 0; i < sizeof(pad); i += 4096)
+		pad[i] = 0;
+}
+
+static void warm_up(void)
+{
+	char line[512], perms[8];
+	unsigned long lo, hi;
+	FILE *f;
+
+	grow_stack();
+	f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || strstr(line, "[v") ||
+		    is_scenario_addr(lo) || perms[0] != 'r')
+			continue;
+		for (unsigned long a = lo; a < hi; a += 4096) {
+			volatile char *p = (volatile char *)a;
+			char c = *p;
+
+			if (perms[1] == 'w' && perms[3] == 'p')
+				*p = c;
+		}
+	}
+	fclose(f);
+}
+
+static void set_baselines(void)
+{
+	warm_up();
+	faults = 0;
+	rss_base = status_bytes("VmRSS");
+	pte_base = status_bytes("VmPTE");
+}
+
+/* ---- accesses, with SIGSEGV and SIGBUS caught ---- */
+
+static sigjmp_buf access_jmp;
+static volatile sig_atomic_t access_signal;
+
+static void on_fault_signal(int sig)
+{
+	access_signal = sig;
+	siglongjmp(access_jmp, 1);
+}
+
+static uint64_t size_opt(const struct sc_line *l, const char *key)
+{
+	uint64_t v = 0;
+
+	if (sc_opt(l, key))
+		sc_parse_size(sc_opt(l, key), &v);
+	return v;
+}
+
+static struct lx_reply value(struct sc_value v)
+{
+	return (struct lx_reply){ .v = v, .what = LX_VALUE };
+}
+
+static struct lx_reply reply_why(int what, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static struct lx_reply reply_why(int what, const char *fmt, ...)
+{
+	struct lx_reply r = { .what = what };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r.why, sizeof(r.why), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static struct lx_reply errno_value(void)
+{
+	return value(sc_num(-errno));
+}
+
+/*
+ * Where a new mapping goes, as the model's map_as_asked(): at= is
+ * MAP_FIXED_NOREPLACE; align= and skew= reserve len + align, pick the
+ * address inside and map there (QEMU's way); else the kernel chooses.
+ */
+static void *placement(const struct sc_line *l, size_t len, int *flags)
+{
+	uint64_t align = size_opt(l, "align"), skew = size_opt(l, "skew");
+	long at = 0;
+	char *res;
+	unsigned long a;
+
+	if (sc_opt(l, "at")) {
+		sc_parse_num(sc_opt(l, "at"), &at);
+		*flags |= MAP_FIXED_NOREPLACE;
+		return (void *)at;
+	}
+	if (!align)
+		return NULL;
+	res = mmap(NULL, len + align + skew, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		   -1, 0);
+	if (res == MAP_FAILED)
+		return NULL;
+	munmap(res, len + align + skew);
+	a = (((unsigned long)res + align - 1) & ~(align - 1)) + skew;
+	*flags |= MAP_FIXED_NOREPLACE;
+	return (void *)a;
+}
+
+static struct lx_reply add_map(const char *name, void *addr, size_t len)
+{
+	struct lx_map *m;
+
+	if (nmaps == LX_MAX_MAPS)
+		return reply_why(LX_STOP, "more than %d mappings in one process", LX_MAX_MAPS);
+	m = &maps[nmaps++];
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	m->addr = addr;
+	m->len = len;
+	m->live = true;
+	return value(sc_num(0));
+}
+
+static struct lx_reply do_anon(const struct sc_line *l)
+{
+	size_t len = (sc_size_arg(l, 2) + 4095) & ~4095UL;
+	int flags = MAP_ANONYMOUS | (sc_opt(l, "shared") ? MAP_SHARED : MAP_PRIVATE);
+	void *hint = placement(l, len, &flags);
+	void *p = mmap(hint, len, sc_prot(sc_opt(l, "prot")), flags, -1, 0);
+
+	if (p == MAP_FAILED)
+		return errno_value();
+	/*
+	 * The model's THP mode is madvise: huge is MADV_HUGEPAGE, anything else
+	 * never huge.  A kernel without madvise(2) (CONFIG_ADVISE_SYSCALLS) in
+	 * that mode gives no VMA a THP: right for the rest, not for huge.
+	 */
+	if (madvise(p, len, sc_opt(l, "huge") ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)) {
+		int err = errno;
+
+		if (err == ENOSYS && !sc_opt(l, "huge"))
+			return add_map(l->args[0], p, len);
+		munmap(p, len);
+		if (err == ENOSYS)
+			return reply_why(LX_SKIP, "huge needs madvise(2): this kernel has no "
+					 "CONFIG_ADVISE_SYSCALLS");
+		return value(sc_num(-err));
+	}
+	return add_map(l->args[0], p, len);
+}
+
+static struct lx_reply do_bar(const struct sc_line *l, int idx)
+{
+	size_t len = sc_size_arg(l, 2);
+	uint64_t offset = size_opt(l, "offset");
+	int flags = MAP_SHARED;
+	void *hint, *p;
+	uint64_t window;
+
+	if (sc_opt(l, "zone-device"))
+		return reply_why(LX_SKIP, "a ZONE_DEVICE BAR has no guest device");
+	if (!lx_bar_ready(&env))
+		return reply_why(LX_SKIP, "%s", lx_bar_why(&env));
+	window = lx_bar_window(&env, idx);
+	if (window == (uint64_t)-1)
+		return reply_why(LX_SKIP, "the guest's BAR has no room for every bar of the script");
+	hint = placement(l, len, &flags);
+	p = lx_bar_mmap(&env, len, window + offset, hint, sc_prot(sc_opt(l, "prot")), flags);
+	if (p == MAP_FAILED)
+		return errno_value();
+	return add_map(l->args[0], p, len);
+}
+
+static bool range_of(const struct sc_line *l, const struct lx_map *m, uint64_t *off,
+		     uint64_t *len, struct lx_reply *err)
+{
+	*off = l->nargs >= 3 ? sc_size_arg(l, 1) : 0;
+	*len = l->nargs >= 3 ? sc_size_arg(l, 2) : m->len;
+	if (*off > m->len || *len > m->len - *off) {
+		*err = reply_why(LX_STOP, "[%#llx, +%#llx) is outside mapping '%s' (%#zx bytes)",
+				 (unsigned long long)*off, (unsigned long long)*len, m->name, m->len);
+		return false;
+	}
+	return true;
+}
+
+static struct lx_reply do_munmap_mprotect(const struct sc_line *l)
+{
+	struct lx_map *m = map_named(l->args[0]);
+	struct lx_reply err;
+	uint64_t off, len;
+
+	if (!range_of(l, m, &off, &len, &err))
+		return err;
+	if (l->cmd == SC_MPROTECT)
+		return value(sc_num(mprotect(m->addr + off, len, sc_prot(l->args[3])) ? -errno : 0));
+	if (munmap(m->addr + off, len))
+		return errno_value();
+	if (l->nargs == 1)
+		m->live = false;
+	return value(sc_num(0));
+}
+
+static struct lx_reply do_mremap(const struct sc_line *l)
+{
+	struct lx_map *m = map_named(l->args[0]);
+	size_t len = (sc_size_arg(l, 1) + 4095) & ~4095UL;
+	int flags = (sc_opt(l, "maymove") ? MREMAP_MAYMOVE : 0) |
+		    (sc_opt(l, "dontunmap") ? MREMAP_DONTUNMAP : 0);
+	long at = 0;
+	void *p;
+
+	if (sc_opt(l, "fixed")) {
+		sc_parse_num(sc_opt(l, "fixed"), &at);
+		flags |= MREMAP_FIXED;
+	}
+	p = mremap(m->addr, m->len, len, flags, (void *)at);
+	if (p == MAP_FAILED)
+		return errno_value();
+	m->addr = p;
+	m->len = len;
+	return value(sc_num((long)p));
+}
+
+/* touch, fill and verify: one access per page, or every byte; signals become results. */
+static struct lx_reply do_access(const struct sc_line *l)
+{
+	struct lx_map *m = map_named(l->args[0]);
+	volatile unsigned char *base = (volatile unsigned char *)m->addr;
+	struct lx_reply err;
+	uint64_t off, len, o;
+	bool read = sc_opt(l, "read") != NULL;
+	long seed = 0, before;
+	const char *volatile result = "ok";
+
+	if (!range_of(l, m, &off, &len, &err))
+		return err;
+	if (l->cmd != SC_TOUCH)
+		sc_parse_num(l->args[3], &seed);
+	access_signal = 0;
+	before = minflt();
+	if (sigsetjmp(access_jmp, 1)) {
+		result = access_signal == SIGBUS ? "SIGBUS" : "SIGSEGV";
+		goto out;
+	}
+	for (o = off; o < off + len; o++) {
+		volatile unsigned char *p = base + o;
+
+		if (l->cmd == SC_TOUCH) {
+			if (read)
+				(void)*p;
+			else
+				*p = 0x5a;
+			o |= 4095;	/* one access per page: the mapping is page-aligned */
+		} else if (l->cmd == SC_FILL) {
+			*p = sc_pattern_byte(seed, o);
+		} else if (*p != sc_pattern_byte(seed, o)) {
+			result = "mismatch";
+			break;
+		}
+	}
+out:
+	faults += minflt() - before;
+	return value(sc_word(result));
+}
+
+/* ---- gup through CONFIG_GUP_TEST ---- */
+
+static struct lx_reply do_gup(const struct sc_line *l)
+{
+	struct lx_map *m = map_named(l->args[1]);
+	uint64_t off = sc_size_arg(l, 2);
+	long n = 0, before;
+	bool get = sc_opt(l, "get"), slow = sc_opt(l, "slow"), write = sc_opt(l, "write");
+	bool longterm = sc_opt(l, "longterm");
+	struct lx_reply r;
+
+	sc_parse_num(l->args[3], &n);
+	if (n <= 0 || n > 1 << 20)
+		return reply_why(LX_STOP, "gup: %ld pages: between 1 and 1048576", n);
+	if (sc_opt(l, "fast-only"))
+		return reply_why(LX_UNOBSERVABLE, "get_user_pages_fast_only() has no gup_test entry");
+	if (get && longterm)
+		return reply_why(LX_UNOBSERVABLE, "get with FOLL_LONGTERM: 6.12 refuses it with a "
+				 "WARN_ON_ONCE (not run, to keep the log clean)");
+	if (gup_fd < 0)
+		return reply_why(LX_SKIP, "no /sys/kernel/debug/gup_test");
+	before = minflt();
+	if (longterm) {
+		/* Held until release: the one pin set gup_test keeps. */
+		struct pin_longterm_test t = {
+			.addr = (uint64_t)(unsigned long)(m->addr + off), .size = n * 4096UL,
+			.flags = (write ? PIN_LONGTERM_TEST_FLAG_USE_WRITE : 0) |
+				 (slow ? 0 : PIN_LONGTERM_TEST_FLAG_USE_FAST) };
+
+		r = ioctl(gup_fd, PIN_LONGTERM_TEST_START, &t) ? errno_value() : value(sc_num(n));
+	} else {
+		/*
+		 * One page per call, so that the size gup_test reports is the
+		 * pages taken before the first refusal; its references are
+		 * dropped before the ioctl returns, and a refusal's errno is
+		 * not reported: 0 pages is "failed".
+		 */
+		struct gup_test g = {
+			.addr = (uint64_t)(unsigned long)(m->addr + off), .size = n * 4096UL,
+			.nr_pages_per_call = 1, .gup_flags = write ? LX_FOLL_WRITE : 0 };
+		unsigned long cmd = get ? (slow ? GUP_BASIC_TEST : GUP_FAST_BENCHMARK) :
+				    (slow ? PIN_BASIC_TEST : PIN_FAST_BENCHMARK);
+
+		if (ioctl(gup_fd, cmd, &g))
+			r = errno_value();
+		else
+			r = value(g.size ? sc_num((long)(g.size / 4096)) : sc_word("failed"));
+	}
+	faults += minflt() - before;
+	return r;
+}
+
+/*
+ * Reads through the held pins (PIN_LONGTERM_TEST_READ, into the caller's
+ * memory: the controller's); the device's write is not reproduced.
+ */
+static struct lx_reply do_dma(long pages)
+{
+	void *buf = mmap(NULL, pages * 4096UL, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	uint64_t user = (uint64_t)(unsigned long)buf;
+	struct lx_reply r;
+
+	if (buf == MAP_FAILED)
+		return errno_value();
+	r = ioctl(gup_fd, PIN_LONGTERM_TEST_READ, &user) ? errno_value() : value(sc_num(pages));
+	munmap(buf, pages * 4096UL);
+	return r;
+}
+
+/* ---- keys ---- */
+
+static long sum_counts(const struct ktest_counts *c, const char *level, const char *kind)
+{
+	static const char *const lv[3] = { "pud", "pmd", "pte" };
+	static const char *const kd[3] = { "normal", "special", "devmap" };
+	long n = 0;
+
+	for (int i = 0; i < 3; i++)
+		for (int k = 0; k < 3; k++)
+			if ((!strcmp(level, "any") || !strcmp(level, lv[i])) &&
+			    (!strcmp(kind, "any") || !strcmp(kind, kd[k])))
+				n += c->n[i][k];
+	return n;
+}
+
+static struct lx_reply key_value(const struct sc_line *l)
+{
+	struct ktest_counts c;
+	struct lx_map *m;
+	long n = 0;
+
+	switch (sc_key_of(l)) {
+	case SC_KEY_FAULTS:
+		return value(sc_num(faults));
+	case SC_KEY_RSS:
+		return value(sc_num((status_bytes("VmRSS") - rss_base) / 4096));
+	case SC_KEY_PGTABLES:
+		return value(sc_num(status_bytes("VmPTE") - pte_base));
+	case SC_KEY_ENTRIES:
+		if (!lx_walk_ready())
+			return reply_why(LX_UNOBSERVABLE, "%s", lx_walk_why());
+		for (int i = 0; i < nmaps; i++) {
+			/* A mapping of this process, else the process: all of them. */
+			if (!maps[i].live || (map_named(l->args[1]) && strcmp(maps[i].name, l->args[1])))
+				continue;
+			int err = ktest_walk_range(maps[i].addr, maps[i].len, &c);
+
+			if (err)
+				return reply_why(LX_UNOBSERVABLE, "hugepfn_walk failed: %s",
+						 strerror(-err));
+			n += sum_counts(&c, l->args[2], l->args[3]);
+		}
+		return value(sc_num(n));
+	case SC_KEY_LEVEL:
+	case SC_KEY_KIND: {
+		static const char *const lv[] = { "pud", "pmd", "pte", "none" };
+		static const char *const kd[] = { "normal", "special", "devmap", "none" };
+		uint64_t off = sc_size_arg(l, 2), raw;
+		int level, kind, err;
+
+		m = map_named(l->args[1]);
+		if (off >= m->len)
+			return reply_why(LX_STOP, "expect %s: offset %#llx is outside mapping '%s'",
+					 l->args[0], (unsigned long long)off, m->name);
+		if (!lx_walk_ready())
+			return reply_why(LX_UNOBSERVABLE, "%s", lx_walk_why());
+		err = ktest_walk_addr(m->addr + off, &level, &kind, &raw);
+		if (err)
+			return reply_why(LX_UNOBSERVABLE, "hugepfn_walk failed: %s", strerror(-err));
+		if (sc_key_of(l) == SC_KEY_LEVEL)
+			return value(sc_word(lv[level < 0 || level > 3 ? 3 : level]));
+		return value(sc_word(kd[kind < 0 || kind > 3 ? 3 : kind]));
+	}
+	default:
+		return reply_why(LX_STOP, "key '%s' evaluated in a worker", l->args[0]);
+	}
+}
+
+/* ---- the command loop ---- */
+
+/* The pipes of every process slot: commands in, answers out (made before any fork). */
+struct lx_chan { int cmd[2], ans[2]; };
+static struct lx_chan chans[LX_MAX_PROCS];
+
+/* One command: a line, and for fork the slot of the child; idx -1 ends the worker. */
+struct lx_msg { int idx, slot; };
+
+static void worker_loop(int slot);
+
+/* fork: the child inherits the mappings under CHILD.NAME and serves the slot it is given. */
+static struct lx_reply do_fork(const struct sc_line *l, int slot)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return errno_value();
+	if (!pid) {
+		for (int i = 0; i < nmaps; i++) {
+			const char *dot = strrchr(maps[i].name, '.');
+			char name[sizeof(maps[i].name)];
+
+			snprintf(name, sizeof(name), "%.*s.%.*s", SC_NAME_MAX - 1, l->args[1],
+				 SC_NAME_MAX - 1, dot ? dot + 1 : maps[i].name);
+			memcpy(maps[i].name, name, sizeof(name));
+		}
+		/* The child's own faults start at 0; its rss and tables at the parent's base. */
+		warm_up();
+		faults = 0;
+		worker_loop(slot);
+		_exit(0);
+	}
+	return (struct lx_reply){ .v = sc_num(0), .what = LX_VALUE, .child = pid };
+}
+
+static void worker_loop(int slot)
+{
+	struct lx_msg m;
+
+	while (read(chans[slot].cmd[0], &m, sizeof(m)) == sizeof(m) && m.idx >= 0) {
+		const struct sc_line *l = &script->lines[m.idx];
+		struct lx_reply r;
+
+		switch (l->cmd) {
+		case SC_ANON: r = do_anon(l); break;
+		case SC_BAR: r = do_bar(l, m.idx); break;
+		case SC_MUNMAP:
+		case SC_MPROTECT: r = do_munmap_mprotect(l); break;
+		case SC_MREMAP: r = do_mremap(l); break;
+		case SC_TOUCH:
+		case SC_FILL:
+		case SC_VERIFY: r = do_access(l); break;
+		case SC_FORK: r = do_fork(l, m.slot); break;
+		case SC_GUP: r = do_gup(l); break;
+		case SC_EXPECT: r = key_value(l); break;
+		default:
+			r = reply_why(LX_SKIP, "the Linux backend does not run %s yet",
+				      sc_cmd_name(l->cmd));
+			break;
+		}
+		if (write(chans[slot].ans[1], &r, sizeof(r)) != sizeof(r))
+			break;
+		/* fork write-protected this process's own memory as well: break that again. */
+		if (l->cmd == SC_FORK)
+			warm_up();
+	}
+}
+
+/* ---- the controller ---------------------------------------------------------- */
+
+struct lx_proc { char name[SC_NAME_MAX]; pid_t pid; bool live; };
+struct lx_gup { char name[SC_NAME_MAX]; int proc; struct sc_value v; long pages; bool observable; };
+/* Which process owns a mapping name (the checker saw to every name being made first). */
+struct lx_owner { char name[2 * SC_NAME_MAX]; int proc; };
+
+struct lx_run {
+	FILE *out;
+	struct lx_proc procs[LX_MAX_PROCS];
+	struct lx_gup gups[LX_MAX_GUPS];
+	struct lx_owner owners[LX_MAX_MAPS * 4];
+	int nprocs, ngups, nowners;
+	struct sc_value last;
+	bool last_unobservable;
+	struct lx_gup *held;	/* the one longterm pin set gup_test keeps, or NULL */
+};
+
+static int proc_index(struct lx_run *r, const char *name)
+{
+	for (int i = 0; i < r->nprocs; i++)
+		if (r->procs[i].live && !strcmp(r->procs[i].name, name))
+			return i;
+	return -1;
+}
+
+static int owner_of(struct lx_run *r, const char *map)
+{
+	for (int i = r->nowners - 1; i >= 0; i--)
+		if (!strcmp(r->owners[i].name, map))
+			return r->owners[i].proc;
+	return -1;
+}
+
+static struct lx_gup *gup_named(struct lx_run *r, const char *name)
+{
+	for (int i = 0; i < r->ngups; i++)
+		if (!strcmp(r->gups[i].name, name))
+			return &r->gups[i];
+	return NULL;
+}
+
+static void add_owner(struct lx_run *r, const char *map, int proc)
+{
+	if (r->nowners < (int)(sizeof(r->owners) / sizeof(r->owners[0]))) {
+		snprintf(r->owners[r->nowners].name, sizeof(r->owners[0].name), "%.*s",
+			 (int)sizeof(r->owners[0].name) - 1, map);
+		r->owners[r->nowners++].proc = proc;
+	}
+}
+
+static int start_worker(struct lx_run *r, const char *name)
+{
+	pid_t pid;
+
+	if (r->nprocs == LX_MAX_PROCS)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		set_baselines();
+		worker_loop(r->nprocs);
+		_exit(0);
+	}
+	snprintf(r->procs[r->nprocs].name, SC_NAME_MAX, "%s", name);
+	r->procs[r->nprocs].pid = pid;
+	r->procs[r->nprocs].live = true;
+	r->nprocs++;
+	return 0;
+}
+
+static void end_worker(struct lx_run *r, int p)
+{
+	struct lx_msg m = { -1, -1 };
+
+	if (write(chans[p].cmd[1], &m, sizeof(m)) != sizeof(m))
+		kill(r->procs[p].pid, SIGKILL);
+	waitpid(r->procs[p].pid, NULL, 0);
+	r->procs[p].live = false;
+}
+
+/* Sends line idx to process p and waits for the answer (slot: a fork's child). */
+static struct lx_reply ask(struct lx_run *r, int p, int idx, int slot)
+{
+	struct lx_msg m = { idx, slot };
+	struct lx_reply rep;
+
+	if (write(chans[p].cmd[1], &m, sizeof(m)) != sizeof(m) ||
+	    read(chans[p].ans[0], &rep, sizeof(rep)) != sizeof(rep))
+		return reply_why(LX_STOP, "process '%s' died (or the script ran out of its %d s)",
+				 r->procs[p].name, LX_SCRIPT_SECONDS);
+	return rep;
+}
+
+/* The process a line runs in, or -1 for the controller. */
+static int line_proc(struct lx_run *r, const struct sc_line *l)
+{
+	switch (l->cmd) {
+	case SC_FORK:
+	case SC_EXIT:
+		return proc_index(r, l->args[0]);
+	case SC_ANON:
+	case SC_BAR:
+	case SC_BOMAP:
+		return proc_index(r, l->args[1]);
+	case SC_MUNMAP:
+	case SC_MPROTECT:
+	case SC_MREMAP:
+	case SC_TOUCH:
+	case SC_FILL:
+	case SC_VERIFY:
+		return owner_of(r, l->args[0]);
+	case SC_GUP:
+		return owner_of(r, l->args[1]);
+	default:
+		return -1;
+	}
+}
+
+static bool failed(const struct sc_value *v)
+{
+	return v->is_num ? v->num < 0 : strcmp(v->word, "ok") != 0;
+}
+
+static struct lx_reply run_expect(struct lx_run *r, int idx)
+{
+	const struct sc_line *l = &script->lines[idx];
+	const char *why = sc_key_unobservable_on_linux(l);
+	struct lx_gup *g;
+	int p;
+
+	if (why)
+		return reply_why(LX_UNOBSERVABLE, "%s", why);
+	switch (sc_key_of(l)) {
+	case SC_KEY_RESULT:
+		return r->last_unobservable ? reply_why(LX_UNOBSERVABLE, "the command's was") :
+		       value(r->last);
+	case SC_KEY_GUP:
+		g = gup_named(r, l->args[1]);
+		return g && g->observable ? value(g->v) :
+		       reply_why(LX_UNOBSERVABLE, "that gup was not run on Linux");
+	case SC_KEY_PLACEMENT:
+		return reply_why(LX_SKIP, "BOs are not run by the Linux backend yet");
+	default:
+		break;
+	}
+	p = proc_index(r, l->args[1]);
+	if (p < 0)
+		p = owner_of(r, l->args[1]);
+	if (p < 0 || !r->procs[p].live)
+		return reply_why(LX_STOP, "'%s' does not exist", l->args[1]);
+	return ask(r, p, idx, -1);
+}
+
+static struct lx_reply run_line(struct lx_run *r, int idx)
+{
+	const struct sc_line *l = &script->lines[idx];
+	struct lx_reply rep;
+	int p;
+
+	switch (l->cmd) {
+	case SC_MACHINE:
+		return value(sc_num(0));
+	case SC_PROCESS:
+		return start_worker(r, l->args[0]) ? errno_value() : value(sc_num(0));
+	case SC_EXPECT:
+		return run_expect(r, idx);
+	case SC_EXIT:
+		end_worker(r, proc_index(r, l->args[0]));
+		return value(sc_num(0));
+	case SC_RELEASE:
+		/* Basic and fast gup_test tests dropped their references already. */
+		if (r->held != gup_named(r, l->args[0]))
+			return value(sc_num(0));
+		r->held = NULL;
+		return ioctl(gup_fd, PIN_LONGTERM_TEST_STOP) ? errno_value() : value(sc_num(0));
+	case SC_DMA:
+		if (r->held != gup_named(r, l->args[0]))
+			return reply_why(LX_SKIP, "dma through references gup_test does not hold");
+		return do_dma(r->held->pages);
+	case SC_BO:
+	case SC_BO_DESTROY:
+	case SC_BO_PIN:
+	case SC_BO_UNPIN:
+	case SC_BO_EVICT:
+	case SC_BO_VALIDATE:
+	case SC_BOMAP:
+		return reply_why(LX_SKIP, "BOs are not run by the Linux backend yet");
+	default:
+		break;
+	}
+	if (l->cmd == SC_GUP && sc_opt(l, "longterm") && !sc_opt(l, "get") && r->held)
+		return reply_why(LX_SKIP, "gup_test holds one longterm pin set at a time");
+	p = line_proc(r, l);
+	if (p < 0 || !r->procs[p].live)
+		return reply_why(LX_STOP, "no live process for line %u", l->line);
+	if (l->cmd == SC_FORK && r->nprocs == LX_MAX_PROCS)
+		return reply_why(LX_STOP, "more than %d processes", LX_MAX_PROCS);
+	rep = ask(r, p, idx, r->nprocs);
+	if (l->cmd == SC_FORK && rep.what == LX_VALUE && !failed(&rep.v)) {
+		int c = r->nprocs++;
+
+		snprintf(r->procs[c].name, SC_NAME_MAX, "%s", l->args[1]);
+		r->procs[c].pid = rep.child;
+		r->procs[c].live = true;
+		/* The child's names for the parent's mappings. */
+		for (int i = 0, n = r->nowners; i < n; i++) {
+			const char *dot = strrchr(r->owners[i].name, '.');
+			char name[2 * SC_NAME_MAX];
+
+			if (r->owners[i].proc != p)
+				continue;
+			snprintf(name, sizeof(name), "%.*s.%.*s", SC_NAME_MAX - 1, l->args[1],
+				 SC_NAME_MAX - 1, dot ? dot + 1 : r->owners[i].name);
+			add_owner(r, name, c);
+		}
+	}
+	if ((l->cmd == SC_ANON || l->cmd == SC_BAR) && rep.what == LX_VALUE && !failed(&rep.v))
+		add_owner(r, l->args[0], p);
+	if (l->cmd == SC_GUP && (rep.what == LX_VALUE || rep.what == LX_UNOBSERVABLE) &&
+	    r->ngups < LX_MAX_GUPS) {
+		struct lx_gup *g = &r->gups[r->ngups++];
+
+		snprintf(g->name, sizeof(g->name), "%s", l->args[0]);
+		g->proc = p;
+		g->v = rep.v;
+		g->observable = rep.what == LX_VALUE;
+		g->pages = rep.v.is_num && rep.v.num > 0 ? rep.v.num : 0;
+		if (g->observable && sc_opt(l, "longterm") && g->pages)
+			r->held = g;
+	}
+	return rep;
+}
+
+static struct lx_run *running;	/* for the alarm: the script's processes */
+
+/*
+ * A script that hangs (a worker stuck in the kernel, say) loses its
+ * processes: the controller's wait for an answer then fails, and the trace
+ * says where it stopped.  kill() is async-signal-safe.
+ */
+static void alarm_stop(int sig)
+{
+	(void)sig;
+	for (int i = 0; running && i < running->nprocs; i++)
+		if (running->procs[i].live)
+			kill(running->procs[i].pid, SIGKILL);
+}
+
+/* Runs one parsed script; prints its trace. */
+static void run_script(FILE *out)
+{
+	struct lx_run *r = calloc(1, sizeof(*r));
+	unsigned int stop_line = 0;
+	char stop_why[200] = "";
+
+	if (!r) {
+		sc_trace_stop(out, 0, "out of memory");
+		return;
+	}
+	/* Fresh pipes for every script: nothing a killed process left behind is read. */
+	for (int i = 0; i < LX_MAX_PROCS; i++) {
+		for (int j = 0; j < 2 && chans[i].cmd[0] >= 0; j++) {
+			close(chans[i].cmd[j]);
+			close(chans[i].ans[j]);
+		}
+		if (pipe(chans[i].cmd) || pipe(chans[i].ans)) {
+			sc_trace_stop(out, 0, "no pipes for the processes");
+			free(r);
+			return;
+		}
+	}
+	r->out = out;
+	r->last = sc_num(0);
+	running = r;
+	for (int i = 0; i < script->nlines; i++) {
+		const struct sc_line *l = &script->lines[i];
+		struct lx_reply rep;
+
+		if (l->cmd == SC_SHOW)
+			continue;
+		rep = run_line(r, i);
+		if (rep.what == LX_SKIP) {
+			sc_trace_skip(out, l, rep.why);
+			stop_line = l->line;
+			snprintf(stop_why, sizeof(stop_why), "skipped");
+			break;
+		}
+		if (rep.what == LX_STOP) {
+			stop_line = l->line;
+			snprintf(stop_why, sizeof(stop_why), "%s", rep.why);
+			break;
+		}
+		if (l->cmd == SC_EXPECT) {
+			sc_trace_expect(out, l, rep.what == LX_VALUE ? &rep.v : NULL, rep.why);
+			continue;
+		}
+		r->last_unobservable = rep.what == LX_UNOBSERVABLE;
+		if (rep.what == LX_UNOBSERVABLE) {
+			fprintf(out, "step %u %s unobservable: %s\n", l->line, sc_cmd_name(l->cmd),
+				rep.why);
+			continue;
+		}
+		r->last = rep.v;
+		sc_trace_step(out, l, &rep.v);
+		if (!l->result_expected && failed(&rep.v) &&
+		    !(l->cmd == SC_GUP && !rep.v.is_num)) {
+			char text[32];
+
+			sc_value_text(text, sizeof(text), &rep.v);
+			stop_line = l->line;
+			snprintf(stop_why, sizeof(stop_why), "%s failed: %s", sc_cmd_name(l->cmd), text);
+			break;
+		}
+		fflush(out);
+	}
+	if (stop_line && strcmp(stop_why, "skipped"))
+		sc_trace_stop(out, stop_line, stop_why);
+	else if (!stop_line)
+		sc_trace_end(out);
+	if (r->held)
+		ioctl(gup_fd, PIN_LONGTERM_TEST_STOP);
+	for (int i = 0; i < r->nprocs; i++)
+		if (r->procs[i].live) {
+			kill(r->procs[i].pid, SIGKILL);
+			waitpid(r->procs[i].pid, NULL, 0);
+			r->procs[i].live = false;
+		}
+	fflush(out);
+	running = NULL;
+	free(r);
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_fault_signal, .sa_flags = SA_NODEFER };
+	time_t start = time(NULL);
+	int status = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: hpscen SCRIPT...\n");
+		return 2;
+	}
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sa.sa_handler = alarm_stop;
+	sa.sa_flags = 0;	/* no SA_RESTART: the controller's read of an answer ends */
+	sigaction(SIGALRM, &sa, NULL);
+	for (int i = 0; i < LX_MAX_PROCS; i++)
+		chans[i].cmd[0] = -1;	/* no pipes yet */
+
+	gup_fd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	lx_env_open(&env);
+	for (int i = 1; i < argc; i++) {
+		struct sc_script s;
+		FILE *in;
+
+		printf("begin %s\n", argv[i]);
+		if (time(NULL) - start > LX_TOTAL_SECONDS) {
+			printf("skip 0 all: past the %d s this boot gives the differential\n",
+			       LX_TOTAL_SECONDS);
+			continue;
+		}
+		in = fopen(argv[i], "r");
+		if (!in || sc_parse(in, argv[i], &s)) {
+			printf("stop 0: cannot read or parse %s\n", argv[i]);
+			status = 1;
+			if (in)
+				fclose(in);
+			continue;
+		}
+		fclose(in);
+		script = &s;
+		lx_bar_plan(&env, &s);
+		fflush(stdout);
+		alarm(LX_SCRIPT_SECONDS);
+		run_script(stdout);
+		alarm(0);
+		sc_free(&s);
+	}
+	lx_env_close(&env);
+	return status;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The devices of the Linux backend (scenario_linux.c): the vfio BAR of
+ * ivshmem 0000:00:06.0 for `bar`, and the hugepfn_walk debugfs file of the
+ * test-only observation patch for entries, level and kind.  Both come from
+ * the helpers in ktest_vfio.[ch] and ktest_walk.[ch]; a guest built or
+ * booted without them reports those keys unobservable and skips `bar`.
+ */
+#ifndef HUGEPFN_SCENARIO_LINUX_H
+#define HUGEPFN_SCENARIO_LINUX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scenario.h"
+
+#ifdef HAVE_KTEST_WALK
+#include "ktest_walk.h"
+#else
+struct ktest_counts { long n[3][3]; };
+#endif
+#ifdef HAVE_KTEST_VFIO
+#include "ktest_vfio.h"
+#endif
+
+/* The guest's vfio BAR: the PCI address and BAR of interfaces.md. */
+#define LX_BAR_BDF	"0000:00:06.0"
+#define LX_BAR_INDEX	2
+
+struct lx_env {
+#ifdef HAVE_KTEST_VFIO
+	struct ktest_vfio vfio;
+#endif
+	bool bar_ok;
+	char bar_why[128];
+	/* Each bar line of the script gets a window of its own (by line index). */
+	uint64_t *window;
+	int nwindows;
+};
+
+void lx_env_open(struct lx_env *env);
+void lx_env_close(struct lx_env *env);
+/* Plans a window of the BAR for every bar line of s, before any process starts. */
+void lx_bar_plan(struct lx_env *env, const struct sc_script *s);
+bool lx_bar_ready(const struct lx_env *env);
+const char *lx_bar_why(const struct lx_env *env);
+/* The BAR offset of line idx's window, or -1 when the BAR is too small. */
+uint64_t lx_bar_window(const struct lx_env *env, int idx);
+void *lx_bar_mmap(struct lx_env *env, size_t len, uint64_t off, void *hint, int prot, int flags);
+
+bool lx_walk_ready(void);
+const char *lx_walk_why(void);
+#ifndef HAVE_KTEST_WALK
+int ktest_walk_range(const void *start, size_t len, struct ktest_counts *c);
+int ktest_walk_addr(const void *addr, int *level, int *kind, uint64_t *raw);
+#endif
+
+#endif

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+/* The devices of the Linux backend (scenario_linux.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "scenario_linux.h"
+
+#define LX_2M	(2ULL << 20)
+#define LX_1G	(1ULL << 30)
+
+void lx_env_open(struct lx_env *env)
+{
+	memset(env, 0, sizeof(*env));
+#ifdef HAVE_KTEST_VFIO
+	if (ktest_vfio_open(&env->vfio, LX_BAR_BDF, LX_BAR_INDEX))
+		snprintf(env->bar_why, sizeof(env->bar_why), "no vfio BAR at %s (BAR%d)",
+			 LX_BAR_BDF, LX_BAR_INDEX);
+	else
+		env->bar_ok = true;
+#else
+	snprintf(env->bar_why, sizeof(env->bar_why), "built without ktest_vfio (no vfio BAR)");
+#endif
+}
+
+void lx_env_close(struct lx_env *env)
+{
+#ifdef HAVE_KTEST_VFIO
+	if (env->bar_ok)
+		ktest_vfio_close(&env->vfio);
+#endif
+	free(env->window);
+	env->window = NULL;
+}
+
+/*
+ * The model makes a new BAR, 1 GiB aligned, for every bar line; here they
+ * share the one BAR, each in a window of its own so that no data aliases:
+ * 1 GiB aligned for a window of 1 GiB or more (PUD entries need it), else
+ * 2 MiB aligned, which is all a PMD needs.
+ */
+void lx_bar_plan(struct lx_env *env, const struct sc_script *s)
+{
+	uint64_t next = 0, size = 0;
+
+	free(env->window);
+	env->window = calloc(s->nlines, sizeof(*env->window));
+	env->nwindows = env->window ? s->nlines : 0;
+#ifdef HAVE_KTEST_VFIO
+	size = env->bar_ok ? env->vfio.bar_size : 0;
+#endif
+	for (int i = 0; i < env->nwindows; i++) {
+		const struct sc_line *l = &s->lines[i];
+		uint64_t len = 0, offset = 0, align;
+
+		env->window[i] = (uint64_t)-1;
+		if (l->cmd != SC_BAR)
+			continue;
+		sc_parse_size(l->args[2], &len);
+		for (int o = 0; o < l->nopts; o++)
+			if (!strcmp(l->opt_key[o], "offset") && l->opt_val[o])
+				sc_parse_size(l->opt_val[o], &offset);
+		align = len + offset >= LX_1G ? LX_1G : LX_2M;
+		next = (next + align - 1) & ~(align - 1);
+		if (next + offset + len > size)
+			continue;
+		env->window[i] = next;
+		next += offset + len;
+	}
+}
+
+bool lx_bar_ready(const struct lx_env *env)
+{
+	return env->bar_ok;
+}
+
+const char *lx_bar_why(const struct lx_env *env)
+{
+	return env->bar_why;
+}
+
+uint64_t lx_bar_window(const struct lx_env *env, int idx)
+{
+	return idx < env->nwindows ? env->window[idx] : (uint64_t)-1;
+}
+
+/* The region of the BAR as vfio users map it: from the device fd at the region's offset. */
+void *lx_bar_mmap(struct lx_env *env, size_t len, uint64_t off, void *hint, int prot, int flags)
+{
+#ifdef HAVE_KTEST_VFIO
+	return mmap(hint, len, prot, flags, env->vfio.device, (off_t)(env->vfio.bar_offset + off));
+#else
+	(void)env; (void)len; (void)off; (void)hint; (void)prot; (void)flags;
+	errno = ENODEV;
+	return MAP_FAILED;
+#endif
+}
+
+#ifdef HAVE_KTEST_WALK
+bool lx_walk_ready(void)
+{
+	return access("/sys/kernel/debug/hugepfn_walk", R_OK | W_OK) == 0;
+}
+
+const char *lx_walk_why(void)
+{
+	return "this kernel has no /sys/kernel/debug/hugepfn_walk";
+}
+#else
+bool lx_walk_ready(void)
+{
+	return false;
+}
+
+const char *lx_walk_why(void)
+{
+	return "built without ktest_walk (no hugepfn_walk)";
+}
+
+int ktest_walk_range(const void *start, size_t len, struct ktest_counts *c)
+{
+	(void)start; (void)len; (void)c;
+	return -ENOSYS;
+}
+
+int ktest_walk_addr(const void *addr, int *level, int *kind, uint64_t *raw)
+{
+	(void)addr; (void)level; (void)kind; (void)raw;
+	return -ENOSYS;
+}
+#endif
