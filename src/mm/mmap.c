@@ -124,6 +124,22 @@ unsigned long mm_get_unmapped_area(struct mm_struct *mm, unsigned long addr,
 }
 
 /*
+ * The first step of every aligning placement: room for len plus pad bytes.
+ * The hint if mm honours it, else the start of the padded range; 0 when the
+ * padded length overflows or finds no room (the caller falls back).
+ */
+unsigned long hp_get_padded_area(struct mm_struct *mm, unsigned long addr, unsigned long len,
+				 unsigned long pad)
+{
+	unsigned long ret;
+
+	if (len + pad < len)
+		return 0;
+	ret = mm_get_unmapped_area(mm, addr, len + pad);
+	return IS_ERR_VALUE(ret) ? 0 : ret;
+}
+
+/*
  * __thp_get_unmapped_area(): asks for size more than len, then moves into
  * that gap so that the address is congruent to the file offset off modulo
  * size.  Top-down, a gap whose start already is congruent is left by a whole
@@ -135,17 +151,15 @@ static unsigned long thp_get_unmapped_area_size(struct mm_struct *mm, unsigned l
 						unsigned long size)
 {
 	uint64_t off_end = off + len, off_align = (off + size - 1) & ~((uint64_t)size - 1);
-	unsigned long len_pad = len + size, ret, off_sub;
+	unsigned long ret, off_sub;
 
 	if (off_end <= off_align || off_end - off_align < size)
 		return 0;
-	if (len_pad < len || off + len_pad < off)
+	if (off + len + size < off)
 		return 0;
-	ret = mm_get_unmapped_area(mm, addr, len_pad);
-	if (IS_ERR_VALUE(ret))
-		return 0;
-	if (ret == addr)
-		return addr;
+	ret = hp_get_padded_area(mm, addr, len, size);
+	if (!ret || ret == addr)
+		return ret;
 	off_sub = (off - ret) & (size - 1);
 	if (!off_sub)
 		return ret + size;

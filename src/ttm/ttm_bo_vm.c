@@ -144,15 +144,10 @@ static unsigned long gem_aligned_area(struct mm_struct *mm, unsigned long addr,
 				      unsigned long len, unsigned long pgoff,
 				      unsigned long align)
 {
-	unsigned long len_pad = len + align, ret;
+	unsigned long ret = hp_get_padded_area(mm, addr, len, align);
 
-	if (len_pad < len)
-		return 0;
-	ret = mm_get_unmapped_area(mm, addr, len_pad);
-	if (IS_ERR_VALUE(ret))
-		return 0;
-	if (ret == addr)
-		return addr;
+	if (!ret || ret == addr)
+		return ret;
 	return ret + (((pgoff << PAGE_SHIFT) - ret) & (align - 1));
 }
 
