@@ -180,6 +180,41 @@ static void big_bar(void)
 	hp_bar_destroy(bar);
 }
 
+/*
+ * A 64 GiB ZONE_DEVICE BAR: the host memory of its memmap (16 Mi struct
+ * pages) created and mapped untouched, then with one 2 MiB PMD faulted in
+ * (one memmap section written).
+ */
+static void zone_device_bar(void)
+{
+	uint64_t size = 64ULL << 30;
+	unsigned long addr, sections = hp_memmap_sections_populated();
+	struct mm_struct *mm;
+	struct hp_bar *bar;
+	double rss0 = host_rss_kib();
+	char note[96];
+	char v = 1;
+
+	bar = hp_bar_create("bench 64 GiB ZONE_DEVICE", size, true);
+	if (!bar)
+		fail("cannot reserve host address space for a 64 GiB ZONE_DEVICE BAR");
+	mm = mm_alloc();
+	addr = hp_mmap_aligned(mm, hp_bar_file(bar), size, PROT_READ | PROT_WRITE, MAP_SHARED, 0,
+			       PMD_SIZE, 0);
+	if (IS_ERR_VALUE(addr))
+		fail("cannot map the ZONE_DEVICE BAR");
+	snprintf(note, sizeof(note), "created and mapped: %lu memmap sections written",
+		 hp_memmap_sections_populated() - sections);
+	record("64GiB ZONE_DEVICE BAR untouched: host memory", "KiB", host_rss_kib() - rss0, note);
+	if (hp_access(mm, addr + size / 2, 1, HP_ACCESS_WRITE, &v) != HP_ACCESS_OK)
+		fail("cannot touch the ZONE_DEVICE BAR");
+	snprintf(note, sizeof(note), "one byte written: %lu memmap section(s) of %lu struct pages",
+		 hp_memmap_sections_populated() - sections, HP_PAGES_PER_SECTION);
+	record("64GiB ZONE_DEVICE BAR, 1 touch: host memory", "KiB", host_rss_kib() - rss0, note);
+	mmput(mm);
+	hp_bar_destroy(bar);
+}
+
 /* A 1 GiB VRAM BO, created (zero-filled) and never touched. */
 static void untouched_vram_bo(void)
 {
@@ -212,6 +247,7 @@ void bench_scale(int reps, bench_record_fn *record_fn)
 			vmas_by_mprotect(n);
 		anon_mmaps(100000);
 		big_bar();
+		zone_device_bar();
 		untouched_vram_bo();
 		scale_machine_done();
 	}

@@ -259,9 +259,23 @@ static inline bool is_zero_page(const struct page *page) { return page == hp_zer
 struct hp_region;
 /* I/O memory with no struct page (a VRAM BAR).  Returns its first pfn. */
 int hp_iomem_add(const char *name, uint64_t size, unsigned long *start_pfn);
-/* ZONE_DEVICE memory: a memmap whose pages start with one reference each. */
+/*
+ * ZONE_DEVICE memory: a memmap whose pages start with one reference each.
+ * The memmap costs host memory only where it is used: it is written a
+ * section (128 MiB of device memory, x86-64's SECTION_SIZE_BITS 27) at a
+ * time, by the first pfn_to_page() of a pfn in it or hp_memmap_populate().
+ */
+#define HP_PAGES_PER_SECTION	(1UL << 15)
 struct dev_pagemap *memremap_pages(const char *name, uint64_t size,
 				   enum memory_type type);
+/*
+ * Writes the struct pages of [pfn, pfn + nr) if they are not yet: a driver
+ * calls it before a page-table entry maps the range, so that lockless GUP
+ * finds them written (the ordering is in src/mem/physmem.c).
+ */
+void hp_memmap_populate(unsigned long pfn, unsigned long nr);
+/* Memmap sections written so far, over all ZONE_DEVICE regions. */
+unsigned long hp_memmap_sections_populated(void);
 /* A reference on the pagemap covering pfn, or NULL if none covers it. */
 struct dev_pagemap *get_dev_pagemap(unsigned long pfn);
 /* The pagemap covering pfn, without taking a reference. */

@@ -65,6 +65,8 @@ static vm_fault_t bar_huge_fault(struct vm_fault *vmf, unsigned int order)
 	if (haddr < vma->vm_start || haddr + (nr << PAGE_SHIFT) > vma->vm_end ||
 	    pgoff + nr > bar_pages(bar) || pfn & (nr - 1))
 		return VM_FAULT_FALLBACK;
+	if (bar->zone_device)
+		hp_memmap_populate(pfn, nr);	/* before the entry: GUP reaches every page */
 	if (order == PUD_ORDER)
 		return vmf_insert_pfn_pud(vmf, pfn, write);
 	if (order == PMD_ORDER)

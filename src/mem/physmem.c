@@ -69,7 +69,11 @@ static struct hp_region *region_add(const char *name, uint64_t size, bool memmap
 		return NULL;
 	if (memmap) {
 		r->memmap = reserve_host(r->nr_pages * sizeof(struct page));
-		if (!r->memmap) {
+		r->section_ready = calloc((r->nr_pages + HP_PAGES_PER_SECTION - 1) / HP_PAGES_PER_SECTION,
+					  sizeof(*r->section_ready));
+		if (!r->memmap || !r->section_ready) {
+			release_host(r->memmap, r->nr_pages * sizeof(struct page));
+			free(r->section_ready);
 			release_host(r->host, size);
 			return NULL;
 		}
@@ -82,6 +86,7 @@ static struct hp_region *region_add(const char *name, uint64_t size, bool memmap
 int hp_physmem_init(uint64_t ram_size)
 {
 	memset(&physmem, 0, sizeof(physmem));
+	mutex_init(&physmem.memmap_lock);
 	physmem.ram_pages = ram_size >> PAGE_SHIFT;
 	physmem.ram = reserve_host(ram_size);
 	physmem.mem_map = reserve_host(physmem.ram_pages * sizeof(struct page));
@@ -103,8 +108,10 @@ void hp_physmem_exit(void)
 
 		release_host(r->host, r->nr_pages << PAGE_SHIFT);
 		release_host(r->memmap, r->nr_pages * sizeof(struct page));
+		free(r->section_ready);
 		free(r->pgmap);
 	}
+	mutex_destroy(&physmem.memmap_lock);
 	release_host(physmem.ram, physmem.ram_pages << PAGE_SHIFT);
 	release_host(physmem.mem_map, physmem.ram_pages * sizeof(struct page));
 	memset(&physmem, 0, sizeof(physmem));
@@ -133,12 +140,72 @@ bool __pfn_valid_device(unsigned long pfn)
 	return r && r->memmap;
 }
 
+/* ---- the ZONE_DEVICE memmap, a section at a time ------------------------- */
+
+/* Writes the struct pages of section s of r's memmap, as memremap_pages() has them. */
+static void memmap_init_section(struct hp_region *r, unsigned long s)
+{
+	unsigned long first = s * HP_PAGES_PER_SECTION;
+	unsigned long last = first + HP_PAGES_PER_SECTION < r->nr_pages ?
+			     first + HP_PAGES_PER_SECTION : r->nr_pages;
+
+	for (unsigned long i = first; i < last; i++) {
+		struct page *page = &r->memmap[i];
+
+		atomic_init(&page->flags, 1UL << PG_zone_device);
+		atomic_init(&page->_refcount, 1);
+		page->pgmap = r->pgmap;
+	}
+}
+
+/*
+ * Section s of r's memmap, written on first use.  Ordering: the section's
+ * struct pages are written under memmap_lock and published by the release
+ * store of section_ready[s]; every reader first does the acquire load of
+ * section_ready[s], so a reader that finds it set sees the struct pages
+ * written, on any path, locked or lockless.  A reader that finds it clear
+ * takes memmap_lock and looks again (two first uses agree on one writer).
+ * Lockless GUP never gets here with a clear flag: a device pfn reaches a page
+ * table only through a fault, which populated every section of the entry
+ * (hp_memmap_populate()) before it set the entry.
+ */
+static void memmap_section_populate(struct hp_region *r, unsigned long s)
+{
+	if (atomic_load_explicit(&r->section_ready[s], memory_order_acquire))
+		return;
+	mutex_lock(&physmem.memmap_lock);
+	if (!atomic_load_explicit(&r->section_ready[s], memory_order_relaxed)) {
+		memmap_init_section(r, s);
+		atomic_fetch_add_explicit(&physmem.sections_populated, 1, memory_order_relaxed);
+		atomic_store_explicit(&r->section_ready[s], true, memory_order_release);
+	}
+	mutex_unlock(&physmem.memmap_lock);
+}
+
+void hp_memmap_populate(unsigned long pfn, unsigned long nr)
+{
+	struct hp_region *r = pfn_to_region(pfn);
+
+	if (!r || !r->memmap || !nr)
+		return;
+	for (unsigned long s = (pfn - r->start_pfn) / HP_PAGES_PER_SECTION;
+	     s <= (pfn - r->start_pfn + nr - 1) / HP_PAGES_PER_SECTION; s++)
+		memmap_section_populate(r, s);
+}
+
+unsigned long hp_memmap_sections_populated(void)
+{
+	return atomic_load_explicit(&physmem.sections_populated, memory_order_relaxed);
+}
+
 struct page *__pfn_to_page_device(unsigned long pfn)
 {
 	struct hp_region *r = pfn_to_region(pfn);
 
-	if (r && r->memmap)
+	if (r && r->memmap) {
+		memmap_section_populate(r, (pfn - r->start_pfn) / HP_PAGES_PER_SECTION);
 		return &r->memmap[pfn - r->start_pfn];
+	}
 	hp_report_violation(pfn, HP_LEVEL_NONE, "pfn_to_page",
 			    "pfn has no struct page");
 	return NULL;
@@ -226,14 +293,7 @@ struct dev_pagemap *memremap_pages(const char *name, uint64_t size,
 	pgmap->type = type;
 	pgmap->name = name;
 	atomic_init(&pgmap->ref, 1);
-	r->pgmap = pgmap;
-	for (unsigned long i = 0; i < r->nr_pages; i++) {
-		struct page *page = &r->memmap[i];
-
-		atomic_init(&page->flags, 1UL << PG_zone_device);
-		atomic_init(&page->_refcount, 1);
-		page->pgmap = pgmap;
-	}
+	r->pgmap = pgmap;	/* its struct pages are written when first used */
 	return pgmap;
 }
 

@@ -11,7 +11,12 @@
 
 #define HP_MAX_REGIONS 16
 
-/* A device region: I/O memory (memmap == NULL) or ZONE_DEVICE (pgmap set). */
+/*
+ * A device region: I/O memory (memmap == NULL) or ZONE_DEVICE (pgmap set).
+ * A ZONE_DEVICE memmap is host address space reserved for every struct page
+ * but written, and so paid for, one section at a time on first use, as
+ * Linux's sparse vmemmap populates its sections (src/mem/physmem.c).
+ */
 struct hp_region {
 	const char *name;
 	unsigned long start_pfn;
@@ -19,6 +24,7 @@ struct hp_region {
 	char *host;
 	struct page *memmap;
 	struct dev_pagemap *pgmap;
+	atomic_bool *section_ready;	/* one per HP_PAGES_PER_SECTION pages of memmap */
 };
 
 struct free_area {
@@ -37,6 +43,9 @@ struct hp_physmem {
 	spinlock_t zone_lock;		/* protects free_area[] */
 	struct free_area free_area[MAX_PAGE_ORDER + 1];
 	atomic_ulong nr_free;
+
+	struct mutex memmap_lock;	/* serialises populating memmap sections */
+	atomic_ulong sections_populated;
 };
 
 extern struct hp_physmem physmem;

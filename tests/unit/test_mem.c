@@ -211,6 +211,36 @@ static void test_zone_device_has_pagemap(void **state)
 	assert_null(get_dev_pagemap(pgmap->start_pfn + pgmap->nr_pages));
 }
 
+/*
+ * A ZONE_DEVICE memmap is written a section at a time, when a pfn of the
+ * section is first looked at: an untouched region costs no host memory.
+ * (Writing every struct page in memremap_pages(), as before, fails the first
+ * assertion.)
+ */
+static void test_zone_device_memmap_is_lazy(void **state)
+{
+	unsigned long before = hp_memmap_sections_populated();
+	struct dev_pagemap *pgmap;
+	struct page *page;
+
+	(void)state;
+	pgmap = memremap_pages("pmem", 64ULL << 30, MEMORY_DEVICE_GENERIC);
+	assert_non_null(pgmap);
+	assert_int_equal(hp_memmap_sections_populated(), before);
+
+	page = pfn_to_page(pgmap->start_pfn + 5 * HP_PAGES_PER_SECTION + 3);
+	assert_true(is_zone_device_page(page));
+	assert_ptr_equal(page->pgmap, pgmap);
+	assert_int_equal(page_ref_count(page), 1);
+	assert_int_equal(hp_memmap_sections_populated(), before + 1);
+	/* The section's other pages came with it; the next section did not. */
+	assert_true(is_zone_device_page(page + HP_PAGES_PER_SECTION - 4));
+	assert_int_equal(hp_memmap_sections_populated(), before + 1);
+	hp_memmap_populate(pgmap->start_pfn + 6 * HP_PAGES_PER_SECTION - 1, 2);
+	assert_int_equal(hp_memmap_sections_populated(), before + 2);
+	assert_true(is_zone_device_page(page + HP_PAGES_PER_SECTION));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +255,7 @@ int main(void)
 		HP_TEST(test_underflow_is_a_violation),
 		HP_TEST(test_iomem_has_no_struct_page),
 		HP_TEST(test_zone_device_has_pagemap),
+		HP_TEST(test_zone_device_memmap_is_lazy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
