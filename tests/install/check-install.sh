@@ -7,13 +7,13 @@
 # and C++), and the installed command finding its scenarios and hugepfn-bench.
 #
 # usage: check-install.sh MESON PKG_CONFIG BUILD_ROOT SOURCE_ROOT PREFIX LIBDIR
-#                         INCLUDEDIR BINDIR DATADIR MANDIR CC CXX SANITIZE
+#                         INCLUDEDIR BINDIR DATADIR MANDIR CC CXX SANITIZE SOVERSION
 # (the directories absolute, as installed without DESTDIR; CXX empty if none)
 set -u
 meson=$1 pkgconfig=$2 build=$3 source=$4 prefix=$5 libdir=$6 includedir=$7 bindir=$8
 datadir=$9
 shift 9
-mandir=$1 cc=$2 cxx=$3 sanitize=$4
+mandir=$1 cc=$2 cxx=$3 sanitize=$4 soversion=$5
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -27,7 +27,7 @@ fail() {
 "$meson" install -C "$build" --no-rebuild --quiet --destdir "$dest" >"$tmp/install.log" 2>&1 ||
 	{ cat "$tmp/install.log" >&2; echo "FAIL: meson install" >&2; exit 1; }
 
-for f in "$libdir/libhugepfn.so" "$libdir/libhugepfn.so.0" "$libdir/pkgconfig/hugepfn.pc" \
+for f in "$libdir/libhugepfn.so" "$libdir/libhugepfn.so.$soversion" "$libdir/pkgconfig/hugepfn.pc" \
 	 "$includedir/hugepfn/hugepfn.h" "$includedir/hugepfn/arch/x86_64/pgtable.h" \
 	 "$bindir/hugepfn" "$bindir/hugepfn-bench" "$mandir/man1/hugepfn.1" \
 	 "$datadir/hugepfn/scenarios/seed-thread.hp" "$datadir/hugepfn/scenarios/zero-page.hp"; do
@@ -42,7 +42,10 @@ done
 
 # The library exports the names its installed headers declare, and no name
 # the C library also defines.
-lib=$dest$libdir/libhugepfn.so.0
+lib=$dest$libdir/libhugepfn.so.$soversion
+soname=$(readelf -d "$lib" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+[ "$soname" = "libhugepfn.so.$soversion" ] ||
+	fail "the library's soname is '$soname', not libhugepfn.so.$soversion"
 libc=$("$cc" -print-file-name=libc.so.6)
 nm -D --defined-only "$libc" | awk '{ print $3 }' | sed 's/@.*//' | sort -u >"$tmp/libc.syms"
 # (What a sanitizer adds, such as ASan's __odr_asan.NAME, is its own.)
