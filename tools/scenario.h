@@ -80,6 +80,17 @@ union sc_arg {
 	unsigned int policies;		/* A_POLICIES: bit per policy */
 };
 
+/* One command: its arguments by position, the flags and options it takes. */
+struct sc_cmd_spec {
+	const char *name;
+	int min_args, max_args;
+	enum sc_arg_type args[SC_MAX_ARGS];
+	unsigned int flags;		/* bit per enum sc_flag it takes */
+	unsigned int opts;		/* bit per enum sc_opt it takes */
+	unsigned int exclusive[2];	/* groups of flags that exclude each other */
+};
+extern const struct sc_cmd_spec sc_cmds[SC_NR_CMDS];
+
 /* The keys of `expect` (sc_keys[] in scenario_parse.c). */
 enum sc_key {
 	SC_KEY_RESULT, SC_KEY_VIOLATIONS, SC_KEY_FAULTS, SC_KEY_ENTRIES, SC_KEY_TABLES,

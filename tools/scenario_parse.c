@@ -16,21 +16,13 @@
 #include "scenario.h"
 #include "scenario_trace.h"
 
-/* The one table of commands: their arguments, flags and options. */
-struct spec {
-	const char *name;
-	int min_args, max_args;
-	enum sc_arg_type args[SC_MAX_ARGS];
-	unsigned int flags;		/* bit per enum sc_flag it takes */
-	unsigned int opts;		/* bit per enum sc_opt it takes */
-	unsigned int exclusive[2];	/* groups of flags that exclude each other */
-};
 
 #define F(x)	(1u << SC_F_##x)
 #define O(x)	(1u << SC_O_##x)
 #define PLACE_OPTS	(O(AT) | O(ALIGN) | O(SKEW))
 
-static const struct spec specs[SC_NR_CMDS] = {
+/* The one table of commands: their arguments, flags and options. */
+const struct sc_cmd_spec sc_cmds[SC_NR_CMDS] = {
 	[SC_MACHINE]	 = { "machine", 0, 0, {0}, 0, O(RAM) | O(VRAM) | O(POLICY) },
 	[SC_PROCESS]	 = { "process", 1, 1, { A_PROC_NEW } },
 	[SC_FORK]	 = { "fork", 2, 2, { A_PROC, A_PROC_NEW } },
@@ -72,7 +64,7 @@ static const char *const flag_names[SC_NR_FLAGS] = {
 };
 
 /* The one table of options: each key has one type (policy= is one policy in machine, a list in expect). */
-static const struct { const char *name; enum sc_arg_type type; } opt_specs[SC_NR_OPTS] = {
+static const struct { const char *name; enum sc_arg_type type; } opt_sc_cmds[SC_NR_OPTS] = {
 	[SC_O_RAM] = { "ram", A_SIZE }, [SC_O_VRAM] = { "vram", A_SIZE },
 	[SC_O_POLICY] = { "policy", A_POLICY }, [SC_O_POLICIES] = { "policy", A_POLICIES },
 	[SC_O_PROT] = { "prot", A_PROT }, [SC_O_OFFSET] = { "offset", A_SIZE },
@@ -129,7 +121,7 @@ static const struct { const char *word; int prot; } prots[] = {
 
 const char *sc_cmd_name(enum sc_cmd cmd)
 {
-	return cmd < SC_NR_CMDS ? specs[cmd].name : "?";
+	return cmd < SC_NR_CMDS ? sc_cmds[cmd].name : "?";
 }
 
 const char *sc_flag_name(enum sc_flag f)
@@ -139,7 +131,7 @@ const char *sc_flag_name(enum sc_flag f)
 
 const char *sc_opt_name(enum sc_opt o)
 {
-	return o < SC_NR_OPTS ? opt_specs[o].name : "?";
+	return o < SC_NR_OPTS ? opt_sc_cmds[o].name : "?";
 }
 
 const char *sc_op_name(enum sc_op op)
@@ -534,22 +526,22 @@ static int check_arg(struct parser *p, struct sc_line *l, int i, enum sc_arg_typ
 }
 
 /* An option of the spec named key (one with a value if has_value, else a flag), or -1. */
-static int find_opt(const struct spec *spec, const char *key)
+static int find_opt(const struct sc_cmd_spec *spec, const char *key)
 {
 	for (int o = 0; o < SC_NR_OPTS; o++)
-		if ((spec->opts & (1u << o)) && !strcmp(opt_specs[o].name, key))
+		if ((spec->opts & (1u << o)) && !strcmp(opt_sc_cmds[o].name, key))
 			return o;
 	return -1;
 }
 
-static int find_flag(const struct spec *spec, const char *word)
+static int find_flag(const struct sc_cmd_spec *spec, const char *word)
 {
 	int f = word_index(word, flag_names, SC_NR_FLAGS);
 
 	return f >= 0 && (spec->flags & (1u << f)) ? f : -1;
 }
 
-static int check_opt(struct parser *p, const struct spec *spec, struct sc_line *l, int i)
+static int check_opt(struct parser *p, const struct sc_cmd_spec *spec, struct sc_line *l, int i)
 {
 	const char *key = p->opt_key[i], *val = p->opt_val[i];
 	int o;
@@ -564,9 +556,9 @@ static int check_opt(struct parser *p, const struct spec *spec, struct sc_line *
 	if (o < 0)
 		return error(p, "%s: unknown option '%s='", spec->name, key);
 	l->opts |= 1u << o;
-	if (read_word(opt_specs[o].type, val, &l->opt[o]))
+	if (read_word(opt_sc_cmds[o].type, val, &l->opt[o]))
 		return 0;
-	switch (opt_specs[o].type) {
+	switch (opt_sc_cmds[o].type) {
 	case A_SIZE: return error(p, "%s=%s: not a size", key, val);
 	case A_NUM: return error(p, "%s=%s: not a number", key, val);
 	case A_PROT: return error(p, "%s=%s: not a protection (none, r, rw, rx, rwx)", key, val);
@@ -704,7 +696,7 @@ static void retire_names(struct parser *p, struct sc_line *l)
 static const char *opt_word(const struct parser *p, enum sc_opt o)
 {
 	for (int i = 0; i < p->nopts; i++)
-		if (p->opt_val[i] && !strcmp(p->opt_key[i], opt_specs[o].name))
+		if (p->opt_val[i] && !strcmp(p->opt_key[i], opt_sc_cmds[o].name))
 			return p->opt_val[i];
 	return "";
 }
@@ -718,9 +710,9 @@ static int check_placement(struct parser *p, const struct sc_line *l)
 		return 0;
 	if (sc_has(l, SC_O_AT))
 		return error(p, "%s: at= gives the address, align= and skew= ask for one: not both",
-			     specs[l->cmd].name);
+			     sc_cmds[l->cmd].name);
 	if (!sc_has(l, SC_O_ALIGN))
-		return error(p, "%s: skew= needs align=", specs[l->cmd].name);
+		return error(p, "%s: skew= needs align=", sc_cmds[l->cmd].name);
 	if (a < PAGE_SIZE || a & (a - 1) || a > (1ULL << 40))
 		return error(p, "align=%s: a power of two from 4K to 1T", opt_word(p, SC_O_ALIGN));
 	if (k >= a || k & ~PAGE_MASK)
@@ -768,7 +760,7 @@ static int group_member(const struct parser *p, unsigned int group, int from)
 }
 
 /* No option twice, no two words of one exclusive group, fast-only only with get. */
-static int check_words(struct parser *p, const struct spec *spec, const struct sc_line *l)
+static int check_words(struct parser *p, const struct sc_cmd_spec *spec, const struct sc_line *l)
 {
 	for (int i = 0; i < p->nopts; i++)
 		for (int j = i + 1; j < p->nopts; j++)
@@ -790,7 +782,7 @@ static int check_words(struct parser *p, const struct spec *spec, const struct s
 
 static int check_line(struct parser *p, struct sc_line *l, struct sc_script *script)
 {
-	const struct spec *spec = &specs[l->cmd];
+	const struct sc_cmd_spec *spec = &sc_cmds[l->cmd];
 	char list[128];
 
 	l->opt[SC_O_PROT].prot = PROT_READ | PROT_WRITE;
@@ -836,7 +828,7 @@ static int check_line(struct parser *p, struct sc_line *l, struct sc_script *scr
 static int find_cmd(const char *name)
 {
 	for (int c = 0; c < SC_NR_CMDS; c++)
-		if (!strcmp(specs[c].name, name))
+		if (!strcmp(sc_cmds[c].name, name))
 			return c;
 	return -1;
 }
@@ -875,7 +867,7 @@ static int parse_line(struct parser *p, char *text, struct sc_line *l)
 		/* In expect, only policy= is an option: ==, <= and the like are arguments. */
 		char *eq = c == SC_EXPECT ? (strncmp(words[i], "policy=", 7) ? NULL : words[i] + 6)
 					  : strchr(words[i], '=');
-		bool is_flag = c != SC_EXPECT && find_flag(&specs[c], words[i]) >= 0;
+		bool is_flag = c != SC_EXPECT && find_flag(&sc_cmds[c], words[i]) >= 0;
 
 		if (eq || is_flag) {
 			if (p->nopts == SC_MAX_OPTS)
@@ -886,7 +878,7 @@ static int parse_line(struct parser *p, char *text, struct sc_line *l)
 			p->opt_val[p->nopts++] = eq ? eq + 1 : NULL;
 		} else {
 			if (l->nargs == SC_MAX_ARGS)
-				return error(p, "%s: too many arguments", specs[c].name);
+				return error(p, "%s: too many arguments", sc_cmds[c].name);
 			l->args[l->nargs++] = strdup(words[i]);
 		}
 	}
