@@ -284,9 +284,11 @@ static const char *faults_list(char *buf, size_t len)
 
 static const char *place_list(char *buf, size_t len)
 {
+	static const int order[] = { TTM_PL_VRAM, TTM_PL_SYSTEM, TTM_PL_TT };
+
 	buf[0] = '\0';
-	for (int t = NR_PLACES - 1; t >= 0; t--)
-		add_word(buf, len, place_words[t]);
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		add_word(buf, len, place_words[order[i]]);
 	return buf;
 }
 
