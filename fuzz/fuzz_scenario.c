@@ -38,8 +38,9 @@ static bool small_script(const struct sc_script *script)
 		for (int a = 0; a < l->nargs; a++)
 			if (too_big(l->args[a]))
 				return false;
-		for (int o = 0; o < l->nopts; o++)
-			if (too_big(l->opt_val[o]))
+		for (int o = 0; o < SC_NR_OPTS; o++)
+			if (sc_has(l, o) && (o == SC_O_OFFSET || o == SC_O_SIZE || o == SC_O_ALIGN ||
+					     o == SC_O_SKEW) && l->opt[o].size > FUZZ_MAX_SIZE)
 				return false;
 	}
 	return true;

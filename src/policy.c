@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The policies' names.  A file of its own, with no other dependency, so that
- * the scenario parser can be built without the machine (the Linux backend,
- * kernel/tests/scenario_linux.c, runs the parser inside a QEMU guest).
+ * The names of the model's enums: policies, leaf levels, entry kinds.  A
+ * file of its own, with no other dependency, so that the scenario parser,
+ * which reads these names in scripts, can be built without the machine (the
+ * Linux backend, kernel/tests/scenario_linux.c, runs the parser inside a
+ * QEMU guest).
  */
 #include <string.h>
 
@@ -24,4 +26,24 @@ int hp_policy_parse(const char *name)
 		if (!strcmp(name, policy_names[p]))
 			return p;
 	return -1;
+}
+
+const char *hp_level_name(enum hp_level level)
+{
+	static const char *const names[] = {
+		[HP_LEVEL_NONE] = "-", [HP_LEVEL_PTE] = "pte",
+		[HP_LEVEL_PMD] = "pmd", [HP_LEVEL_PUD] = "pud",
+	};
+
+	return level <= HP_LEVEL_PUD ? names[level] : "?";
+}
+
+const char *hp_entry_kind_name(enum hp_entry_kind kind)
+{
+	static const char *const names[] = {
+		[HP_KIND_NORMAL] = "normal", [HP_KIND_SPECIAL] = "special",
+		[HP_KIND_DEVMAP] = "devmap",
+	};
+
+	return kind < HP_NR_KINDS ? names[kind] : "?";
 }

@@ -31,17 +31,115 @@ struct sc_value {
 	char word[24];
 };
 
+/* Bare words a command may take (specs[] in scenario_parse.c says which). */
+enum sc_flag {
+	SC_F_SHARED, SC_F_HUGE, SC_F_ZONE_DEVICE, SC_F_CONTIGUOUS, SC_F_READ, SC_F_WRITE,
+	SC_F_SLOW, SC_F_FAST, SC_F_FAST_ONLY, SC_F_GET, SC_F_PIN, SC_F_LONGTERM,
+	SC_F_MAYMOVE, SC_F_DONTUNMAP, SC_NR_FLAGS
+};
+
+/* key=value options; each has one type (sc_opt_spec[]). */
+enum sc_opt {
+	SC_O_RAM, SC_O_VRAM, SC_O_POLICY, SC_O_POLICIES, SC_O_PROT, SC_O_OFFSET, SC_O_SIZE,
+	SC_O_AT, SC_O_ALIGN, SC_O_SKEW, SC_O_FIXED, SC_NR_OPTS
+};
+
+/* What a word of a line is; the parser turns each into its union sc_arg member. */
+enum sc_arg_type {
+	A_PROC_NEW, A_PROC, A_MAP_NEW, A_MAP, A_BO_NEW, A_BO, A_GUP_NEW, A_GUP,
+	A_PROC_OR_MAP,	/* a process or a mapping (expect entries) */
+	A_SIZE, A_NUM, A_PROT, A_PLACES,
+	A_LEVEL,	/* entries: a leaf level or any (.level) */
+	A_KIND,		/* entries: an entry kind or any (.kind) */
+	A_TABLE,	/* tables: a page-table level (.table) */
+	A_FAULTS,	/* faults: total, a level, fallback-LEVEL (.faults) */
+	A_VIEW,		/* show: map or stats (.view) */
+	A_POLICY, A_POLICIES,
+};
+
+/* .level and .kind for "any"; .faults: the level, | SC_FAULTS_FALLBACK. */
+#define SC_ANY			(-1)
+#define SC_FAULTS_FALLBACK	0x100
+enum sc_view { SC_VIEW_MAP, SC_VIEW_STATS };
+#define SC_MAX_PLACES	3
+
+/* One word of a line (an argument or an option's value), as the parser read it. */
+union sc_arg {
+	uint64_t size;			/* A_SIZE */
+	long num;			/* A_NUM */
+	int prot;			/* A_PROT: PROT_* bits */
+	struct {			/* A_PLACES: TTM_PL_*, in the order given */
+		unsigned char n, type[SC_MAX_PLACES];
+	} places;
+	int level;			/* A_LEVEL: enum hp_level or SC_ANY */
+	int kind;			/* A_KIND: enum hp_entry_kind or SC_ANY */
+	int table;			/* A_TABLE: enum hp_table_level */
+	int faults;			/* A_FAULTS: HP_LEVEL_NONE for total */
+	enum sc_view view;		/* A_VIEW */
+	int policy;			/* A_POLICY */
+	unsigned int policies;		/* A_POLICIES: bit per policy */
+};
+
+/* One command: its arguments by position, the flags and options it takes. */
+struct sc_cmd_spec {
+	const char *name;
+	int min_args, max_args;
+	enum sc_arg_type args[SC_MAX_ARGS];
+	unsigned int flags;		/* bit per enum sc_flag it takes */
+	unsigned int opts;		/* bit per enum sc_opt it takes */
+	unsigned int exclusive[2];	/* groups of flags that exclude each other */
+};
+extern const struct sc_cmd_spec sc_cmds[SC_NR_CMDS];
+
+/* The keys of `expect` (sc_keys[] in scenario_parse.c). */
+enum sc_key {
+	SC_KEY_RESULT, SC_KEY_VIOLATIONS, SC_KEY_FAULTS, SC_KEY_ENTRIES, SC_KEY_TABLES,
+	SC_KEY_PGTABLES, SC_KEY_GUP, SC_KEY_LEVEL, SC_KEY_KIND, SC_KEY_PLACEMENT, SC_KEY_RSS,
+	SC_NR_KEYS
+};
+
+/* What an expectation's value may be. */
+enum sc_value_type {
+	V_NUM,		/* a number, a size or -ERRNO */
+	V_RESULT,	/* that, or a word an access gives: ok mismatch SIGSEGV SIGBUS OOM */
+	V_LEVEL,	/* a leaf level or none */
+	V_KIND,		/* an entry kind or none */
+	V_PLACE,	/* a placement */
+};
+
+/* One expectation key: its words after the key, its values, what Linux shows of it. */
+struct sc_key_spec {
+	const char *name;
+	int min_args, max_args;		/* words between the key and the comparison */
+	enum sc_arg_type args[3];
+	const char *usage;		/* those words, for messages */
+	enum sc_value_type value;
+	const char *linux_unobservable;	/* NULL: a process can read it on Linux */
+};
+extern const struct sc_key_spec sc_keys[SC_NR_KEYS];
+
+enum sc_op { SC_OP_EQ, SC_OP_NE, SC_OP_LT, SC_OP_LE, SC_OP_GT, SC_OP_GE, SC_NR_OPS };
+
+/* An `expect` line, resolved: key in val[0], its words in val[1..], then OP VALUE. */
+struct sc_expect {
+	enum sc_key key;
+	enum sc_op op;
+	struct sc_value want;
+	unsigned int policies;		/* bit per policy it applies to */
+};
+
 struct sc_line {
 	enum sc_cmd cmd;
 	unsigned int line;
 	int nargs;
-	char *args[SC_MAX_ARGS];
-	int nopts;
-	char *opt_key[SC_MAX_OPTS];
-	char *opt_val[SC_MAX_OPTS];	/* NULL for a flag */
+	char *args[SC_MAX_ARGS];	/* the words as written: for messages and the trace */
+	union sc_arg val[SC_MAX_ARGS];	/* the same, typed (by the command's or the key's spec) */
+	unsigned int flags;		/* bit per enum sc_flag given */
+	unsigned int opts;		/* bit per enum sc_opt given */
+	union sc_arg opt[SC_NR_OPTS];	/* their values; opt[SC_O_PROT] is rw unless given */
+	struct sc_expect expect;	/* SC_EXPECT only */
 	bool result_expected;		/* the next line is `expect result ...` */
 	unsigned int uses;		/* bit i: args[i] names an object the line needs */
-	unsigned int policies;		/* expect: bit per policy it applies to */
 };
 
 struct sc_script {
@@ -145,10 +243,36 @@ struct sc_value sc_num(long n);
 struct sc_value sc_word(const char *w);
 const char *sc_errno_name(long err);
 void sc_value_print(FILE *out, const struct sc_value *v);
-/* A line's option (value, "" for a flag, NULL if absent), size argument i, prot= word. */
-const char *sc_opt(const struct sc_line *l, const char *key);
-uint64_t sc_size_arg(const struct sc_line *l, int i);
-int sc_prot(const char *s);	/* PROT_* bits; NULL is rw */
+/* The typed words of a checked line. */
+static inline bool sc_flag(const struct sc_line *l, enum sc_flag f)
+{
+	return l->flags & (1u << f);
+}
+static inline bool sc_has(const struct sc_line *l, enum sc_opt o)
+{
+	return l->opts & (1u << o);
+}
+static inline uint64_t sc_size_arg(const struct sc_line *l, int i)
+{
+	return l->val[i].size;
+}
+static inline long sc_num_arg(const struct sc_line *l, int i)
+{
+	return l->val[i].num;
+}
+/* The names of the language's words, one table each (scenario_parse.c). */
+const char *sc_cmd_name(enum sc_cmd cmd);
+const char *sc_flag_name(enum sc_flag f);
+const char *sc_opt_name(enum sc_opt o);
+const char *sc_op_name(enum sc_op op);
+/* A leaf level as scripts and views write it: pte, pmd, pud, none for HP_LEVEL_NONE. */
+const char *sc_level_word(enum hp_level level);
+/* An entry kind: normal, special, devmap; none for -1. */
+const char *sc_kind_word(int kind);
+const char *sc_table_word(enum hp_table_level t);
+const char *sc_place_word(unsigned int mem_type);
+/* A protection as scripts write it: none, r, rw, rx, rwx. */
+const char *sc_prot_word(int prot);
 /* The byte `fill` writes at off of a mapping, and the byte `dma` writes, for a seed. */
 unsigned char sc_pattern_byte(long seed, uint64_t off);
 unsigned char sc_dma_byte(long seed);

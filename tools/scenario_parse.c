@@ -11,55 +11,154 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "scenario.h"
 #include "scenario_trace.h"
 
-enum arg_type {
-	A_PROC_NEW, A_PROC, A_MAP_NEW, A_MAP, A_BO_NEW, A_BO, A_GUP_NEW, A_GUP,
-	A_SIZE, A_NUM, A_PROT, A_PLACES,
-};
 
-struct spec {
-	const char *name;
-	int min_args, max_args;
-	enum arg_type args[SC_MAX_ARGS];
-	const char *flags;	/* allowed bare words, space separated */
-	const char *opts;	/* allowed key:type pairs */
-	const char *exclusive;	/* groups of words that exclude each other: "a|b c|d" */
-};
+#define F(x)	(1u << SC_F_##x)
+#define O(x)	(1u << SC_O_##x)
+#define PLACE_OPTS	(O(AT) | O(ALIGN) | O(SKEW))
 
-static const struct spec specs[SC_NR_CMDS] = {
-	[SC_MACHINE]	 = { "machine", 0, 0, {0}, "", "ram:size vram:size policy:policy" },
-	[SC_PROCESS]	 = { "process", 1, 1, { A_PROC_NEW }, "", "" },
-	[SC_FORK]	 = { "fork", 2, 2, { A_PROC, A_PROC_NEW }, "", "" },
-	[SC_EXIT]	 = { "exit", 1, 1, { A_PROC }, "", "" },
-	[SC_ANON]	 = { "anon", 3, 3, { A_MAP_NEW, A_PROC, A_SIZE }, "shared huge",
-			     "prot:prot at:num align:size skew:size" },
-	[SC_BAR]	 = { "bar", 3, 3, { A_MAP_NEW, A_PROC, A_SIZE }, "zone-device",
-			     "prot:prot offset:size at:num align:size skew:size" },
-	[SC_BO]		 = { "bo", 3, 3, { A_BO_NEW, A_SIZE, A_PLACES }, "contiguous", "" },
-	[SC_BOMAP]	 = { "bomap", 3, 3, { A_MAP_NEW, A_PROC, A_BO }, "",
-			     "prot:prot offset:size size:size at:num align:size skew:size" },
-	[SC_BO_DESTROY]	 = { "bo-destroy", 1, 1, { A_BO }, "", "" },
-	[SC_BO_PIN]	 = { "bo-pin", 1, 1, { A_BO }, "", "" },
-	[SC_BO_UNPIN]	 = { "bo-unpin", 1, 1, { A_BO }, "", "" },
-	[SC_BO_EVICT]	 = { "bo-evict", 1, 1, { A_BO }, "", "" },
-	[SC_BO_VALIDATE] = { "bo-validate", 2, 2, { A_BO, A_PLACES }, "contiguous", "" },
-	[SC_MUNMAP]	 = { "munmap", 1, 3, { A_MAP, A_SIZE, A_SIZE }, "", "" },
-	[SC_MPROTECT]	 = { "mprotect", 4, 4, { A_MAP, A_SIZE, A_SIZE, A_PROT }, "", "" },
-	[SC_TOUCH]	 = { "touch", 1, 3, { A_MAP, A_SIZE, A_SIZE }, "read write", "", "read|write" },
-	[SC_FILL]	 = { "fill", 4, 4, { A_MAP, A_SIZE, A_SIZE, A_NUM }, "", "" },
-	[SC_VERIFY]	 = { "verify", 4, 4, { A_MAP, A_SIZE, A_SIZE, A_NUM }, "", "" },
+/* The one table of commands: their arguments, flags and options. */
+const struct sc_cmd_spec sc_cmds[SC_NR_CMDS] = {
+	[SC_MACHINE]	 = { "machine", 0, 0, {0}, 0, O(RAM) | O(VRAM) | O(POLICY) },
+	[SC_PROCESS]	 = { "process", 1, 1, { A_PROC_NEW } },
+	[SC_FORK]	 = { "fork", 2, 2, { A_PROC, A_PROC_NEW } },
+	[SC_EXIT]	 = { "exit", 1, 1, { A_PROC } },
+	[SC_ANON]	 = { "anon", 3, 3, { A_MAP_NEW, A_PROC, A_SIZE }, F(SHARED) | F(HUGE),
+			     O(PROT) | PLACE_OPTS },
+	[SC_BAR]	 = { "bar", 3, 3, { A_MAP_NEW, A_PROC, A_SIZE }, F(ZONE_DEVICE),
+			     O(PROT) | O(OFFSET) | PLACE_OPTS },
+	[SC_BO]		 = { "bo", 3, 3, { A_BO_NEW, A_SIZE, A_PLACES }, F(CONTIGUOUS) },
+	[SC_BOMAP]	 = { "bomap", 3, 3, { A_MAP_NEW, A_PROC, A_BO }, 0,
+			     O(PROT) | O(OFFSET) | O(SIZE) | PLACE_OPTS },
+	[SC_BO_DESTROY]	 = { "bo-destroy", 1, 1, { A_BO } },
+	[SC_BO_PIN]	 = { "bo-pin", 1, 1, { A_BO } },
+	[SC_BO_UNPIN]	 = { "bo-unpin", 1, 1, { A_BO } },
+	[SC_BO_EVICT]	 = { "bo-evict", 1, 1, { A_BO } },
+	[SC_BO_VALIDATE] = { "bo-validate", 2, 2, { A_BO, A_PLACES }, F(CONTIGUOUS) },
+	[SC_MUNMAP]	 = { "munmap", 1, 3, { A_MAP, A_SIZE, A_SIZE } },
+	[SC_MPROTECT]	 = { "mprotect", 4, 4, { A_MAP, A_SIZE, A_SIZE, A_PROT } },
+	[SC_TOUCH]	 = { "touch", 1, 3, { A_MAP, A_SIZE, A_SIZE }, F(READ) | F(WRITE), 0,
+			     { F(READ) | F(WRITE) } },
+	[SC_FILL]	 = { "fill", 4, 4, { A_MAP, A_SIZE, A_SIZE, A_NUM } },
+	[SC_VERIFY]	 = { "verify", 4, 4, { A_MAP, A_SIZE, A_SIZE, A_NUM } },
 	[SC_GUP]	 = { "gup", 4, 4, { A_GUP_NEW, A_MAP, A_SIZE, A_NUM },
-			     "slow fast fast-only get pin write longterm", "",
-			     "slow|fast|fast-only get|pin" },
-	[SC_RELEASE]	 = { "release", 1, 1, { A_GUP }, "", "" },
-	[SC_DMA]	 = { "dma", 2, 2, { A_GUP, A_NUM }, "", "" },
-	[SC_SHOW]	 = { "show", 2, 2, {0}, "", "" },
-	[SC_EXPECT]	 = { "expect", 3, SC_MAX_ARGS, {0}, "", "policy:policies" },
-	[SC_MREMAP]	 = { "mremap", 2, 2, { A_MAP, A_SIZE }, "maymove dontunmap", "fixed:num" },
+			     F(SLOW) | F(FAST) | F(FAST_ONLY) | F(GET) | F(PIN) | F(WRITE) | F(LONGTERM),
+			     0, { F(SLOW) | F(FAST) | F(FAST_ONLY), F(GET) | F(PIN) } },
+	[SC_RELEASE]	 = { "release", 1, 1, { A_GUP } },
+	[SC_DMA]	 = { "dma", 2, 2, { A_GUP, A_NUM } },
+	[SC_SHOW]	 = { "show", 2, 2, { A_VIEW } },
+	[SC_EXPECT]	 = { "expect", 3, SC_MAX_ARGS, {0}, 0, O(POLICIES) },
+	[SC_MREMAP]	 = { "mremap", 2, 2, { A_MAP, A_SIZE }, F(MAYMOVE) | F(DONTUNMAP), O(FIXED) },
 };
+
+static const char *const flag_names[SC_NR_FLAGS] = {
+	[SC_F_SHARED] = "shared", [SC_F_HUGE] = "huge", [SC_F_ZONE_DEVICE] = "zone-device",
+	[SC_F_CONTIGUOUS] = "contiguous", [SC_F_READ] = "read", [SC_F_WRITE] = "write",
+	[SC_F_SLOW] = "slow", [SC_F_FAST] = "fast", [SC_F_FAST_ONLY] = "fast-only",
+	[SC_F_GET] = "get", [SC_F_PIN] = "pin", [SC_F_LONGTERM] = "longterm",
+	[SC_F_MAYMOVE] = "maymove", [SC_F_DONTUNMAP] = "dontunmap",
+};
+
+/* The one table of options: each key has one type (policy= is one policy in machine, a list in expect). */
+static const struct { const char *name; enum sc_arg_type type; } opt_sc_cmds[SC_NR_OPTS] = {
+	[SC_O_RAM] = { "ram", A_SIZE }, [SC_O_VRAM] = { "vram", A_SIZE },
+	[SC_O_POLICY] = { "policy", A_POLICY }, [SC_O_POLICIES] = { "policy", A_POLICIES },
+	[SC_O_PROT] = { "prot", A_PROT }, [SC_O_OFFSET] = { "offset", A_SIZE },
+	[SC_O_SIZE] = { "size", A_SIZE }, [SC_O_AT] = { "at", A_NUM },
+	[SC_O_ALIGN] = { "align", A_SIZE }, [SC_O_SKEW] = { "skew", A_SIZE },
+	[SC_O_FIXED] = { "fixed", A_NUM },
+};
+
+/*
+ * The one table of expectation keys: what follows the key, what its value
+ * may be, and what Linux lets a process see of it (scenario_trace.h).  The
+ * checker reads it here, the model's runner evaluates every key
+ * (scenario_run.c eval_key()), the Linux backend every observable one.
+ */
+const struct sc_key_spec sc_keys[SC_NR_KEYS] = {
+	[SC_KEY_RESULT]	    = { "result", 0, 0, {0}, "", V_RESULT, NULL },
+	[SC_KEY_VIOLATIONS] = { "violations", 0, 0, {0}, "", V_NUM,
+				"Linux records no violations (its log is checked instead)" },
+	[SC_KEY_FAULTS]	    = { "faults", 1, 2, { A_PROC, A_FAULTS }, "PROCESS [WHICH]", V_NUM, NULL },
+	[SC_KEY_ENTRIES]    = { "entries", 3, 3, { A_PROC_OR_MAP, A_LEVEL, A_KIND },
+				"PROCESS|MAPPING LEVEL KIND", V_NUM, NULL },
+	[SC_KEY_TABLES]	    = { "tables", 2, 2, { A_PROC, A_TABLE }, "PROCESS LEVEL", V_NUM,
+				"page-table pages by level: Linux shows only their bytes (pgtables)" },
+	[SC_KEY_PGTABLES]   = { "pgtables", 1, 1, { A_PROC }, "PROCESS", V_NUM, NULL },
+	[SC_KEY_GUP]	    = { "gup", 1, 1, { A_GUP }, "NAME", V_NUM, NULL },
+	[SC_KEY_LEVEL]	    = { "level", 2, 2, { A_MAP, A_SIZE }, "MAPPING OFFSET", V_LEVEL, NULL },
+	[SC_KEY_KIND]	    = { "kind", 2, 2, { A_MAP, A_SIZE }, "MAPPING OFFSET", V_KIND, NULL },
+	[SC_KEY_PLACEMENT]  = { "placement", 1, 1, { A_BO }, "BO", V_PLACE, NULL },
+	[SC_KEY_RSS]	    = { "rss", 1, 1, { A_PROC }, "PROCESS", V_NUM, NULL },
+};
+
+static const char *const op_names[SC_NR_OPS] = {
+	[SC_OP_EQ] = "==", [SC_OP_NE] = "!=", [SC_OP_LT] = "<", [SC_OP_LE] = "<=",
+	[SC_OP_GT] = ">", [SC_OP_GE] = ">=",
+};
+
+/* The words of page-table levels, by enum hp_table_level, and of placements, by TTM_PL_*. */
+static const char *const table_words[HP_NR_TABLE_LEVELS] = {
+	[HP_TABLE_PGD] = "pgd", [HP_TABLE_PUD] = "pud", [HP_TABLE_PMD] = "pmd", [HP_TABLE_PTE] = "pte",
+};
+static const char *const place_words[] = {
+	[TTM_PL_SYSTEM] = "system", [TTM_PL_TT] = "tt", [TTM_PL_VRAM] = "vram",
+};
+#define NR_PLACES	(int)(sizeof(place_words) / sizeof(place_words[0]))
+
+/* What an access can give besides ok: the words of hp_access_result_name(), and mismatch. */
+static const char *const result_words = "ok mismatch SIGSEGV SIGBUS OOM";
+
+/* Protections as scripts write them. */
+static const struct { const char *word; int prot; } prots[] = {
+	{ "none", PROT_NONE }, { "r", PROT_READ }, { "rw", PROT_READ | PROT_WRITE },
+	{ "rx", PROT_READ | PROT_EXEC }, { "rwx", PROT_READ | PROT_WRITE | PROT_EXEC },
+};
+
+const char *sc_cmd_name(enum sc_cmd cmd)
+{
+	return cmd < SC_NR_CMDS ? sc_cmds[cmd].name : "?";
+}
+
+const char *sc_flag_name(enum sc_flag f)
+{
+	return f < SC_NR_FLAGS ? flag_names[f] : "?";
+}
+
+const char *sc_opt_name(enum sc_opt o)
+{
+	return o < SC_NR_OPTS ? opt_sc_cmds[o].name : "?";
+}
+
+const char *sc_op_name(enum sc_op op)
+{
+	return op < SC_NR_OPS ? op_names[op] : "?";
+}
+
+/* The library names the levels and kinds (src/policy.c); a script says none for no entry. */
+const char *sc_level_word(enum hp_level level)
+{
+	return level == HP_LEVEL_NONE ? "none" : hp_level_name(level);
+}
+
+const char *sc_kind_word(int kind)
+{
+	return kind < 0 ? "none" : hp_entry_kind_name(kind);
+}
+
+const char *sc_table_word(enum hp_table_level t)
+{
+	return t < HP_NR_TABLE_LEVELS ? table_words[t] : "?";
+}
+
+const char *sc_place_word(unsigned int mem_type)
+{
+	return mem_type < NR_PLACES ? place_words[mem_type] : "?";
+}
 
 /* Names made by the script so far, with their kind and whether they live. */
 enum sym_kind { SYM_PROC, SYM_MAP, SYM_BO, SYM_GUP };
@@ -78,6 +177,10 @@ struct parser {
 	struct sc_names names;	/* name -> index in syms */
 	bool failed;
 	bool ran_command;	/* a line other than machine or expect came before */
+	/* The line's options as written (into its text), until check_line() read them. */
+	int nopts;
+	char *opt_key[SC_MAX_OPTS];
+	char *opt_val[SC_MAX_OPTS];	/* NULL for a flag */
 };
 
 /*
@@ -113,42 +216,12 @@ static int error(struct parser *p, const char *fmt, ...)
 
 /* ---- words ------------------------------------------------------------------ */
 
-static bool valid_prot(const char *s)
+static int word_index(const char *word, const char *const *words, int n)
 {
-	return !strcmp(s, "none") || !strcmp(s, "r") || !strcmp(s, "rw") ||
-	       !strcmp(s, "rx") || !strcmp(s, "rwx");
-}
-
-static bool valid_places(const char *s)
-{
-	char buf[64], *save, *tok;
-
-	if (strlen(s) >= sizeof(buf))
-		return false;
-	strcpy(buf, s);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		if (strcmp(tok, "vram") && strcmp(tok, "system") && strcmp(tok, "tt"))
-			return false;
-	return s[0] && s[strlen(s) - 1] != ',';
-}
-
-/* "none,plain" into a bit per policy; 0 if a name is unknown. */
-static unsigned int parse_policies(const char *s)
-{
-	char buf[64], *save, *tok;
-	unsigned int bits = 0;
-
-	if (strlen(s) >= sizeof(buf))
-		return 0;
-	strcpy(buf, s);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int p = hp_policy_parse(tok);
-
-		if (p < 0)
-			return 0;
-		bits |= 1u << p;
-	}
-	return bits;
+	for (int i = 0; i < n; i++)
+		if (words[i] && !strcmp(word, words[i]))
+			return i;
+	return -1;
 }
 
 static bool word_in(const char *word, const char *list)
@@ -166,28 +239,170 @@ static bool word_in(const char *word, const char *list)
 	return false;
 }
 
-/* The type of option key in a "key:type ..." list, or NULL. */
-static const char *opt_type(const char *key, const char *opts, char *buf, size_t len)
+/* Appends a word to a space-separated list in buf. */
+static void add_word(char *buf, size_t len, const char *word)
 {
-	size_t n = strlen(key);
+	size_t n = strlen(buf);
 
-	for (const char *p = opts; *p;) {
-		const char *colon = strchr(p, ':'), *end = strchr(p, ' ');
-		size_t tlen;
+	snprintf(buf + n, len - n, "%s%s", n ? " " : "", word);
+}
 
-		if (!colon)
-			break;
-		tlen = end ? (size_t)(end - colon - 1) : strlen(colon + 1);
-		if ((size_t)(colon - p) == n && !strncmp(p, key, n) && tlen < len) {
-			memcpy(buf, colon + 1, tlen);
-			buf[tlen] = '\0';
-			return buf;
-		}
-		if (!end)
-			break;
-		p = end + 1;
+/* The leaf levels, largest first, then last ("any" or "none"). */
+static const char *level_list(char *buf, size_t len, const char *last)
+{
+	buf[0] = '\0';
+	for (int l = HP_LEVEL_PUD; l >= HP_LEVEL_PTE; l--)
+		add_word(buf, len, hp_level_name(l));
+	add_word(buf, len, last);
+	return buf;
+}
+
+static const char *kind_list(char *buf, size_t len, const char *last)
+{
+	buf[0] = '\0';
+	for (int k = 0; k < HP_NR_KINDS; k++)
+		add_word(buf, len, hp_entry_kind_name(k));
+	add_word(buf, len, last);
+	return buf;
+}
+
+/* What faults counts: total, the faults a level resolved, those that fell back from one. */
+static const char *faults_list(char *buf, size_t len)
+{
+	char word[32];
+
+	buf[0] = '\0';
+	add_word(buf, len, "total");
+	for (int l = HP_LEVEL_PUD; l >= HP_LEVEL_PTE; l--)
+		add_word(buf, len, hp_level_name(l));
+	for (int l = HP_LEVEL_PUD; l > HP_LEVEL_PTE; l--) {
+		snprintf(word, sizeof(word), "fallback-%s", hp_level_name(l));
+		add_word(buf, len, word);
 	}
-	return NULL;
+	return buf;
+}
+
+static const char *place_list(char *buf, size_t len)
+{
+	static const int order[] = { TTM_PL_VRAM, TTM_PL_SYSTEM, TTM_PL_TT };
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		add_word(buf, len, place_words[order[i]]);
+	return buf;
+}
+
+static const char *flag_list(char *buf, size_t len, unsigned int mask)
+{
+	buf[0] = '\0';
+	for (int f = 0; f < SC_NR_FLAGS; f++)
+		if (mask & (1u << f))
+			add_word(buf, len, flag_names[f]);
+	return buf;
+}
+
+/* "pud" into HP_LEVEL_PUD, any into SC_ANY (if any is allowed); -2 if none. */
+static int read_level(const char *s, bool any)
+{
+	if (any && !strcmp(s, "any"))
+		return SC_ANY;
+	for (int l = HP_LEVEL_PTE; l <= HP_LEVEL_PUD; l++)
+		if (!strcmp(s, hp_level_name(l)))
+			return l;
+	return -2;
+}
+
+static int read_kind(const char *s)
+{
+	if (!strcmp(s, "any"))
+		return SC_ANY;
+	for (int k = 0; k < HP_NR_KINDS; k++)
+		if (!strcmp(s, hp_entry_kind_name(k)))
+			return k;
+	return -2;
+}
+
+static int read_faults(const char *s)
+{
+	int l;
+
+	if (!strcmp(s, "total"))
+		return HP_LEVEL_NONE;
+	if (!strncmp(s, "fallback-", 9)) {
+		l = read_level(s + 9, false);
+		return l > HP_LEVEL_PTE ? l | SC_FAULTS_FALLBACK : -2;
+	}
+	l = read_level(s, false);
+	return l >= HP_LEVEL_PTE ? l : -2;
+}
+
+static bool read_prot(const char *s, int *prot)
+{
+	for (size_t i = 0; i < sizeof(prots) / sizeof(prots[0]); i++)
+		if (!strcmp(s, prots[i].word)) {
+			*prot = prots[i].prot;
+			return true;
+		}
+	return false;
+}
+
+/* "vram,system" into TTM_PL_* in that order; false if a word is none, or too many. */
+static bool read_places(const char *s, union sc_arg *v)
+{
+	char buf[64], *save, *tok;
+	int t;
+
+	v->places.n = 0;
+	if (strlen(s) >= sizeof(buf) || !s[0] || s[strlen(s) - 1] == ',')
+		return false;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		t = word_index(tok, place_words, NR_PLACES);
+		if (t < 0 || v->places.n == SC_MAX_PLACES)
+			return false;
+		v->places.type[v->places.n++] = t;
+	}
+	return true;
+}
+
+/* "none,plain" into a bit per policy; 0 if a name is unknown. */
+static unsigned int read_policies(const char *s)
+{
+	char buf[64], *save, *tok;
+	unsigned int bits = 0;
+
+	if (strlen(s) >= sizeof(buf))
+		return 0;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int p = hp_policy_parse(tok);
+
+		if (p < 0)
+			return 0;
+		bits |= 1u << p;
+	}
+	return bits;
+}
+
+/* A word that is a value (not a name) into v; false if it is not one of its type. */
+static bool read_word(enum sc_arg_type t, const char *s, union sc_arg *v)
+{
+	switch (t) {
+	case A_SIZE: return sc_parse_size(s, &v->size);
+	case A_NUM: return sc_parse_num(s, &v->num);
+	case A_PROT: return read_prot(s, &v->prot);
+	case A_PLACES: return read_places(s, v);
+	case A_LEVEL: return (v->level = read_level(s, true)) != -2;
+	case A_KIND: return (v->kind = read_kind(s)) != -2;
+	case A_TABLE: return (v->table = word_index(s, table_words, HP_NR_TABLE_LEVELS)) >= 0;
+	case A_FAULTS: return (v->faults = read_faults(s)) != -2;
+	case A_VIEW:
+		v->view = !strcmp(s, "map") ? SC_VIEW_MAP : SC_VIEW_STATS;
+		return !strcmp(s, "map") || !strcmp(s, "stats");
+	case A_POLICY: return (v->policy = hp_policy_parse(s)) >= 0;
+	case A_POLICIES: return (v->policies = read_policies(s)) != 0;
+	default: return false;
+	}
 }
 
 /* ---- names ----------------------------------------------------------------- */
@@ -257,13 +472,13 @@ static int sym_use(struct parser *p, const char *name, enum sym_kind kind, struc
 
 /* ---- lines ----------------------------------------------------------------- */
 
-static int check_arg(struct parser *p, struct sc_line *l, int i, enum arg_type t)
+static int check_arg(struct parser *p, struct sc_line *l, int i, enum sc_arg_type t)
 {
 	const char *a = l->args[i];
-	uint64_t size;
-	long num;
+	char list[128];
+	struct sym *s;
 
-	if (t == A_PROC || t == A_MAP || t == A_BO || t == A_GUP)
+	if (t == A_PROC || t == A_MAP || t == A_BO || t == A_GUP || t == A_PROC_OR_MAP)
 		l->uses |= 1u << i;
 	switch (t) {
 	case A_PROC_NEW: return sym_new(p, a, SYM_PROC, NULL);
@@ -274,156 +489,181 @@ static int check_arg(struct parser *p, struct sc_line *l, int i, enum arg_type t
 	case A_BO: return sym_use(p, a, SYM_BO, NULL);
 	case A_GUP_NEW: return sym_new(p, a, SYM_GUP, NULL);
 	case A_GUP: return sym_use(p, a, SYM_GUP, NULL);
-	case A_SIZE:
-		return sc_parse_size(a, &size) ? 0 :
-		       error(p, "'%s' is not a size (a number with an optional K, M or G)", a);
-	case A_NUM:
-		return sc_parse_num(a, &num) ? 0 : error(p, "'%s' is not a number", a);
-	case A_PROT:
-		return valid_prot(a) ? 0 : error(p, "'%s' is not a protection (none, r, rw, rx, rwx)", a);
-	case A_PLACES:
-		return valid_places(a) ? 0 :
-		       error(p, "'%s' is not a list of placements (vram, system, tt, comma separated)", a);
+	case A_PROC_OR_MAP:
+		s = sym_find(p, a);
+		if (!s || (s->kind != SYM_PROC && s->kind != SYM_MAP) || !s->live)
+			return error(p, "expect entries: no live process or mapping named '%s'", a);
+		return 0;
+	default:
+		break;
 	}
-	return 0;
+	if (read_word(t, a, &l->val[i]))
+		return 0;
+	switch (t) {
+	case A_SIZE: return error(p, "'%s' is not a size (a number with an optional K, M or G)", a);
+	case A_NUM: return error(p, "'%s' is not a number", a);
+	case A_PROT: return error(p, "'%s' is not a protection (none, r, rw, rx, rwx)", a);
+	case A_PLACES:
+		return error(p, "'%s' is not a list of placements (%s, comma separated, at most %d)", a,
+			     place_list(list, sizeof(list)), SC_MAX_PLACES);
+	case A_LEVEL:
+	case A_KIND: {
+		char kinds[64];
+
+		return error(p, "expect entries: LEVEL is one of %s, KIND one of %s",
+			     level_list(list, sizeof(list), "any"), kind_list(kinds, sizeof(kinds), "any"));
+	}
+	case A_TABLE:
+		list[0] = '\0';
+		for (int t = 0; t < HP_NR_TABLE_LEVELS; t++)
+			add_word(list, sizeof(list), table_words[t]);
+		return error(p, "expect tables: '%s' is not one of %s", a, list);
+	case A_FAULTS:
+		return error(p, "expect faults: '%s' is not one of %s", a, faults_list(list, sizeof(list)));
+	case A_VIEW:
+		return error(p, "show: '%s' is not a view (map MAPPING, stats PROCESS)", a);
+	default:
+		return error(p, "'%s': no such word", a);
+	}
 }
 
-static int check_opt(struct parser *p, const struct spec *spec, struct sc_line *l, int i)
+/* An option of the spec named key (one with a value if has_value, else a flag), or -1. */
+static int find_opt(const struct sc_cmd_spec *spec, const char *key)
 {
-	const char *key = l->opt_key[i], *val = l->opt_val[i];
-	char type[16];
-	uint64_t size;
-	long num;
+	for (int o = 0; o < SC_NR_OPTS; o++)
+		if ((spec->opts & (1u << o)) && !strcmp(opt_sc_cmds[o].name, key))
+			return o;
+	return -1;
+}
 
-	if (!val)
-		return word_in(key, spec->flags) ? 0 :
-		       error(p, "%s: unknown argument '%s'", spec->name, key);
-	if (!opt_type(key, spec->opts, type, sizeof(type)))
+static int find_flag(const struct sc_cmd_spec *spec, const char *word)
+{
+	int f = word_index(word, flag_names, SC_NR_FLAGS);
+
+	return f >= 0 && (spec->flags & (1u << f)) ? f : -1;
+}
+
+static int check_opt(struct parser *p, const struct sc_cmd_spec *spec, struct sc_line *l, int i)
+{
+	const char *key = p->opt_key[i], *val = p->opt_val[i];
+	int o;
+
+	if (!val) {
+		if (find_flag(spec, key) < 0)
+			return error(p, "%s: unknown argument '%s'", spec->name, key);
+		l->flags |= 1u << find_flag(spec, key);
+		return 0;
+	}
+	o = find_opt(spec, key);
+	if (o < 0)
 		return error(p, "%s: unknown option '%s='", spec->name, key);
-	if (!strcmp(type, "size") && !sc_parse_size(val, &size))
-		return error(p, "%s=%s: not a size", key, val);
-	if (!strcmp(type, "num") && !sc_parse_num(val, &num))
-		return error(p, "%s=%s: not a number", key, val);
-	if (!strcmp(type, "prot") && !valid_prot(val))
-		return error(p, "%s=%s: not a protection (none, r, rw, rx, rwx)", key, val);
-	if (!strcmp(type, "policy") && hp_policy_parse(val) < 0)
+	l->opts |= 1u << o;
+	if (read_word(opt_sc_cmds[o].type, val, &l->opt[o]))
+		return 0;
+	switch (opt_sc_cmds[o].type) {
+	case A_SIZE: return error(p, "%s=%s: not a size", key, val);
+	case A_NUM: return error(p, "%s=%s: not a number", key, val);
+	case A_PROT: return error(p, "%s=%s: not a protection (none, r, rw, rx, rwx)", key, val);
+	case A_POLICY:
 		return error(p, "%s=%s: not a policy (none, plain, devmap, special)", key, val);
-	if (!strcmp(type, "policies") && !parse_policies(val))
+	default:
 		return error(p, "%s=%s: not a list of policies (none, plain, devmap, special)", key, val);
-	return 0;
-}
-
-static const char *const levels = "pud pmd pte any";
-static const char *const kinds = "normal special devmap any";
-static const char *const table_levels = "pgd pud pmd pte";
-static const char *const fault_keys = "total pud pmd pte fallback-pud fallback-pmd";
-
-/* The words a key's value may be; NULL for keys whose values are numbers. */
-static const char *value_words(const char *key)
-{
-	if (!strcmp(key, "result"))
-		return "ok mismatch SIGSEGV SIGBUS OOM";
-	if (!strcmp(key, "level"))
-		return "pud pmd pte none";
-	if (!strcmp(key, "kind"))
-		return "normal special devmap none";
-	if (!strcmp(key, "placement"))
-		return "vram system tt";
-	return NULL;
+	}
 }
 
 /* The value must be one the key can have: a number (or -ERRNO), or one of its words. */
-static int check_value(struct parser *p, const char *key, const char *value)
+static int check_value(struct parser *p, const struct sc_key_spec *k, const char *value,
+		       struct sc_value *want)
 {
-	struct sc_value v = sc_parse_value(value);
-	const char *words = value_words(key);
+	char words[128];
 
-	if (v.is_num && (!words || !strcmp(key, "result")))
+	*want = sc_parse_value(value);
+	switch (k->value) {
+	case V_NUM:
+		if (want->is_num)
+			return 0;
+		return error(p, "expect %s: '%s' is not a number, a size or a known -ERRNO", k->name,
+			     value);
+	case V_RESULT:
+		if (want->is_num || word_in(value, result_words))
+			return 0;
+		return error(p, "expect %s: '%s' is not a number, a size or a known -ERRNO, nor one of %s",
+			     k->name, value, result_words);
+	case V_LEVEL:
+		level_list(words, sizeof(words), "none");
+		break;
+	case V_KIND:
+		kind_list(words, sizeof(words), "none");
+		break;
+	case V_PLACE:
+		place_list(words, sizeof(words));
+		break;
+	}
+	if (!want->is_num && word_in(value, words))
 		return 0;
-	if (!v.is_num && words && word_in(value, words))
-		return 0;
-	if (words && strcmp(key, "result"))
-		return error(p, "expect %s: '%s' is not one of %s", key, value, words);
-	return error(p, "expect %s: '%s' is not a number, a size or a known -ERRNO%s%s", key, value,
-		     words ? ", nor one of " : "", words ? words : "");
+	return error(p, "expect %s: '%s' is not one of %s", k->name, value, words);
 }
 
-/* `expect KEY... OP VALUE`: the key must name something that exists now. */
+static int find_key(const char *word)
+{
+	for (int k = 0; k < SC_NR_KEYS; k++)
+		if (!strcmp(word, sc_keys[k].name))
+			return k;
+	return -1;
+}
+
+static const char *key_list(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (int k = 0; k < SC_NR_KEYS; k++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", k ? ", " : "", sc_keys[k].name);
+	return buf;
+}
+
+/* `expect KEY WORD... OP VALUE`, by the key's entry: the words name what exists now. */
 static int check_expect(struct parser *p, struct sc_line *l, struct sc_script *script)
 {
-	static const char *const ops = "== != < <= > >=";
-	const char *key = l->args[0];
-	int nkey = l->nargs - 2;
-	struct sym *s;
+	struct sc_expect *e = &l->expect;
+	const struct sc_key_spec *k;
+	int nkey = l->nargs - 3, key, op;
+	char list[160];
 
-	if (!word_in(l->args[l->nargs - 2], ops))
+	e->policies = sc_has(l, SC_O_POLICIES) ? l->opt[SC_O_POLICIES].policies :
+						 (1u << HP_NR_POLICIES) - 1;
+	op = word_index(l->args[l->nargs - 2], op_names, SC_NR_OPS);
+	if (op < 0)
 		return error(p, "expect: '%s' is not a comparison (==, !=, <, <=, >, >=)",
 			     l->args[l->nargs - 2]);
-	if (strcmp(key, "result") && strcmp(key, "violations"))
-		l->uses |= 1u << 1;
-	if (check_value(p, key, l->args[l->nargs - 1]))
+	e->op = op;
+	key = find_key(l->args[0]);
+	if (key < 0)
+		return error(p, "expect: unknown key '%s' (%s)", l->args[0], key_list(list, sizeof(list)));
+	e->key = key;
+	k = &sc_keys[key];
+	if (check_value(p, k, l->args[l->nargs - 1], &e->want))
 		return -1;
-	if (!strcmp(key, "result") && !p->ran_command)
+	if (key == SC_KEY_RESULT && !p->ran_command)
 		return error(p, "expect result: no command before it gives a result");
-	if (!strcmp(key, "result") || !strcmp(key, "violations")) {
-		if (nkey != 1)
-			return error(p, "expect %s: takes no argument", key);
-		if (!strcmp(key, "violations"))
-			for (int pol = 0; pol < HP_NR_POLICIES; pol++)
-				if (l->policies & (1u << pol))
-					script->expects_violations[pol] = true;
-		return 0;
+	if (nkey < k->min_args || nkey > k->max_args) {
+		if (!k->max_args)
+			return error(p, "expect %s: takes no argument", k->name);
+		return error(p, "expect %s %s", k->name, k->usage);
 	}
-	if (!strcmp(key, "faults")) {
-		if (nkey < 2 || nkey > 3 || sym_use(p, l->args[1], SYM_PROC, NULL))
-			return p->failed ? -1 : error(p, "expect faults PROCESS [%s]", fault_keys);
-		if (nkey == 3 && !word_in(l->args[2], fault_keys))
-			return error(p, "expect faults: '%s' is not one of %s", l->args[2], fault_keys);
-		return 0;
-	}
-	if (!strcmp(key, "entries")) {
-		if (nkey != 4)
-			return error(p, "expect entries PROCESS|MAPPING LEVEL KIND");
-		s = sym_find(p, l->args[1]);
-		if (!s || (s->kind != SYM_PROC && s->kind != SYM_MAP) || !s->live)
-			return error(p, "expect entries: no live process or mapping named '%s'", l->args[1]);
-		if (!word_in(l->args[2], levels) || !word_in(l->args[3], kinds))
-			return error(p, "expect entries: LEVEL is one of %s, KIND one of %s", levels, kinds);
-		return 0;
-	}
-	if (!strcmp(key, "tables")) {
-		if (nkey != 3 || sym_use(p, l->args[1], SYM_PROC, NULL))
-			return p->failed ? -1 : error(p, "expect tables PROCESS LEVEL");
-		return word_in(l->args[2], table_levels) ? 0 :
-		       error(p, "expect tables: '%s' is not one of %s", l->args[2], table_levels);
-	}
-	if (!strcmp(key, "gup"))
-		return nkey == 2 ? sym_use(p, l->args[1], SYM_GUP, NULL) :
-		       error(p, "expect gup NAME");
-	if (!strcmp(key, "level") || !strcmp(key, "kind")) {
-		uint64_t off;
-
-		if (nkey != 3 || sym_use(p, l->args[1], SYM_MAP, NULL))
-			return p->failed ? -1 : error(p, "expect %s MAPPING OFFSET", key);
-		return sc_parse_size(l->args[2], &off) ? 0 : error(p, "'%s' is not a size", l->args[2]);
-	}
-	if (!strcmp(key, "placement"))
-		return nkey == 2 ? sym_use(p, l->args[1], SYM_BO, NULL) :
-		       error(p, "expect placement BO");
-	if (!strcmp(key, "rss") || !strcmp(key, "pgtables"))
-		return nkey == 2 ? sym_use(p, l->args[1], SYM_PROC, NULL) :
-		       error(p, "expect %s PROCESS", key);
-	return error(p, "expect: unknown key '%s' (%s)", key, sc_key_names());
+	for (int i = 0; i < nkey; i++)
+		if (check_arg(p, l, i + 1, k->args[i]))
+			return -1;
+	if (key == SC_KEY_VIOLATIONS)
+		for (int pol = 0; pol < HP_NR_POLICIES; pol++)
+			if (e->policies & (1u << pol))
+				script->expects_violations[pol] = true;
+	return 0;
 }
 
 static int check_show(struct parser *p, struct sc_line *l)
 {
-	l->uses |= 1u << 1;
-	if (!strcmp(l->args[0], "map"))
-		return sym_use(p, l->args[1], SYM_MAP, NULL);
-	if (!strcmp(l->args[0], "stats"))
-		return sym_use(p, l->args[1], SYM_PROC, NULL);
-	return error(p, "show: '%s' is not a view (map MAPPING, stats PROCESS)", l->args[0]);
+	if (check_arg(p, l, 0, A_VIEW))
+		return -1;
+	return check_arg(p, l, 1, l->val[0].view == SC_VIEW_MAP ? A_MAP : A_PROC);
 }
 
 /*
@@ -454,26 +694,32 @@ static void retire_names(struct parser *p, struct sc_line *l)
 	}
 }
 
+/* An option's value as written, for messages. */
+static const char *opt_word(const struct parser *p, enum sc_opt o)
+{
+	for (int i = 0; i < p->nopts; i++)
+		if (p->opt_val[i] && !strcmp(p->opt_key[i], opt_sc_cmds[o].name))
+			return p->opt_val[i];
+	return "";
+}
+
 /* at= is an address; align= (a power of two, a page or more) and skew= ask for one. */
 static int check_placement(struct parser *p, const struct sc_line *l)
 {
-	const char *align = sc_opt(l, "align"), *skew = sc_opt(l, "skew");
-	uint64_t a = 0, k = 0;
+	uint64_t a = l->opt[SC_O_ALIGN].size, k = l->opt[SC_O_SKEW].size;
 
-	if (!align && !skew)
+	if (!sc_has(l, SC_O_ALIGN) && !sc_has(l, SC_O_SKEW))
 		return 0;
-	if (sc_opt(l, "at"))
+	if (sc_has(l, SC_O_AT))
 		return error(p, "%s: at= gives the address, align= and skew= ask for one: not both",
-			     specs[l->cmd].name);
-	if (!align)
-		return error(p, "%s: skew= needs align=", specs[l->cmd].name);
-	sc_parse_size(align, &a);
-	if (skew)
-		sc_parse_size(skew, &k);
+			     sc_cmds[l->cmd].name);
+	if (!sc_has(l, SC_O_ALIGN))
+		return error(p, "%s: skew= needs align=", sc_cmds[l->cmd].name);
 	if (a < PAGE_SIZE || a & (a - 1) || a > (1ULL << 40))
-		return error(p, "align=%s: a power of two from 4K to 1T", align);
+		return error(p, "align=%s: a power of two from 4K to 1T", opt_word(p, SC_O_ALIGN));
 	if (k >= a || k & ~PAGE_MASK)
-		return error(p, "skew=%s: a multiple of 4K below align=%s", skew, align);
+		return error(p, "skew=%s: a multiple of 4K below align=%s", opt_word(p, SC_O_SKEW),
+			     opt_word(p, SC_O_ALIGN));
 	return 0;
 }
 
@@ -503,45 +749,34 @@ static int inherit_names(struct parser *p, const char *parent, const char *child
 	return 0;
 }
 
-/* One word of a line's options that is in the group starting at g ("a|b"), or NULL. */
-static const char *group_member(const struct sc_line *l, const char *g, size_t glen, int from,
-				int *at)
+/* The first flag of the group given after word from (in the order written), or -1. */
+static int group_member(const struct parser *p, unsigned int group, int from)
 {
-	for (int i = from; i < l->nopts; i++) {
-		size_t n = strlen(l->opt_key[i]);
+	for (int i = from; i < p->nopts; i++) {
+		int f = p->opt_val[i] ? -1 : word_index(p->opt_key[i], flag_names, SC_NR_FLAGS);
 
-		for (const char *w = g; w < g + glen;) {
-			const char *bar = memchr(w, '|', g + glen - w);
-			size_t wlen = bar ? (size_t)(bar - w) : (size_t)(g + glen - w);
-
-			if (wlen == n && !strncmp(w, l->opt_key[i], n)) {
-				*at = i;
-				return l->opt_key[i];
-			}
-			w += wlen + 1;
-		}
+		if (f >= 0 && (group & (1u << f)))
+			return i;
 	}
-	return NULL;
+	return -1;
 }
 
 /* No option twice, no two words of one exclusive group, fast-only only with get. */
-static int check_words(struct parser *p, const struct spec *spec, const struct sc_line *l)
+static int check_words(struct parser *p, const struct sc_cmd_spec *spec, const struct sc_line *l)
 {
-	for (int i = 0; i < l->nopts; i++)
-		for (int j = i + 1; j < l->nopts; j++)
-			if (!strcmp(l->opt_key[i], l->opt_key[j]))
-				return error(p, "%s: '%s' given twice", spec->name, l->opt_key[i]);
-	for (const char *g = spec->exclusive ? spec->exclusive : ""; *g;) {
-		const char *end = strchr(g, ' ');
-		size_t glen = end ? (size_t)(end - g) : strlen(g);
-		const char *a, *b;
-		int at;
+	for (int i = 0; i < p->nopts; i++)
+		for (int j = i + 1; j < p->nopts; j++)
+			if (!strcmp(p->opt_key[i], p->opt_key[j]))
+				return error(p, "%s: '%s' given twice", spec->name, p->opt_key[i]);
+	for (int g = 0; g < 2 && spec->exclusive[g]; g++) {
+		int a = group_member(p, spec->exclusive[g], 0);
+		int b = a < 0 ? -1 : group_member(p, spec->exclusive[g], a + 1);
 
-		if ((a = group_member(l, g, glen, 0, &at)) && (b = group_member(l, g, glen, at + 1, &at)))
-			return error(p, "%s: '%s' and '%s' exclude each other", spec->name, a, b);
-		g += glen + (end ? 1 : 0);
+		if (b >= 0)
+			return error(p, "%s: '%s' and '%s' exclude each other", spec->name,
+				     p->opt_key[a], p->opt_key[b]);
 	}
-	if (l->cmd == SC_GUP && sc_opt(l, "fast-only") && !sc_opt(l, "get"))
+	if (l->cmd == SC_GUP && sc_flag(l, SC_F_FAST_ONLY) && !sc_flag(l, SC_F_GET))
 		return error(p, "gup: fast-only needs get (6.12 has get_user_pages_fast_only(), "
 			     "no pinning twin)");
 	return 0;
@@ -549,11 +784,13 @@ static int check_words(struct parser *p, const struct spec *spec, const struct s
 
 static int check_line(struct parser *p, struct sc_line *l, struct sc_script *script)
 {
-	const struct spec *spec = &specs[l->cmd];
+	const struct sc_cmd_spec *spec = &sc_cmds[l->cmd];
+	char list[128];
 
-	if (l->nargs > spec->max_args && spec->flags[0])
+	l->opt[SC_O_PROT].prot = PROT_READ | PROT_WRITE;
+	if (l->nargs > spec->max_args && spec->flags)
 		return error(p, "%s: '%s' is not one of its flags (%s)", spec->name,
-			     l->args[spec->max_args], spec->flags);
+			     l->args[spec->max_args], flag_list(list, sizeof(list), spec->flags));
 	if (l->nargs < spec->min_args || l->nargs > spec->max_args) {
 		if (spec->min_args == spec->max_args)
 			return error(p, "%s takes %d argument%s, not %d", spec->name, spec->min_args,
@@ -561,20 +798,15 @@ static int check_line(struct parser *p, struct sc_line *l, struct sc_script *scr
 		return error(p, "%s takes %d to %d arguments, not %d", spec->name,
 			     spec->min_args, spec->max_args, l->nargs);
 	}
-	for (int i = 0; i < l->nopts; i++)
+	for (int i = 0; i < p->nopts; i++)
 		if (check_opt(p, spec, l, i))
 			return -1;
 	if (check_words(p, spec, l))
 		return -1;
 	if (l->cmd != SC_EXPECT && l->cmd != SC_MACHINE)
 		p->ran_command = true;
-	if (l->cmd == SC_EXPECT) {
-		l->policies = (1u << HP_NR_POLICIES) - 1;
-		for (int i = 0; i < l->nopts; i++)
-			if (!strcmp(l->opt_key[i], "policy"))
-				l->policies = parse_policies(l->opt_val[i]);
+	if (l->cmd == SC_EXPECT)
 		return check_expect(p, l, script);
-	}
 	if (l->cmd == SC_SHOW)
 		return check_show(p, l);
 	if (l->cmd == SC_MUNMAP && l->nargs == 2)
@@ -595,15 +827,10 @@ static int check_line(struct parser *p, struct sc_line *l, struct sc_script *scr
 	return 0;
 }
 
-const char *sc_cmd_name(enum sc_cmd cmd)
-{
-	return cmd < SC_NR_CMDS ? specs[cmd].name : "?";
-}
-
 static int find_cmd(const char *name)
 {
 	for (int c = 0; c < SC_NR_CMDS; c++)
-		if (!strcmp(specs[c].name, name))
+		if (!strcmp(sc_cmds[c].name, name))
 			return c;
 	return -1;
 }
@@ -630,6 +857,7 @@ static int parse_line(struct parser *p, char *text, struct sc_line *l)
 	int n, c;
 
 	memset(l, 0, sizeof(*l));	/* the caller frees whatever this filled in */
+	p->nopts = 0;
 	if (!split(p, text, words, &n, SC_MAX_ARGS + SC_MAX_OPTS + 1))
 		return -1;
 	c = find_cmd(words[0]);
@@ -641,21 +869,18 @@ static int parse_line(struct parser *p, char *text, struct sc_line *l)
 		/* In expect, only policy= is an option: ==, <= and the like are arguments. */
 		char *eq = c == SC_EXPECT ? (strncmp(words[i], "policy=", 7) ? NULL : words[i] + 6)
 					  : strchr(words[i], '=');
-		bool is_flag = c != SC_EXPECT && word_in(words[i], specs[c].flags);
+		bool is_flag = c != SC_EXPECT && find_flag(&sc_cmds[c], words[i]) >= 0;
 
-		if (eq) {
-			if (l->nopts == SC_MAX_OPTS)
+		if (eq || is_flag) {
+			if (p->nopts == SC_MAX_OPTS)
 				return error(p, "too many options");
-			*eq = '\0';
-			l->opt_key[l->nopts] = strdup(words[i]);
-			l->opt_val[l->nopts++] = strdup(eq + 1);
-		} else if (is_flag) {
-			if (l->nopts == SC_MAX_OPTS)
-				return error(p, "too many options");
-			l->opt_key[l->nopts++] = strdup(words[i]);
+			if (eq)
+				*eq = '\0';
+			p->opt_key[p->nopts] = words[i];
+			p->opt_val[p->nopts++] = eq ? eq + 1 : NULL;
 		} else {
 			if (l->nargs == SC_MAX_ARGS)
-				return error(p, "%s: too many arguments", specs[c].name);
+				return error(p, "%s: too many arguments", sc_cmds[c].name);
 			l->args[l->nargs++] = strdup(words[i]);
 		}
 	}
@@ -666,22 +891,16 @@ static void free_line(struct sc_line *l)
 {
 	for (int i = 0; i < l->nargs; i++)
 		free(l->args[i]);
-	for (int i = 0; i < l->nopts; i++) {
-		free(l->opt_key[i]);
-		free(l->opt_val[i]);
-	}
 }
 
 static int apply_machine(struct parser *p, const struct sc_line *l, struct sc_script *s)
 {
-	const char *v;
-
-	if ((v = sc_opt(l, "ram")))
-		sc_parse_size(v, &s->ram);
-	if ((v = sc_opt(l, "vram")))
-		sc_parse_size(v, &s->vram);
-	if ((v = sc_opt(l, "policy")))
-		s->policy = hp_policy_parse(v);
+	if (sc_has(l, SC_O_RAM))
+		s->ram = l->opt[SC_O_RAM].size;
+	if (sc_has(l, SC_O_VRAM))
+		s->vram = l->opt[SC_O_VRAM].size;
+	if (sc_has(l, SC_O_POLICY))
+		s->policy = l->opt[SC_O_POLICY].policy;
 	if (s->ram % (4 << 20) || s->ram < (16 << 20) || s->ram > (64ULL << 30))
 		return error(p, "machine: ram=%llu must be a multiple of 4M between 16M and 64G",
 			     (unsigned long long)s->ram);
@@ -765,8 +984,8 @@ int sc_parse(FILE *in, const char *file, struct sc_script *script)
 	for (int i = 0; !p.failed && i + 1 < script->nlines; i++) {
 		const struct sc_line *next = &script->lines[i + 1];
 
-		script->lines[i].result_expected = next->cmd == SC_EXPECT && next->nargs &&
-						   !strcmp(next->args[0], "result");
+		script->lines[i].result_expected = next->cmd == SC_EXPECT &&
+						   next->expect.key == SC_KEY_RESULT;
 	}
 	for (int i = 0; i < p.nsyms; i++) {
 		free(p.syms[i].name);

@@ -206,8 +206,6 @@ static void json_violation(FILE *out, const struct hp_violation *v)
 
 void sc_print_json(FILE *out, const struct sc_script *script, const struct sc_result *r)
 {
-	static const char *const levels[] = { "pte", "pmd", "pud" };
-
 	fprintf(out, "{\"scenario\":");
 	sc_json_string(out, script->file);
 	fprintf(out, ",\"policy\":\"%s\",\"status\":\"%s\"", hp_policy_name(r->policy), status_word(r));
@@ -218,13 +216,17 @@ void sc_print_json(FILE *out, const struct sc_script *script, const struct sc_re
 		r->resolved_at[HP_LEVEL_PUD], r->resolved_at[HP_LEVEL_PMD],
 		r->resolved_at[HP_LEVEL_PTE], r->fallback[HP_LEVEL_PUD], r->fallback[HP_LEVEL_PMD]);
 	fprintf(out, ",\"entries\":{");
-	for (int l = HP_LEVEL_PTE; l <= HP_LEVEL_PUD; l++)
-		fprintf(out, "%s\"%s\":{\"normal\":%lu,\"special\":%lu,\"devmap\":%lu}",
-			l == HP_LEVEL_PTE ? "" : ",", levels[l - 1], r->leaves[l][HP_KIND_NORMAL],
-			r->leaves[l][HP_KIND_SPECIAL], r->leaves[l][HP_KIND_DEVMAP]);
-	fprintf(out, "},\"tables\":{\"pgd\":%lu,\"pud\":%lu,\"pmd\":%lu,\"pte\":%lu}",
-		r->tables[HP_TABLE_PGD], r->tables[HP_TABLE_PUD], r->tables[HP_TABLE_PMD],
-		r->tables[HP_TABLE_PTE]);
+	for (int l = HP_LEVEL_PTE; l <= HP_LEVEL_PUD; l++) {
+		fprintf(out, "%s\"%s\":{", l == HP_LEVEL_PTE ? "" : ",", hp_level_name(l));
+		for (int k = 0; k < HP_NR_KINDS; k++)
+			fprintf(out, "%s\"%s\":%lu", k ? "," : "", hp_entry_kind_name(k),
+				r->leaves[l][k]);
+		fputc('}', out);
+	}
+	fprintf(out, "},\"tables\":{");
+	for (int t = 0; t < HP_NR_TABLE_LEVELS; t++)
+		fprintf(out, "%s\"%s\":%lu", t ? "," : "", sc_table_word(t), r->tables[t]);
+	fputc('}', out);
 	fprintf(out, ",\"gup\":[");
 	for (int g = 0; g < r->ngups; g++) {
 		char res[32];

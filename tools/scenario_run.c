@@ -238,31 +238,24 @@ static unsigned long map_as_asked(struct run *r, const struct sc_line *l, int pr
 				  unsigned long pgoff)
 {
 	struct mm_struct *mm = r->procs[proc].mm;
-	unsigned long prot = sc_prot(sc_opt(l, "prot"));
-	uint64_t align = 0, skew = 0;
-	long at = 0;
+	unsigned long prot = l->opt[SC_O_PROT].prot;
 
-	if (sc_opt(l, "align")) {
-		sc_parse_size(sc_opt(l, "align"), &align);
-		if (sc_opt(l, "skew"))
-			sc_parse_size(sc_opt(l, "skew"), &skew);
-		return hp_mmap_aligned(mm, file, len, prot, flags, pgoff, align, skew);
-	}
-	if (sc_opt(l, "at")) {
-		sc_parse_num(sc_opt(l, "at"), &at);
+	if (sc_has(l, SC_O_ALIGN))
+		return hp_mmap_aligned(mm, file, len, prot, flags, pgoff, l->opt[SC_O_ALIGN].size,
+				       l->opt[SC_O_SKEW].size);
+	if (sc_has(l, SC_O_AT))
 		flags |= MAP_FIXED_NOREPLACE;
-	}
-	return hp_mmap(mm, file, at, len, prot, flags, pgoff);
+	return hp_mmap(mm, file, l->opt[SC_O_AT].num, len, prot, flags, pgoff);
 }
 
 static struct sc_value cmd_anon(struct run *r, const struct sc_line *l)
 {
 	int p = object_index(r, l->args[1]);
 	uint64_t len = sc_size_arg(l, 2);
-	unsigned long flags = MAP_ANONYMOUS | (sc_opt(l, "shared") ? MAP_SHARED : MAP_PRIVATE);
+	unsigned long flags = MAP_ANONYMOUS | (sc_flag(l, SC_F_SHARED) ? MAP_SHARED : MAP_PRIVATE);
 	unsigned long addr = map_as_asked(r, l, p, NULL, len, flags, 0);
 
-	if (!IS_ERR_VALUE(addr) && sc_opt(l, "huge"))
+	if (!IS_ERR_VALUE(addr) && sc_flag(l, SC_F_HUGE))
 		hp_madvise(r->procs[p].mm, addr, (len + PAGE_SIZE - 1) & PAGE_MASK, MADV_HUGEPAGE);
 	return do_mmap_result(r, l->args[0], p, addr, (len + PAGE_SIZE - 1) & PAGE_MASK);
 }
@@ -270,13 +263,11 @@ static struct sc_value cmd_anon(struct run *r, const struct sc_line *l)
 static struct sc_value cmd_bar(struct run *r, const struct sc_line *l)
 {
 	int p = object_index(r, l->args[1]);
-	uint64_t len = sc_size_arg(l, 2), offset = 0;
+	uint64_t len = sc_size_arg(l, 2), offset = l->opt[SC_O_OFFSET].size;
 	struct hp_bar *bar;
 	unsigned long addr;
 
-	if (sc_opt(l, "offset"))
-		sc_parse_size(sc_opt(l, "offset"), &offset);
-	bar = hp_bar_create(l->args[0], len + offset, sc_opt(l, "zone-device") != NULL);
+	bar = hp_bar_create(l->args[0], len + offset, sc_flag(l, SC_F_ZONE_DEVICE));
 	if (!bar)
 		return sc_num(-EINVAL);
 	addr = map_as_asked(r, l, p, hp_bar_file(bar), len, MAP_SHARED, offset >> PAGE_SHIFT);
@@ -284,26 +275,21 @@ static struct sc_value cmd_bar(struct run *r, const struct sc_line *l)
 	return do_mmap_result(r, l->args[0], p, addr, len);
 }
 
-/* "vram,system" into places; every place gets flags. */
-static struct ttm_placement places_of(const char *s, unsigned int flags, struct ttm_place *places)
+/* A line's placements (argument i) into places; contiguous applies to every one. */
+static struct ttm_placement places_of(const struct sc_line *l, int i,
+				      struct ttm_place places[SC_MAX_PLACES])
 {
-	char buf[64], *save, *tok;
-	unsigned int n = 0;
+	unsigned int flags = sc_flag(l, SC_F_CONTIGUOUS) ? TTM_PL_FLAG_CONTIGUOUS : 0;
 
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (tok = strtok_r(buf, ",", &save); tok && n < 3; tok = strtok_r(NULL, ",", &save))
-		places[n++] = (struct ttm_place){
-			.mem_type = !strcmp(tok, "vram") ? TTM_PL_VRAM :
-				    !strcmp(tok, "tt") ? TTM_PL_TT : TTM_PL_SYSTEM,
-			.flags = flags };
-	return (struct ttm_placement){ n, places };
+	for (int n = 0; n < l->val[i].places.n; n++)
+		places[n] = (struct ttm_place){ .mem_type = l->val[i].places.type[n], .flags = flags };
+	return (struct ttm_placement){ l->val[i].places.n, places };
 }
 
 static struct sc_value cmd_bo(struct run *r, const struct sc_line *l)
 {
-	struct ttm_place places[3];
-	struct ttm_placement placement =
-		places_of(l->args[2], sc_opt(l, "contiguous") ? TTM_PL_FLAG_CONTIGUOUS : 0, places);
+	struct ttm_place places[SC_MAX_PLACES];
+	struct ttm_placement placement = places_of(l, 2, places);
 	struct bo *b = &r->bos[r->nbos];
 	int err;
 
@@ -327,14 +313,12 @@ static struct sc_value cmd_bomap(struct run *r, const struct sc_line *l)
 {
 	int p = object_index(r, l->args[1]);
 	struct ttm_buffer_object *bo = bo_of(r, l->args[2])->bo;
-	uint64_t offset = 0, len = ttm_bo_size(bo);
+	uint64_t offset = l->opt[SC_O_OFFSET].size, len = ttm_bo_size(bo);
 	unsigned long addr;
 
-	if (sc_opt(l, "offset"))
-		sc_parse_size(sc_opt(l, "offset"), &offset);
 	len = offset < len ? len - offset : 0;
-	if (sc_opt(l, "size"))
-		sc_parse_size(sc_opt(l, "size"), &len);
+	if (sc_has(l, SC_O_SIZE))
+		len = l->opt[SC_O_SIZE].size;
 	if (offset & ~PAGE_MASK)
 		return sc_num(-EINVAL);
 	addr = map_as_asked(r, l, p, ttm_device_file(r->bdev), len, MAP_SHARED,
@@ -363,16 +347,12 @@ static struct sc_value cmd_mremap(struct run *r, const struct sc_line *l)
 {
 	struct map *m = map_of(r, l->args[0]);
 	uint64_t len = sc_size_arg(l, 1);
-	unsigned long flags = (sc_opt(l, "maymove") ? MREMAP_MAYMOVE : 0) |
-			      (sc_opt(l, "dontunmap") ? MREMAP_DONTUNMAP : 0);
-	long at = 0;
+	unsigned long flags = (sc_flag(l, SC_F_MAYMOVE) ? MREMAP_MAYMOVE : 0) |
+			      (sc_flag(l, SC_F_DONTUNMAP) ? MREMAP_DONTUNMAP : 0) |
+			      (sc_has(l, SC_O_FIXED) ? MREMAP_FIXED : 0);
 	unsigned long addr;
 
-	if (sc_opt(l, "fixed")) {
-		sc_parse_num(sc_opt(l, "fixed"), &at);
-		flags |= MREMAP_FIXED;
-	}
-	addr = hp_mremap(r->procs[m->proc].mm, m->addr, m->len, len, flags, at);
+	addr = hp_mremap(r->procs[m->proc].mm, m->addr, m->len, len, flags, l->opt[SC_O_FIXED].num);
 	if (!IS_ERR_VALUE(addr)) {
 		m->addr = addr;
 		m->len = (len + PAGE_SIZE - 1) & PAGE_MASK;
@@ -385,7 +365,7 @@ static struct sc_value cmd_mremap(struct run *r, const struct sc_line *l)
 static struct sc_value cmd_bo_op(struct run *r, const struct sc_line *l)
 {
 	struct bo *b = bo_of(r, l->args[0]);
-	struct ttm_place places[3];
+	struct ttm_place places[SC_MAX_PLACES];
 	struct ttm_placement placement;
 	int err = 0;
 
@@ -399,8 +379,7 @@ static struct sc_value cmd_bo_op(struct run *r, const struct sc_line *l)
 	case SC_BO_UNPIN: ttm_bo_unpin(b->bo); break;
 	case SC_BO_EVICT: err = ttm_bo_evict(b->bo); break;
 	default:
-		placement = places_of(l->args[1], sc_opt(l, "contiguous") ? TTM_PL_FLAG_CONTIGUOUS : 0,
-				      places);
+		placement = places_of(l, 1, places);
 		err = ttm_bo_validate(b->bo, &placement);
 		break;
 	}
@@ -432,12 +411,10 @@ static struct sc_value cmd_access(struct run *r, const struct sc_line *l)
 	struct mm_struct *mm = r->procs[m->proc].mm;
 	unsigned char buf[PAGE_SIZE];
 	uint64_t off, len;
-	long seed = 0;
+	long seed = l->cmd != SC_TOUCH ? sc_num_arg(l, 3) : 0;
 
 	if (!range_arg(r, l, m, &off, &len))
 		return sc_num(0);
-	if (l->cmd != SC_TOUCH)
-		sc_parse_num(l->args[3], &seed);
 	for (uint64_t o = off; o < off + len;) {
 		uint64_t chunk = PAGE_SIZE - ((m->addr + o) & (PAGE_SIZE - 1));
 		enum hp_access_result a;
@@ -446,7 +423,7 @@ static struct sc_value cmd_access(struct run *r, const struct sc_line *l)
 			chunk = off + len - o;
 		if (l->cmd == SC_TOUCH) {
 			buf[0] = 0x5a;
-			a = hp_access(mm, m->addr + o, 1, sc_opt(l, "read") ? HP_ACCESS_READ :
+			a = hp_access(mm, m->addr + o, 1, sc_flag(l, SC_F_READ) ? HP_ACCESS_READ :
 				      HP_ACCESS_WRITE, buf);
 		} else if (l->cmd == SC_FILL) {
 			for (uint64_t i = 0; i < chunk; i++)
@@ -482,9 +459,9 @@ static bool record_gup(struct run *r, const struct sc_line *l, const struct gup 
 	res = &r->res->gups[r->res->ngups++];
 	snprintf(res->name, sizeof(res->name), "%s", g->name);
 	snprintf(res->how, sizeof(res->how), "%s %s%s%s",
-		 sc_opt(l, "fast-only") ? "fast-only" : sc_opt(l, "slow") ? "slow" : "fast",
-		 sc_opt(l, "get") ? "get" : "pin", sc_opt(l, "write") ? " write" : "",
-		 sc_opt(l, "longterm") ? " longterm" : "");
+		 sc_flag(l, SC_F_FAST_ONLY) ? "fast-only" : sc_flag(l, SC_F_SLOW) ? "slow" : "fast",
+		 sc_flag(l, SC_F_GET) ? "get" : "pin", sc_flag(l, SC_F_WRITE) ? " write" : "",
+		 sc_flag(l, SC_F_LONGTERM) ? " longterm" : "");
 	res->result = g->got;
 	return true;
 }
@@ -494,13 +471,12 @@ static struct sc_value cmd_gup(struct run *r, const struct sc_line *l)
 	struct map *m = map_of(r, l->args[1]);
 	struct mm_struct *mm = r->procs[m->proc].mm;
 	struct gup *g = &r->gups[r->ngups];
-	unsigned int flags = (sc_opt(l, "write") ? FOLL_WRITE : 0) |
-			     (sc_opt(l, "longterm") ? FOLL_LONGTERM : 0);
-	bool get = sc_opt(l, "get") != NULL, slow = sc_opt(l, "slow") != NULL;
+	unsigned int flags = (sc_flag(l, SC_F_WRITE) ? FOLL_WRITE : 0) |
+			     (sc_flag(l, SC_F_LONGTERM) ? FOLL_LONGTERM : 0);
+	bool get = sc_flag(l, SC_F_GET), slow = sc_flag(l, SC_F_SLOW);
 	unsigned long addr = m->addr + sc_size_arg(l, 2);
-	long n = 0;
+	long n = sc_num_arg(l, 3);
 
-	sc_parse_num(l->args[3], &n);
 	if (n <= 0 || n > 1 << 20) {
 		runtime_error(r, "gup: %ld pages: between 1 and 1048576", n);
 		return sc_num(0);
@@ -508,7 +484,7 @@ static struct sc_value cmd_gup(struct run *r, const struct sc_line *l)
 	g->pages = calloc(n, sizeof(*g->pages));
 	if (!g->pages)
 		return sc_num(-ENOMEM);
-	if (sc_opt(l, "fast-only"))
+	if (sc_flag(l, SC_F_FAST_ONLY))
 		g->got = get ? get_user_pages_fast_only(mm, addr, n, flags, g->pages) : 0;
 	else if (slow)
 		g->got = get ? get_user_pages(mm, addr, n, flags, g->pages) :
@@ -546,9 +522,8 @@ static void gup_release(struct gup *g)
 static struct sc_value cmd_dma(struct run *r, const struct sc_line *l)
 {
 	struct gup *g = gup_of(r, l->args[0]);
-	long seed = 0;
+	long seed = sc_num_arg(l, 1);
 
-	sc_parse_num(l->args[1], &seed);
 	for (long i = 0; i < g->got; i++)
 		memset(page_address(g->pages[i]), sc_dma_byte(seed), PAGE_SIZE);
 	return sc_num(g->got > 0 ? g->got : 0);
@@ -556,9 +531,10 @@ static struct sc_value cmd_dma(struct run *r, const struct sc_line *l)
 
 /* ---- views ------------------------------------------------------------------ */
 
-static const char *kind_word(uint64_t val)
+static enum hp_entry_kind kind_of(uint64_t val)
 {
-	return (val & _PAGE_DEVMAP) ? "devmap" : (val & _PAGE_SPECIAL) ? "special" : "normal";
+	return (val & _PAGE_DEVMAP) ? HP_KIND_DEVMAP : (val & _PAGE_SPECIAL) ? HP_KIND_SPECIAL :
+	       HP_KIND_NORMAL;
 }
 
 /* What the CPU may do through an entry: r, w, x as /proc/PID/maps; --- for PROT_NONE. */
@@ -592,7 +568,7 @@ static void print_run(struct run *r, const struct entry_run *run)
 		fprintf(r->out, "  0x%lx-0x%lx  %-4s\n", run->start, run->end, "none");
 	else
 		fprintf(r->out, "  0x%lx-0x%lx  %-4s %-8s pfn 0x%-9lx %s  x%lu\n",
-			run->start, run->end, hp_level_name(run->level), kind_word(run->flags),
+			run->start, run->end, hp_level_name(run->level), sc_kind_word(kind_of(run->flags)),
 			run->pfn, rights_word(run->flags), run->n);
 }
 
@@ -658,24 +634,22 @@ static void show_stats(struct run *r, struct proc *p)
 		fprintf(r->out, "  %s entries: %lu normal, %lu special, %lu devmap\n",
 			hp_level_name(l), c.leaves[l][HP_KIND_NORMAL], c.leaves[l][HP_KIND_SPECIAL],
 			c.leaves[l][HP_KIND_DEVMAP]);
-	fprintf(r->out, "  tables: pgd %lu, pud %lu, pmd %lu, pte %lu (%lu deposited)\n",
-		c.tables[HP_TABLE_PGD], c.tables[HP_TABLE_PUD], c.tables[HP_TABLE_PMD],
-		c.tables[HP_TABLE_PTE], c.deposited);
+	fputs("  tables:", r->out);
+	for (int t = 0; t < HP_NR_TABLE_LEVELS; t++)
+		fprintf(r->out, "%s %s %lu", t ? "," : "", sc_table_word(t), c.tables[t]);
+	fprintf(r->out, " (%lu deposited)\n", c.deposited);
 }
 
 /* ---- expectations ----------------------------------------------------------- */
 
-static int index_of(const char *word, const char *const *list, int n)
+static bool entry_matches(int level, int kind, enum hp_level l, enum hp_entry_kind k)
 {
-	for (int i = 0; i < n; i++)
-		if (!strcmp(word, list[i]))
-			return i;
-	return -1;
+	return (level == SC_ANY || level == (int)l) && (kind == SC_ANY || kind == (int)k);
 }
 
-/* Counts entries of level/kind ("any" for all) in [start, end) of mm. */
+/* Counts entries of level and kind (SC_ANY for all) in [start, end) of mm. */
 static long count_entries(struct mm_struct *mm, unsigned long start, unsigned long end,
-			  const char *level, const char *kind)
+			  int level, int kind)
 {
 	unsigned long addr = start;
 	enum hp_level l;
@@ -683,14 +657,13 @@ static long count_entries(struct mm_struct *mm, unsigned long start, unsigned lo
 	uint64_t val;
 
 	for (; (l = hp_next_entry(mm, &addr, end, &val)) != HP_LEVEL_NONE; addr += hp_level_size(l))
-		if ((!strcmp(level, "any") || !strcmp(level, hp_level_name(l))) &&
-		    (!strcmp(kind, "any") || !strcmp(kind, kind_word(val))))
+		if (entry_matches(level, kind, l, kind_of(val)))
 			n++;
 	return n;
 }
 
 /* The same over a whole address space, from its table walk. */
-static long count_mm_entries(struct mm_struct *mm, const char *level, const char *kind)
+static long count_mm_entries(struct mm_struct *mm, int level, int kind)
 {
 	struct hp_entry_counts c;
 	long n = 0;
@@ -698,16 +671,41 @@ static long count_mm_entries(struct mm_struct *mm, const char *level, const char
 	hp_mm_count_entries(mm, &c);
 	for (int l = HP_LEVEL_PTE; l <= HP_LEVEL_PUD; l++)
 		for (int k = 0; k < HP_NR_KINDS; k++)
-			if ((!strcmp(level, "any") || !strcmp(level, hp_level_name(l))) &&
-			    (!strcmp(kind, "any") || !strcmp(kind, hp_entry_kind_name(k))))
+			if (entry_matches(level, kind, l, k))
 				n += c.leaves[l][k];
 	return n;
 }
 
+static struct sc_value eval_faults(struct mm_struct *mm, int which)
+{
+	if (which == HP_LEVEL_NONE)
+		return sc_num(atomic_load(&mm->faults.total));
+	if (which & SC_FAULTS_FALLBACK)
+		return sc_num(atomic_load(&mm->faults.fallback[which & ~SC_FAULTS_FALLBACK]));
+	return sc_num(atomic_load(&mm->faults.resolved_at[which]));
+}
+
+/* expect level|kind MAPPING OFFSET: the entry that maps the byte. */
+static struct sc_value eval_entry(struct run *r, const struct sc_line *l)
+{
+	struct map *m = map_of(r, l->args[1]);
+	uint64_t off = sc_size_arg(l, 2), val;
+	enum hp_level lvl;
+
+	if (off >= m->len) {
+		runtime_error(r, "expect %s: offset %#llx is outside mapping '%s'", l->args[0],
+			      (unsigned long long)off, m->name);
+		return sc_num(0);
+	}
+	lvl = hp_lookup_entry(r->procs[m->proc].mm, m->addr + off, &val);
+	if (sc_key_of(l) == SC_KEY_LEVEL)
+		return sc_word(sc_level_word(lvl));
+	return sc_word(sc_kind_word(lvl == HP_LEVEL_NONE ? -1 : (int)kind_of(val)));
+}
+
+/* The value of every key of sc_keys[]: a key without a case here stops the run. */
 static struct sc_value eval_key(struct run *r, const struct sc_line *l)
 {
-	static const char *const lv[] = { "-", "pte", "pmd", "pud" };
-	static const char *const tl[] = { "pgd", "pud", "pmd", "pte" };
 	const struct sc_name *n;
 	struct mm_struct *mm;
 
@@ -716,28 +714,22 @@ static struct sc_value eval_key(struct run *r, const struct sc_line *l)
 		return r->last;
 	case SC_KEY_VIOLATIONS:
 		return sc_num((long)hp_violation_count());
-	case SC_KEY_FAULTS: {
-		const char *what = l->nargs == 5 ? l->args[2] : "total";
-
-		mm = proc_of(r, l->args[1])->mm;
-		if (!strcmp(what, "total"))
-			return sc_num(atomic_load(&mm->faults.total));
-		if (!strncmp(what, "fallback-", 9))
-			return sc_num(atomic_load(&mm->faults.fallback[index_of(what + 9, lv, 4)]));
-		return sc_num(atomic_load(&mm->faults.resolved_at[index_of(what, lv, 4)]));
-	}
+	case SC_KEY_FAULTS:
+		return eval_faults(proc_of(r, l->args[1])->mm,
+				   l->nargs == 5 ? l->val[2].faults : HP_LEVEL_NONE);
 	case SC_KEY_ENTRIES:
 		n = sc_names_find(&r->names, l->args[1]);
 		if (n->kind == OBJ_MAP) {
 			const struct map *m = &r->maps[n->index];
 
 			return sc_num(count_entries(r->procs[m->proc].mm, m->addr, m->addr + m->len,
-						    l->args[2], l->args[3]));
+						    l->val[2].level, l->val[3].kind));
 		}
-		return sc_num(count_mm_entries(proc_of(r, l->args[1])->mm, l->args[2], l->args[3]));
+		return sc_num(count_mm_entries(proc_of(r, l->args[1])->mm, l->val[2].level,
+					       l->val[3].kind));
 	case SC_KEY_TABLES:
 		mm = proc_of(r, l->args[1])->mm;
-		return sc_num(atomic_load(&mm->nr_tables[index_of(l->args[2], tl, 4)]));
+		return sc_num(atomic_load(&mm->nr_tables[l->val[2].table]));
 	case SC_KEY_PGTABLES:
 		/* VmPTE: PUD, PMD and PTE tables (deposited ones too), not the PGD. */
 		mm = proc_of(r, l->args[1])->mm;
@@ -748,53 +740,38 @@ static struct sc_value eval_key(struct run *r, const struct sc_line *l)
 		return sc_num(gup_of(r, l->args[1])->got);
 	case SC_KEY_RSS:
 		return sc_num(atomic_load(&proc_of(r, l->args[1])->mm->rss));
-	case SC_KEY_PLACEMENT: {
-		unsigned int t = ttm_bo_mem_type(bo_of(r, l->args[1])->bo);
-
-		return sc_word(t == TTM_PL_VRAM ? "vram" : t == TTM_PL_TT ? "tt" : "system");
-	}
+	case SC_KEY_PLACEMENT:
+		return sc_word(sc_place_word(ttm_bo_mem_type(bo_of(r, l->args[1])->bo)));
 	case SC_KEY_LEVEL:
 	case SC_KEY_KIND:
+		return eval_entry(r, l);
 	case SC_NR_KEYS:
 		break;
 	}
-	{	/* level / kind MAPPING OFFSET */
-		struct map *m = map_of(r, l->args[1]);
-		uint64_t off = sc_size_arg(l, 2), val;
-		enum hp_level lvl;
-
-		if (off >= m->len) {
-			runtime_error(r, "expect %s: offset %#llx is outside mapping '%s'", l->args[0],
-				      (unsigned long long)off, m->name);
-			return sc_num(0);
-		}
-		lvl = hp_lookup_entry(r->procs[m->proc].mm, m->addr + off, &val);
-		if (sc_key_of(l) == SC_KEY_LEVEL)
-			return sc_word(lvl == HP_LEVEL_NONE ? "none" : hp_level_name(lvl));
-		return sc_word(lvl == HP_LEVEL_NONE ? "none" : kind_word(val));
-	}
+	runtime_error(r, "expect %s: the model does not evaluate this key", l->args[0]);
+	return sc_num(0);
 }
 
-static bool compare(const struct sc_value *a, const char *op, const struct sc_value *b)
+static bool compare(const struct sc_value *a, enum sc_op op, const struct sc_value *b)
 {
 	int c;
 
 	if (a->is_num != b->is_num)
-		return !strcmp(op, "!=");
+		return op == SC_OP_NE;
 	c = a->is_num ? (a->num > b->num) - (a->num < b->num) : strcmp(a->word, b->word);
-	if (!strcmp(op, "=="))
-		return c == 0;
-	if (!strcmp(op, "!="))
-		return c != 0;
+	switch (op) {
+	case SC_OP_EQ: return c == 0;
+	case SC_OP_NE: return c != 0;
+	default: break;
+	}
 	if (!a->is_num)
 		return false;
-	if (!strcmp(op, "<"))
-		return c < 0;
-	if (!strcmp(op, "<="))
-		return c <= 0;
-	if (!strcmp(op, ">"))
-		return c > 0;
-	return c >= 0;
+	switch (op) {
+	case SC_OP_LT: return c < 0;
+	case SC_OP_LE: return c <= 0;
+	case SC_OP_GT: return c > 0;
+	default: return c >= 0;
+	}
 }
 
 static void record_failed_expect(struct run *r, const struct sc_line *l, const struct sc_value *got)
@@ -817,9 +794,9 @@ static void record_failed_expect(struct run *r, const struct sc_line *l, const s
 
 static void cmd_expect(struct run *r, const struct sc_line *l)
 {
-	const char *op = l->args[l->nargs - 2];
-	struct sc_value want = sc_parse_value(l->args[l->nargs - 1]), got;
-	bool applies = l->policies & (1u << r->res->policy);
+	const struct sc_expect *e = &l->expect;
+	struct sc_value got;
+	bool applies = e->policies & (1u << r->res->policy);
 
 	if (!applies && !r->script->trace)
 		return;
@@ -830,7 +807,7 @@ static void cmd_expect(struct run *r, const struct sc_line *l)
 		sc_trace_expect(r->script->trace, l, &got, NULL);
 	if (!applies)
 		return;
-	if (compare(&got, op, &want)) {
+	if (compare(&got, e->op, &e->want)) {
 		r->res->expect_passed++;
 		return;
 	}
@@ -862,7 +839,7 @@ static void cmd_show(struct run *r, const struct sc_line *l)
 		runtime_error(r, "show: out of memory");
 		return;
 	}
-	if (!strcmp(l->args[0], "map"))
+	if (l->val[0].view == SC_VIEW_MAP)
 		show_map(r, map_of(r, l->args[1]));
 	else
 		show_stats(r, proc_of(r, l->args[1]));
@@ -936,7 +913,7 @@ static struct sc_value exec_line(struct run *r, const struct sc_line *l)
 				m->live = false;
 		} else {
 			err = hp_mprotect(r->procs[m->proc].mm, m->addr + off, len,
-					  sc_prot(l->args[3]));
+					  l->val[3].prot);
 		}
 		return sc_num(err);
 	}
@@ -962,6 +939,7 @@ static struct sc_value exec_line(struct run *r, const struct sc_line *l)
 	case SC_NR_CMDS:
 		break;
 	}
+	runtime_error(r, "%s: the model has no handler for this command", sc_cmd_name(l->cmd));
 	return sc_num(0);
 }
 

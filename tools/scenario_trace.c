@@ -1,53 +1,15 @@
 // SPDX-License-Identifier: MIT
-/* The per-step trace and the table of expect keys (scenario_trace.h). */
+/* The per-step trace (scenario_trace.h). */
 #include <string.h>
 
 #include "scenario_trace.h"
 
-static const struct {
-	const char *name;
-	const char *linux_unobservable;	/* NULL: a process can read it on Linux */
-} keys[SC_NR_KEYS] = {
-	[SC_KEY_RESULT]	    = { "result", NULL },
-	[SC_KEY_VIOLATIONS] = { "violations", "Linux records no violations (its log is checked instead)" },
-	[SC_KEY_FAULTS]	    = { "faults", NULL },
-	[SC_KEY_ENTRIES]    = { "entries", NULL },
-	[SC_KEY_TABLES]	    = { "tables", "page-table pages by level: Linux shows only their bytes (pgtables)" },
-	[SC_KEY_PGTABLES]   = { "pgtables", NULL },
-	[SC_KEY_GUP]	    = { "gup", NULL },
-	[SC_KEY_LEVEL]	    = { "level", NULL },
-	[SC_KEY_KIND]	    = { "kind", NULL },
-	[SC_KEY_PLACEMENT]  = { "placement", NULL },
-	[SC_KEY_RSS]	    = { "rss", NULL },
-};
-
-enum sc_key sc_key_parse(const char *word)
-{
-	for (int k = 0; k < SC_NR_KEYS; k++)
-		if (!strcmp(word, keys[k].name))
-			return k;
-	return SC_NR_KEYS;
-}
-
-const char *sc_key_names(void)
-{
-	static char buf[128];
-
-	if (!buf[0])
-		for (int k = 0; k < SC_NR_KEYS; k++)
-			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", k ? ", " : "",
-				 keys[k].name);
-	return buf;
-}
-
 const char *sc_key_unobservable_on_linux(const struct sc_line *l)
 {
-	enum sc_key k = sc_key_of(l);
-
 	/* minflt counts every fault; the level that resolved one is the kernel's secret. */
-	if (k == SC_KEY_FAULTS && l->nargs == 5 && strcmp(l->args[2], "total"))
+	if (l->expect.key == SC_KEY_FAULTS && l->nargs == 5 && l->val[2].faults != HP_LEVEL_NONE)
 		return "faults by level or fallback: minflt counts them all";
-	return k < SC_NR_KEYS ? keys[k].linux_unobservable : "unknown key";
+	return sc_keys[l->expect.key].linux_unobservable;
 }
 
 /* The words before the comparison. */

@@ -2,8 +2,8 @@
 /*
  * The per-step trace both backends print (`hugepfn run --trace` for the
  * model, the guest's `hpscen` for Linux): one line per command with its
- * result, one per `expect` with the value of its key, and the table of keys
- * that says which of them Linux lets a process observe.  Both backends share
+ * result, one per `expect` with the value of its key, and whether Linux
+ * lets a process observe it (from the one key table, sc_keys[]).  Both backends share
  * this file, so a line means the same on both sides; kernel/differential.py
  * compares them.
  *
@@ -19,24 +19,13 @@
 
 #include "scenario.h"
 
-enum sc_key {
-	SC_KEY_RESULT, SC_KEY_VIOLATIONS, SC_KEY_FAULTS, SC_KEY_ENTRIES, SC_KEY_TABLES,
-	SC_KEY_PGTABLES, SC_KEY_GUP, SC_KEY_LEVEL, SC_KEY_KIND, SC_KEY_PLACEMENT, SC_KEY_RSS,
-	SC_NR_KEYS
-};
-
-/* The key of an `expect` line; SC_NR_KEYS for a word that is none. */
-enum sc_key sc_key_parse(const char *word);
+/* The key of a checked `expect` line. */
 static inline enum sc_key sc_key_of(const struct sc_line *l)
 {
-	return sc_key_parse(l->args[0]);
+	return l->expect.key;
 }
-/* The key words of the table, space separated, for messages. */
-const char *sc_key_names(void);
-/* Why Linux does not let a process see this key's value, or NULL if it does. */
+/* Why Linux does not let a process see this line's key, or NULL if it does (sc_keys[]). */
 const char *sc_key_unobservable_on_linux(const struct sc_line *l);
-
-const char *sc_cmd_name(enum sc_cmd cmd);
 
 void sc_trace_step(FILE *out, const struct sc_line *l, const struct sc_value *v);
 /* v NULL: unobservable, for the reason why. */

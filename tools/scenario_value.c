@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "scenario.h"
 
@@ -86,35 +85,4 @@ unsigned char sc_pattern_byte(long seed, uint64_t off)
 unsigned char sc_dma_byte(long seed)
 {
 	return (unsigned char)((seed * 37 + 11) & 0xff);
-}
-
-const char *sc_opt(const struct sc_line *l, const char *key)
-{
-	for (int i = 0; i < l->nopts; i++)
-		if (!strcmp(l->opt_key[i], key))
-			return l->opt_val[i] ? l->opt_val[i] : "";
-	return NULL;
-}
-
-uint64_t sc_size_arg(const struct sc_line *l, int i)
-{
-	uint64_t v = 0;
-
-	sc_parse_size(l->args[i], &v);
-	return v;
-}
-
-int sc_prot(const char *s)
-{
-	int prot = 0;
-
-	if (!s)
-		return PROT_READ | PROT_WRITE;
-	if (strchr(s, 'r'))
-		prot |= PROT_READ;
-	if (strchr(s, 'w'))
-		prot |= PROT_WRITE;
-	if (strchr(s, 'x'))
-		prot |= PROT_EXEC;
-	return prot;
 }

@@ -174,13 +174,10 @@ static void on_fault_signal(int sig)
 	siglongjmp(access_jmp, 1);
 }
 
-static uint64_t size_opt(const struct sc_line *l, const char *key)
+/* A size option's value, 0 when not given (the parser read it). */
+static uint64_t size_opt(const struct sc_line *l, enum sc_opt o)
 {
-	uint64_t v = 0;
-
-	if (sc_opt(l, key))
-		sc_parse_size(sc_opt(l, key), &v);
-	return v;
+	return l->opt[o].size;
 }
 
 static struct lx_reply value(struct sc_value v)
@@ -213,15 +210,13 @@ static struct lx_reply errno_value(void)
  */
 static void *placement(const struct sc_line *l, size_t len, int *flags)
 {
-	uint64_t align = size_opt(l, "align"), skew = size_opt(l, "skew");
-	long at = 0;
+	uint64_t align = size_opt(l, SC_O_ALIGN), skew = size_opt(l, SC_O_SKEW);
 	char *res;
 	unsigned long a;
 
-	if (sc_opt(l, "at")) {
-		sc_parse_num(sc_opt(l, "at"), &at);
+	if (sc_has(l, SC_O_AT)) {
 		*flags |= MAP_FIXED_NOREPLACE;
-		return (void *)at;
+		return (void *)l->opt[SC_O_AT].num;
 	}
 	if (!align)
 		return NULL;
@@ -252,9 +247,9 @@ static struct lx_reply add_map(const char *name, void *addr, size_t len)
 static struct lx_reply do_anon(const struct sc_line *l)
 {
 	size_t len = (sc_size_arg(l, 2) + 4095) & ~4095UL;
-	int flags = MAP_ANONYMOUS | (sc_opt(l, "shared") ? MAP_SHARED : MAP_PRIVATE);
+	int flags = MAP_ANONYMOUS | (sc_flag(l, SC_F_SHARED) ? MAP_SHARED : MAP_PRIVATE);
 	void *hint = placement(l, len, &flags);
-	void *p = mmap(hint, len, sc_prot(sc_opt(l, "prot")), flags, -1, 0);
+	void *p = mmap(hint, len, l->opt[SC_O_PROT].prot, flags, -1, 0);
 
 	if (p == MAP_FAILED)
 		return errno_value();
@@ -263,10 +258,10 @@ static struct lx_reply do_anon(const struct sc_line *l)
 	 * never huge.  A kernel without madvise(2) (CONFIG_ADVISE_SYSCALLS) in
 	 * that mode gives no VMA a THP: right for the rest, not for huge.
 	 */
-	if (madvise(p, len, sc_opt(l, "huge") ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)) {
+	if (madvise(p, len, sc_flag(l, SC_F_HUGE) ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)) {
 		int err = errno;
 
-		if (err == ENOSYS && !sc_opt(l, "huge"))
+		if (err == ENOSYS && !sc_flag(l, SC_F_HUGE))
 			return add_map(l->args[0], p, len);
 		munmap(p, len);
 		if (err == ENOSYS)
@@ -280,12 +275,12 @@ static struct lx_reply do_anon(const struct sc_line *l)
 static struct lx_reply do_bar(const struct sc_line *l, int idx)
 {
 	size_t len = sc_size_arg(l, 2);
-	uint64_t offset = size_opt(l, "offset");
+	uint64_t offset = size_opt(l, SC_O_OFFSET);
 	int flags = MAP_SHARED;
 	void *hint, *p;
 	uint64_t window;
 
-	if (sc_opt(l, "zone-device"))
+	if (sc_flag(l, SC_F_ZONE_DEVICE))
 		return reply_why(LX_SKIP, "a ZONE_DEVICE BAR has no guest device");
 	if (!lx_bar_ready(&env))
 		return reply_why(LX_SKIP, "%s", lx_bar_why(&env));
@@ -293,7 +288,7 @@ static struct lx_reply do_bar(const struct sc_line *l, int idx)
 	if (window == (uint64_t)-1)
 		return reply_why(LX_SKIP, "the guest's BAR has no room for every bar of the script");
 	hint = placement(l, len, &flags);
-	p = lx_bar_mmap(&env, len, window + offset, hint, sc_prot(sc_opt(l, "prot")), flags);
+	p = lx_bar_mmap(&env, len, window + offset, hint, l->opt[SC_O_PROT].prot, flags);
 	if (p == MAP_FAILED)
 		return errno_value();
 	return add_map(l->args[0], p, len);
@@ -321,7 +316,7 @@ static struct lx_reply do_munmap_mprotect(const struct sc_line *l)
 	if (!range_of(l, m, &off, &len, &err))
 		return err;
 	if (l->cmd == SC_MPROTECT)
-		return value(sc_num(mprotect(m->addr + off, len, sc_prot(l->args[3])) ? -errno : 0));
+		return value(sc_num(mprotect(m->addr + off, len, l->val[3].prot) ? -errno : 0));
 	if (munmap(m->addr + off, len))
 		return errno_value();
 	if (l->nargs == 1)
@@ -333,16 +328,12 @@ static struct lx_reply do_mremap(const struct sc_line *l)
 {
 	struct lx_map *m = map_named(l->args[0]);
 	size_t len = (sc_size_arg(l, 1) + 4095) & ~4095UL;
-	int flags = (sc_opt(l, "maymove") ? MREMAP_MAYMOVE : 0) |
-		    (sc_opt(l, "dontunmap") ? MREMAP_DONTUNMAP : 0);
-	long at = 0;
+	int flags = (sc_flag(l, SC_F_MAYMOVE) ? MREMAP_MAYMOVE : 0) |
+		    (sc_flag(l, SC_F_DONTUNMAP) ? MREMAP_DONTUNMAP : 0) |
+		    (sc_has(l, SC_O_FIXED) ? MREMAP_FIXED : 0);
 	void *p;
 
-	if (sc_opt(l, "fixed")) {
-		sc_parse_num(sc_opt(l, "fixed"), &at);
-		flags |= MREMAP_FIXED;
-	}
-	p = mremap(m->addr, m->len, len, flags, (void *)at);
+	p = mremap(m->addr, m->len, len, flags, (void *)l->opt[SC_O_FIXED].num);
 	if (p == MAP_FAILED)
 		return errno_value();
 	m->addr = p;
@@ -357,14 +348,12 @@ static struct lx_reply do_access(const struct sc_line *l)
 	volatile unsigned char *base = (volatile unsigned char *)m->addr;
 	struct lx_reply err;
 	uint64_t off, len, o;
-	bool read = sc_opt(l, "read") != NULL;
-	long seed = 0, before;
+	bool read = sc_flag(l, SC_F_READ);
+	long seed = l->cmd != SC_TOUCH ? sc_num_arg(l, 3) : 0, before;
 	const char *volatile result = "ok";
 
 	if (!range_of(l, m, &off, &len, &err))
 		return err;
-	if (l->cmd != SC_TOUCH)
-		sc_parse_num(l->args[3], &seed);
 	access_signal = 0;
 	before = minflt();
 	if (sigsetjmp(access_jmp, 1)) {
@@ -398,15 +387,14 @@ static struct lx_reply do_gup(const struct sc_line *l)
 {
 	struct lx_map *m = map_named(l->args[1]);
 	uint64_t off = sc_size_arg(l, 2);
-	long n = 0, before;
-	bool get = sc_opt(l, "get"), slow = sc_opt(l, "slow"), write = sc_opt(l, "write");
-	bool longterm = sc_opt(l, "longterm");
+	long n = sc_num_arg(l, 3), before;
+	bool get = sc_flag(l, SC_F_GET), slow = sc_flag(l, SC_F_SLOW), write = sc_flag(l, SC_F_WRITE);
+	bool longterm = sc_flag(l, SC_F_LONGTERM);
 	struct lx_reply r;
 
-	sc_parse_num(l->args[3], &n);
 	if (n <= 0 || n > 1 << 20)
 		return reply_why(LX_STOP, "gup: %ld pages: between 1 and 1048576", n);
-	if (sc_opt(l, "fast-only"))
+	if (sc_flag(l, SC_F_FAST_ONLY))
 		return reply_why(LX_UNOBSERVABLE, "get_user_pages_fast_only() has no gup_test entry");
 	if (get && longterm)
 		return reply_why(LX_UNOBSERVABLE, "get with FOLL_LONGTERM: 6.12 refuses it with a "
@@ -464,16 +452,21 @@ static struct lx_reply do_dma(long pages)
 
 /* ---- keys ---- */
 
-static long sum_counts(const struct ktest_counts *c, const char *level, const char *kind)
+/* hugepfn_walk's levels: 0 pud, 1 pmd, 2 pte; its kinds are enum hp_entry_kind's order. */
+static enum hp_level walk_level(int i)
 {
-	static const char *const lv[3] = { "pud", "pmd", "pte" };
-	static const char *const kd[3] = { "normal", "special", "devmap" };
+	return i >= 0 && i < 3 ? HP_LEVEL_PUD - i : HP_LEVEL_NONE;
+}
+
+/* The entries of level and kind (SC_ANY for all) a walk counted. */
+static long sum_counts(const struct ktest_counts *c, int level, int kind)
+{
 	long n = 0;
 
 	for (int i = 0; i < 3; i++)
 		for (int k = 0; k < 3; k++)
-			if ((!strcmp(level, "any") || !strcmp(level, lv[i])) &&
-			    (!strcmp(kind, "any") || !strcmp(kind, kd[k])))
+			if ((level == SC_ANY || level == (int)walk_level(i)) &&
+			    (kind == SC_ANY || kind == k))
 				n += c->n[i][k];
 	return n;
 }
@@ -503,13 +496,11 @@ static struct lx_reply key_value(const struct sc_line *l)
 			if (err)
 				return reply_why(LX_UNOBSERVABLE, "hugepfn_walk failed: %s",
 						 strerror(-err));
-			n += sum_counts(&c, l->args[2], l->args[3]);
+			n += sum_counts(&c, l->val[2].level, l->val[3].kind);
 		}
 		return value(sc_num(n));
 	case SC_KEY_LEVEL:
 	case SC_KEY_KIND: {
-		static const char *const lv[] = { "pud", "pmd", "pte", "none" };
-		static const char *const kd[] = { "normal", "special", "devmap", "none" };
 		uint64_t off = sc_size_arg(l, 2), raw;
 		int level, kind, err;
 
@@ -523,8 +514,8 @@ static struct lx_reply key_value(const struct sc_line *l)
 		if (err)
 			return reply_why(LX_UNOBSERVABLE, "hugepfn_walk failed: %s", strerror(-err));
 		if (sc_key_of(l) == SC_KEY_LEVEL)
-			return value(sc_word(lv[level < 0 || level > 3 ? 3 : level]));
-		return value(sc_word(kd[kind < 0 || kind > 3 ? 3 : kind]));
+			return value(sc_word(sc_level_word(walk_level(level))));
+		return value(sc_word(sc_kind_word(kind >= 0 && kind < 3 ? kind : -1)));
 	}
 	default:
 		return reply_why(LX_STOP, "key '%s' evaluated in a worker", l->args[0]);
@@ -793,7 +784,7 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 	default:
 		break;
 	}
-	if (l->cmd == SC_GUP && sc_opt(l, "longterm") && !sc_opt(l, "get") && r->held)
+	if (l->cmd == SC_GUP && sc_flag(l, SC_F_LONGTERM) && !sc_flag(l, SC_F_GET) && r->held)
 		return reply_why(LX_SKIP, "gup_test holds one longterm pin set at a time");
 	p = line_proc(r, l);
 	if (p < 0 || !r->procs[p].live)
@@ -830,7 +821,7 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 		g->v = rep.v;
 		g->observable = rep.what == LX_VALUE;
 		g->pages = rep.v.is_num && rep.v.num > 0 ? rep.v.num : 0;
-		if (g->observable && sc_opt(l, "longterm") && g->pages)
+		if (g->observable && sc_flag(l, SC_F_LONGTERM) && g->pages)
 			r->held = g;
 	}
 	return rep;

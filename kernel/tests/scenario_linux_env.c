@@ -55,15 +55,13 @@ void lx_bar_plan(struct lx_env *env, const struct sc_script *s)
 #endif
 	for (int i = 0; i < env->nwindows; i++) {
 		const struct sc_line *l = &s->lines[i];
-		uint64_t len = 0, offset = 0, align;
+		uint64_t len, offset, align;
 
 		env->window[i] = (uint64_t)-1;
 		if (l->cmd != SC_BAR)
 			continue;
-		sc_parse_size(l->args[2], &len);
-		for (int o = 0; o < l->nopts; o++)
-			if (!strcmp(l->opt_key[o], "offset") && l->opt_val[o])
-				sc_parse_size(l->opt_val[o], &offset);
+		len = sc_size_arg(l, 2);
+		offset = l->opt[SC_O_OFFSET].size;
 		align = len + offset >= LX_1G ? LX_1G : LX_2M;
 		next = (next + align - 1) & ~(align - 1);
 		if (next + offset + len > size)

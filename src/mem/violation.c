@@ -6,16 +6,6 @@ static spinlock_t violation_lock;
 static atomic_ulong nr_violations;
 static struct hp_violation violations[HP_MAX_VIOLATIONS];
 
-const char *hp_level_name(enum hp_level level)
-{
-	static const char *const names[] = {
-		[HP_LEVEL_NONE] = "-", [HP_LEVEL_PTE] = "pte",
-		[HP_LEVEL_PMD] = "pmd", [HP_LEVEL_PUD] = "pud",
-	};
-
-	return level <= HP_LEVEL_PUD ? names[level] : "?";
-}
-
 void hp_report_violation(unsigned long pfn, enum hp_level level,
 			 const char *op, const char *what)
 {

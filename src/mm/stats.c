@@ -4,17 +4,6 @@
 
 #include "mm/internal.h"
 
-const char *hp_entry_kind_name(enum hp_entry_kind kind)
-{
-	static const char *const names[] = {
-		[HP_KIND_NORMAL] = "normal", [HP_KIND_SPECIAL] = "special",
-		[HP_KIND_DEVMAP] = "devmap",
-	};
-
-	return kind < HP_NR_KINDS ? names[kind] : "?";
-}
-
-
 /* Devmap first: a devmap PTE is special too. */
 static enum hp_entry_kind kind_of(uint64_t val)
 {
