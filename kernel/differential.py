@@ -51,7 +51,10 @@ def parse_trace(lines):
             stop = rest
         elif kind == "step":
             line, cmd, value = (rest.split(" ", 2) + ["", ""])[:3]
-            obs[("step", int(line))] = (cmd, value, rest)
+            if value.startswith("unobservable: "):
+                obs[("step", int(line))] = (cmd, None, value[len("unobservable: "):])
+            else:
+                obs[("step", int(line))] = (cmd, value, rest)
         elif kind == "expect":
             line, _, tail = rest.partition(" ")
             if " unobservable: " in tail:

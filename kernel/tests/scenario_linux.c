@@ -594,7 +594,17 @@ static void worker_loop(int slot)
 /* ---- the controller ---------------------------------------------------------- */
 
 struct lx_proc { char name[SC_NAME_MAX]; pid_t pid; bool live; };
-struct lx_gup { char name[SC_NAME_MAX]; int proc; struct sc_value v; long pages; bool observable; };
+/*
+ * A gup line as the guest ran it.  lost_pin: a pin the script still holds
+ * that gup_test dropped before its ioctl returned (only longterm pins are kept).
+ */
+struct lx_gup {
+	char name[SC_NAME_MAX];
+	int proc;
+	struct sc_value v;
+	long pages;
+	bool observable, lost_pin;
+};
 /* Which process owns a mapping name (the checker saw to every name being made first). */
 struct lx_owner { char name[2 * SC_NAME_MAX]; int proc; };
 
@@ -608,6 +618,15 @@ struct lx_run {
 	bool last_unobservable;
 	struct lx_gup *held;	/* the one longterm pin set gup_test keeps, or NULL */
 };
+
+/* Does the script hold a pin that the kernel no longer does? */
+static bool lost_pin(const struct lx_run *r)
+{
+	for (int i = 0; i < r->ngups; i++)
+		if (r->gups[i].lost_pin)
+			return true;
+	return false;
+}
 
 static int proc_index(struct lx_run *r, const char *name)
 {
@@ -765,8 +784,11 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 		return value(sc_num(0));
 	case SC_RELEASE:
 		/* Basic and fast gup_test tests dropped their references already. */
-		if (r->held != gup_named(r, l->args[0]))
+		if (r->held != gup_named(r, l->args[0])) {
+			if (gup_named(r, l->args[0]))
+				gup_named(r, l->args[0])->lost_pin = false;
 			return value(sc_num(0));
+		}
 		r->held = NULL;
 		return ioctl(gup_fd, PIN_LONGTERM_TEST_STOP) ? errno_value() : value(sc_num(0));
 	case SC_DMA:
@@ -786,6 +808,9 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 	}
 	if (l->cmd == SC_GUP && sc_flag(l, SC_F_LONGTERM) && !sc_flag(l, SC_F_GET) && r->held)
 		return reply_why(LX_SKIP, "gup_test holds one longterm pin set at a time");
+	if (l->cmd == SC_FORK && lost_pin(r))
+		return reply_why(LX_SKIP, "fork with a pin the script holds: gup_test dropped it, "
+				 "so the kernel's fork sees no maybe-pinned folio");
 	p = line_proc(r, l);
 	if (p < 0 || !r->procs[p].live)
 		return reply_why(LX_STOP, "no live process for line %u", l->line);
@@ -823,6 +848,8 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 		g->pages = rep.v.is_num && rep.v.num > 0 ? rep.v.num : 0;
 		if (g->observable && sc_flag(l, SC_F_LONGTERM) && g->pages)
 			r->held = g;
+		g->lost_pin = g->observable && g->pages && !sc_flag(l, SC_F_GET) &&
+			      !sc_flag(l, SC_F_LONGTERM);
 	}
 	return rep;
 }
