@@ -693,7 +693,26 @@ static bool cross_check(const struct hp_check_scenario *sc, const struct options
 	return ok;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for, besides the exploration's own options. */
+struct cli {
+	struct options opt;
+	bool expect_violation;
+	bool want_cross;
+};
+
+static void list_scenarios(void)
+{
+	for (int i = 0; i < hp_check_nr_scenarios; i++)
+		printf("%-22s %s%s\n", hp_check_scenarios[i].name, hp_check_scenarios[i].title,
+		       hp_check_scenarios[i].bench_only ? " (only when named)" : "");
+}
+
+/*
+ * Fills @cli from the options; the scenarios named are argv[optind...].
+ * Returns -1 to go on, or the exit status when the options end the run
+ * (--help, --list, a bad option).
+ */
+static int parse_options(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, 'p' },
@@ -708,47 +727,45 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct options opt = { .policy = HP_POLICY_SPECIAL, .bound = -1, .search = SEARCH_DPOR };
-	bool expect_violation = false, want_cross = false, ok = true;
-	int ch, first;
+	struct options *opt = &cli->opt;
+	int ch;
 
+	*cli = (struct cli){ .opt = { .policy = HP_POLICY_SPECIAL, .bound = -1,
+				      .search = SEARCH_DPOR } };
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
 			if (hp_policy_parse(optarg) < 0)
 				die("--policy: unknown policy '%s'", optarg);
-			opt.policy = hp_policy_parse(optarg);
+			opt->policy = hp_policy_parse(optarg);
 			break;
 		case 'b':
-			opt.bound = (int)parse_number("--bound", optarg);
-			if (opt.search == SEARCH_DPOR)
-				opt.search = SEARCH_SLEEP;
+			opt->bound = (int)parse_number("--bound", optarg);
+			if (opt->search == SEARCH_DPOR)
+				opt->search = SEARCH_SLEEP;
 			break;
 		case 'n':
-			opt.search = SEARCH_FULL;
+			opt->search = SEARCH_FULL;
 			break;
 		case 'm':
-			opt.max_runs = parse_number("--max-runs", optarg);
+			opt->max_runs = parse_number("--max-runs", optarg);
 			break;
 		case 'e':
 			if (strcmp(optarg, "clean") && strcmp(optarg, "violation"))
 				die("--expect: 'clean' or 'violation', not '%s'", optarg);
-			expect_violation = !strcmp(optarg, "violation");
+			cli->expect_violation = !strcmp(optarg, "violation");
 			break;
 		case 'x':
-			want_cross = true;
+			cli->want_cross = true;
 			break;
 		case 'l':
-			for (int i = 0; i < hp_check_nr_scenarios; i++)
-				printf("%-22s %s%s\n", hp_check_scenarios[i].name,
-				       hp_check_scenarios[i].title,
-				       hp_check_scenarios[i].bench_only ? " (only when named)" : "");
+			list_scenarios();
 			return 0;
 		case 'q':
-			opt.quiet = true;
+			opt->quiet = true;
 			break;
 		case 't':
-			opt.tsv = opt.quiet = true;
+			opt->tsv = opt->quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -758,6 +775,21 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	struct options opt;
+	bool expect_violation, want_cross, ok = true;
+	int first, status = parse_options(argc, argv, &cli);
+
+	if (status >= 0)
+		return status;
+	opt = cli.opt;
+	expect_violation = cli.expect_violation;
+	want_cross = cli.want_cross;
 	for (int i = optind; i < argc; i++)
 		if (!find_scenario(argv[i]))
 			die("no scenario '%s' (--list shows them)", argv[i]);
