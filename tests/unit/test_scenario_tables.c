@@ -177,6 +177,16 @@ static void every_command_has_a_model_handler(void **state)
 	}
 }
 
+/* The first command whose flags (or options) include bit; SC_NR_CMDS if none. */
+static int first_cmd_taking(bool flag, int bit)
+{
+	int c = 0;
+
+	while (c < SC_NR_CMDS && !((flag ? sc_cmds[c].flags : sc_cmds[c].opts) & (1u << bit)))
+		c++;
+	return c;
+}
+
 /* Every flag and option of the tables is taken by a command, which accepts it. */
 static void every_flag_and_option_belongs_to_a_command(void **state)
 {
@@ -185,10 +195,8 @@ static void every_flag_and_option_belongs_to_a_command(void **state)
 
 	(void)state;
 	for (int f = 0; f < SC_NR_FLAGS; f++) {
-		int c = 0;
+		int c = first_cmd_taking(true, f);
 
-		while (c < SC_NR_CMDS && !(sc_cmds[c].flags & (1u << f)))
-			c++;
 		if (c == SC_NR_CMDS)
 			fail_msg("flag %s: no command takes it", sc_flag_name(f));
 		snprintf(word, sizeof(word), " %s%s\n", sc_flag_name(f),
@@ -198,14 +206,9 @@ static void every_flag_and_option_belongs_to_a_command(void **state)
 		assert_true(sc_flag(&s.lines[s.nlines - 1], f));
 		sc_free(&s);
 	}
-	for (int o = 0; o < SC_NR_OPTS; o++) {
-		int c = 0;
-
-		while (c < SC_NR_CMDS && !(sc_cmds[c].opts & (1u << o)))
-			c++;
-		if (c == SC_NR_CMDS)
+	for (int o = 0; o < SC_NR_OPTS; o++)
+		if (first_cmd_taking(false, o) == SC_NR_CMDS)
 			fail_msg("option %s=: no command takes it", sc_opt_name(o));
-	}
 }
 
 /* The level and kind words scripts write are the library's names. */
