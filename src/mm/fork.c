@@ -251,11 +251,10 @@ static bool vma_needs_copy(const struct vm_area_struct *vma)
 
 static struct vm_area_struct *dup_vma(struct mm_struct *mm, struct vm_area_struct *src)
 {
-	struct vm_area_struct *vma = malloc(sizeof(*vma));
+	struct vm_area_struct *vma = vm_area_dup(src);
 
 	if (!vma)
 		return NULL;
-	*vma = *src;
 	vma->vm_mm = mm;
 	hp_vma_insert(mm, vma);
 	if (vma->vm_file) {

@@ -134,6 +134,10 @@ static inline bool shmem_mapping(const struct address_space *mapping)
 	return mapping->pages != NULL;
 }
 
+/* mmap.c: a new VMA of mm, zeroed; a copy of one. */
+struct vm_area_struct *vm_area_alloc(struct mm_struct *mm);
+struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig);
+
 /*
  * vma_tree.c: the mm's VMAs by address (find_vma() is there too).  Callers
  * hold mmap_lock, for write when they change the tree.
@@ -154,10 +158,13 @@ unsigned long hp_vma_lowest_start(struct mm_struct *mm);
  */
 unsigned long hp_vma_highest_gap_below(struct mm_struct *mm, unsigned long limit,
 				       unsigned long len);
-/* Each VMA overlapping [start, end), in address order; the body must not change the tree. */
+/*
+ * Each VMA overlapping [start, end), in address order; the body must not
+ * change the tree.  A VMA reaching end is the last: no lookup after it.
+ */
 #define hp_for_each_vma(mm, vma, start, end)					\
 	for ((vma) = find_vma(mm, start); (vma) && (vma)->vm_start < (end);	\
-	     (vma) = find_vma(mm, (vma)->vm_end))
+	     (vma) = (vma)->vm_end < (end) ? find_vma(mm, (vma)->vm_end) : NULL)
 
 /* mmap.c */
 void hp_vma_link_file(struct vm_area_struct *vma);

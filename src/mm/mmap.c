@@ -218,6 +218,26 @@ static void vma_unlink_file(struct vm_area_struct *vma)
 	up_write(&mapping->i_mmap_rwsem);
 }
 
+/* A zeroed VMA of mm, not yet in its tree. */
+struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma = calloc(1, sizeof(*vma));
+
+	if (vma)
+		vma->vm_mm = mm;
+	return vma;
+}
+
+/* A copy of orig, to be given its own bounds and put in a tree. */
+struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
+{
+	struct vm_area_struct *vma = malloc(sizeof(*vma));
+
+	if (vma)
+		*vma = *orig;
+	return vma;
+}
+
 /*
  * The VMA is unmapped, off its file's rmap, and every access through it has
  * finished: let it go.  Only now may the object behind it (a BO's backing)
@@ -305,10 +325,9 @@ unsigned long hp_mmap(struct mm_struct *mm, struct file *file, unsigned long add
 	if (err)
 		goto out;
 	err = -ENOMEM;
-	vma = calloc(1, sizeof(*vma));
+	vma = vm_area_alloc(mm);
 	if (!vma)
 		goto out;
-	vma->vm_mm = mm;
 	vma->vm_start = addr;
 	vma->vm_end = addr + len;
 	vma->vm_flags = calc_vm_flags(prot, flags);
@@ -426,29 +445,30 @@ static void split_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 }
 
 /*
- * Makes start and end VMA boundaries.  Both spare VMAs are allocated before
- * anything changes, so a failure leaves the mm as it was.
+ * Makes start and end VMA boundaries.  The VMAs a split needs are allocated
+ * before anything changes, so a failure leaves the mm as it was; a range
+ * whose ends are boundaries already allocates nothing.
  */
 int hp_split_vmas_at(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
-	struct vm_area_struct *spare[2] = { malloc(sizeof(**spare)), malloc(sizeof(**spare)) };
-	unsigned long at[2] = { start, end };
-	int used = 0, err = 0;
+	struct vm_area_struct *at_start = find_vma(mm, start), *at_end = find_vma(mm, end);
+	bool split_start = at_start && at_start->vm_start < start;
+	bool split_end = at_end && at_end->vm_start < end;
+	struct vm_area_struct *new_start = NULL, *new_end = NULL;
 
-	if (!spare[0] || !spare[1]) {
-		err = -ENOMEM;
-		goto out;
+	if ((split_start && !(new_start = vm_area_alloc(mm))) ||
+	    (split_end && !(new_end = vm_area_alloc(mm)))) {
+		free(new_start);
+		return -ENOMEM;
 	}
-	for (int i = 0; i < 2; i++) {
-		struct vm_area_struct *vma = find_vma(mm, at[i]);
-
-		if (vma && vma->vm_start < at[i])
-			split_vma(mm, vma, at[i], spare[used++]);
+	if (split_start) {
+		split_vma(mm, at_start, start, new_start);
+		if (at_end == at_start)
+			at_end = new_start;	/* end lies in the upper half now */
 	}
-out:
-	for (int i = used; i < 2; i++)
-		free(spare[i]);
-	return err;
+	if (split_end)
+		split_vma(mm, at_end, end, new_end);
+	return 0;
 }
 
 /*
@@ -461,7 +481,7 @@ static struct vm_area_struct *detach_vmas(struct mm_struct *mm, unsigned long st
 	struct vm_area_struct *list = NULL, **tail = &list, *vma, *next;
 
 	for (vma = find_vma(mm, start); vma && vma->vm_start < end; vma = next) {
-		next = find_vma(mm, vma->vm_end);
+		next = vma->vm_end < end ? find_vma(mm, vma->vm_end) : NULL;
 		if (vma->vm_start < start || vma->vm_end > end)
 			continue;
 		hp_vma_remove(mm, vma);

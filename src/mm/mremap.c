@@ -395,11 +395,10 @@ static unsigned long move_page_tables(struct vm_area_struct *vma, unsigned long 
 static struct vm_area_struct *copy_vma(struct vm_area_struct *vma, unsigned long addr,
 				       unsigned long len, unsigned long pgoff)
 {
-	struct vm_area_struct *new = malloc(sizeof(*new));
+	struct vm_area_struct *new = vm_area_dup(vma);
 
 	if (!new)
 		return NULL;
-	*new = *vma;
 	new->vm_start = addr;
 	new->vm_end = addr + len;
 	new->vm_pgoff = pgoff;

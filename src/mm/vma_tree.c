@@ -125,11 +125,12 @@ static struct vm_area_struct *rebalance(struct vm_area_struct *vma)
  */
 static struct vm_area_struct *fixup(struct vm_area_struct *root, bool *changed)
 {
-	struct hp_vma_node before = *node(root);
+	struct hp_vma_node before;
 	struct vm_area_struct *top;
 
 	if (!*changed)
-		return root;
+		return root;	/* the common case on the way up: no copy of the summary */
+	before = *node(root);
 	top = rebalance(root);
 	*changed = !same_summary(&before, node(top));
 	return top;
