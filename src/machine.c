@@ -104,6 +104,7 @@ void hp_machine_leaks(struct hp_leaks *leaks)
 void hp_machine_exit(void)
 {
 	hp_rcu_barrier();
+	hp_violations_reset();	/* the record goes with the machine */
 	hp_rcu_unregister_thread();
 	hp_page_alloc_exit();
 	hp_physmem_exit();

@@ -190,7 +190,7 @@ struct sc_result {
 	struct sc_gup_result *gups;		/* every gup line that ran, in order */
 	unsigned long violations;
 	struct hp_violation first_violation;
-	struct hp_violation *violation_list;	/* the first HP_MAX_VIOLATIONS of them */
+	struct hp_violation *violation_list;	/* all of them, in order */
 	unsigned long nviolations_listed;
 	int nfailed, cap_failed;
 	struct sc_failed_expect *failed;	/* every expectation that did not hold */

@@ -943,6 +943,12 @@ static struct sc_value exec_line(struct run *r, const struct sc_line *l)
 	return sc_num(0);
 }
 
+/* show and expect leave result as the command before them left it: they have none. */
+static bool makes_result(enum sc_cmd cmd)
+{
+	return cmd != SC_SHOW && cmd != SC_EXPECT;
+}
+
 /* The peak of entries and tables across live processes, after each command. */
 static void sample_peaks(struct run *r)
 {
@@ -1003,15 +1009,13 @@ void sc_result_free(struct sc_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* The violations the machine recorded (it keeps the first HP_MAX_VIOLATIONS). */
+/* Every violation the machine recorded. */
 static void collect_violations(struct sc_result *res)
 {
 	unsigned long n = hp_violation_count();
 
 	res->violations = n;
 	hp_violation_get(0, &res->first_violation);
-	if (n > HP_MAX_VIOLATIONS)
-		n = HP_MAX_VIOLATIONS;
 	res->violation_list = n ? calloc(n, sizeof(*res->violation_list)) : NULL;
 	for (unsigned long i = 0; res->violation_list && i < n; i++)
 		if (hp_violation_get(i, &res->violation_list[i]))
@@ -1052,9 +1056,9 @@ void sc_run(const struct sc_script *script, enum hugepfn_policy policy, FILE *ou
 		r->last = exec_line(r, r->l);
 		if (r->stop)
 			break;
-		if (script->trace && r->l->cmd != SC_EXPECT && r->l->cmd != SC_SHOW)
+		if (script->trace && makes_result(r->l->cmd))
 			sc_trace_step(script->trace, r->l, &r->last);
-		if (r->l->cmd != SC_EXPECT && !r->l->result_expected && value_failed(&r->last)) {
+		if (makes_result(r->l->cmd) && !r->l->result_expected && value_failed(&r->last)) {
 			char text[32];
 
 			sc_value_text(text, sizeof(text), &r->last);

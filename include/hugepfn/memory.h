@@ -299,8 +299,11 @@ struct hp_violation {
 void hp_report_violation(unsigned long pfn, enum hp_level level,
 			 const char *op, const char *what);
 unsigned long hp_violation_count(void);
-/* The i-th recorded violation (the first HP_MAX_VIOLATIONS are kept). */
-#define HP_MAX_VIOLATIONS 64
+/*
+ * The i-th violation since hp_machine_init(): all are kept, in order, until
+ * hp_machine_exit(); false past hp_violation_count() (or from the first one
+ * the host had no memory to record).
+ */
 bool hp_violation_get(unsigned long i, struct hp_violation *out);
 
 HP_END_DECLS

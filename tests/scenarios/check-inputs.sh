@@ -19,6 +19,12 @@ esac
 "$hugepfn" run /nonexistent.hp >/dev/null 2>&1; [ $? = 2 ] || { echo "FAIL: missing file"; fail=1; }
 "$hugepfn" run -c 'process p' -c 'anon a p 4K prot=r' -c 'touch a' >/dev/null 2>&1
 [ $? = 3 ] || { echo "FAIL: a failed command exits 3"; fail=1; }
+# show has no result of its own: after a failure checked by expect result it
+# neither fails nor resets result.
+"$hugepfn" run -c 'process p' -c 'anon a p 4K prot=r' -c 'touch a 0 4K write' \
+	-c 'expect result == SIGSEGV' -c 'show map a' -c 'show stats p' -c 'expect result == SIGSEGV' \
+	>/dev/null 2>&1
+[ $? = 0 ] || { echo "FAIL: show after an expected failure"; fail=1; }
 # Input that is not a script: a clear message, exit 2, a bounded message.
 t=${TMPDIR:-/tmp}/hugepfn-inputs.$$
 mkdir -p "$t"
