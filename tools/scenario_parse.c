@@ -349,20 +349,27 @@ static bool read_prot(const char *s, int *prot)
 /* "vram,system" into TTM_PL_* in that order; false if a word is none, or too many. */
 static bool read_places(const char *s, union sc_arg *v)
 {
-	char buf[64], *save, *tok;
-	int t;
+	unsigned int seen = 0;
 
 	v->places.n = 0;
-	if (strlen(s) >= sizeof(buf) || !s[0] || s[strlen(s) - 1] == ',')
-		return false;
-	strcpy(buf, s);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		t = word_index(tok, place_words, NR_PLACES);
-		if (t < 0 || v->places.n == SC_MAX_PLACES)
+	for (const char *tok = s;; tok++) {
+		size_t len = strcspn(tok, ",");
+		char word[16];
+		int t;
+
+		if (!len || len >= sizeof(word))
+			return false;	/* an empty entry, or no placement's name */
+		memcpy(word, tok, len);
+		word[len] = '\0';
+		t = word_index(word, place_words, NR_PLACES);
+		if (t < 0 || seen & (1u << t) || v->places.n == SC_MAX_PLACES)
 			return false;
+		seen |= 1u << t;
 		v->places.type[v->places.n++] = t;
+		tok += len;
+		if (!*tok)
+			return true;
 	}
-	return true;
 }
 
 /* "none,plain" into a bit per policy; 0 if a name is unknown. */
@@ -504,8 +511,8 @@ static int check_arg(struct parser *p, struct sc_line *l, int i, enum sc_arg_typ
 	case A_NUM: return error(p, "'%s' is not a number", a);
 	case A_PROT: return error(p, "'%s' is not a protection (none, r, rw, rx, rwx)", a);
 	case A_PLACES:
-		return error(p, "'%s' is not a list of placements (%s, comma separated, at most %d)", a,
-			     place_list(list, sizeof(list)), SC_MAX_PLACES);
+		return error(p, "'%s' is not a list of placements (%s, comma separated, each at most once)",
+			     a, place_list(list, sizeof(list)));
 	case A_LEVEL:
 	case A_KIND: {
 		char kinds[64];
@@ -972,10 +979,8 @@ int sc_parse(FILE *in, const char *file, struct sc_script *script)
 		script->nlines++;
 		if (l->cmd == SC_MACHINE && script->nlines != 1)
 			error(&p, "machine must come before every other command");
-		else if (l->cmd == SC_MACHINE && !check_line(&p, l, script))
+		else if (!check_line(&p, l, script) && l->cmd == SC_MACHINE)
 			apply_machine(&p, l, script);
-		else
-			check_line(&p, l, script);
 	}
 	free(text);
 	if (!p.failed && ferror(in))
