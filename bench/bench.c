@@ -63,6 +63,13 @@ static __attribute__((noreturn)) void die(const char *what)
 	exit(1);
 }
 
+/* A bad command line: exit 2, as for hugepfn (1 is a benchmark that failed). */
+static __attribute__((noreturn)) void usage_error(const char *what)
+{
+	fprintf(stderr, "hugepfn-bench: %s (hugepfn-bench --help)\n", what);
+	exit(2);
+}
+
 static struct result *result(const char *name, const char *unit)
 {
 	struct result *r;
@@ -1475,7 +1482,8 @@ static void usage(FILE *f)
 	      "      --checker PATH   the interleaving checker (build/tests/model/hp-model)\n"
 	      "      --kernel-results FILE  make kernel-test's bo-counts.tsv (default\n"
 	      "                       $HUGEPFN_KERNEL_CACHE/results/bo-counts.tsv, cache\n"
-	      "                       ~/.cache/hugepfn-kernel)\n", f);
+	      "                       ~/.cache/hugepfn-kernel)\n\n"
+	      "Exit 0: every benchmark ran; 1: one failed; 2: a usage error.\n", f);
 }
 
 int main(int argc, char **argv)
@@ -1502,11 +1510,11 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's':
 			if (!sc_parse_size(optarg, &size) || !size || size % PUD_SIZE)
-				die("--size must be a multiple of 1G");
+				usage_error("--size must be a multiple of 1G");
 			break;
 		case 'r':
 			if (!sc_parse_num(optarg, &n) || n < 1 || n > MAX_REPS)
-				die("--reps must be between 1 and 16");
+				usage_error("--reps must be between 1 and 16");
 			reps = (int)n;
 			break;
 		case 'o': out = optarg; break;
