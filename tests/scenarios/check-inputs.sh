@@ -59,6 +59,8 @@ awk 'BEGIN { print "machine vram=64M"; print "process p"; print "anon heap p 4M"
 	print "expect gup g299 == 1" }' >"$t/many.hp"
 n=$("$hugepfn" run --json "$t/many.hp" | grep -o '"name":"g[0-9]*"' | wc -l)
 [ "$n" = 300 ] || { echo "FAIL: 300 objects of each kind: $n GUPs reported"; fail=1; }
+n=$("$hugepfn" compare "$t/many.hp" | grep -c '^gup g[0-9]* (fast get)')
+[ "$n" = 300 ] || { echo "FAIL: compare of 300 GUPs shows $n rows"; fail=1; }
 rm -rf "$t"
 [ "$fail" = 0 ] && echo "inputs: standard input, -c, failure messages and exit codes as documented"
 exit $fail
