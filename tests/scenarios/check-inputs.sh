@@ -45,6 +45,21 @@ expect_error "$t" "$t:0: cannot read the script: Is a directory"
 expect_error "$t/zeros.hp" "$t/zeros.hp:1: a NUL byte at column 1"
 expect_error "$t/escape.hp" "$t/escape.hp:2: byte 0x1b at column 6"
 expect_error "$t/long.hp" "$t/long.hp:1: 'aaaa"
+# Garbage on standard input: the same, with '-' for the file.
+printf '\177ELF\002\001\001\000\000' >"$t/elf"
+printf 'process p\n\377\376garbage\n' >"$t/high"
+awk 'BEGIN { for (i = 0; i < 3000000; i++) printf "x"; print "" }' >"$t/longline"
+for input in "elf:-:1: byte 0x02 at column 5: a script is text" \
+	"high:-:2: unknown command '\\xff\\xfegarbage'" "longline:-:1: unknown command 'xxxx"; do
+	err=$("$hugepfn" run - <"$t/${input%%:*}" 2>&1 >/dev/null)
+	rc=$?
+	case "$err" in
+	"${input#*:}"*) ;;
+	*) echo "FAIL: ${input%%:*} on standard input: '$(printf '%.200s' "$err")'"; fail=1 ;;
+	esac
+	[ "$rc" = 2 ] || { echo "FAIL: ${input%%:*} on standard input exits $rc, not 2"; fail=1; }
+	[ ${#err} -le 300 ] || { echo "FAIL: ${input%%:*}: a message of ${#err} bytes"; fail=1; }
+done
 # show map gives the rights as the CPU sees them: PROT_NONE is ---, NX shows.
 out=$("$hugepfn" run -c 'process p' -c 'anon a p 12K' -c 'touch a' -c 'mprotect a 0 4K none' \
 	-c 'mprotect a 4K 4K rx' -c 'show map a')
