@@ -76,6 +76,14 @@ n=$("$hugepfn" run --json "$t/many.hp" | grep -o '"name":"g[0-9]*"' | wc -l)
 [ "$n" = 300 ] || { echo "FAIL: 300 objects of each kind: $n GUPs reported"; fail=1; }
 n=$("$hugepfn" compare "$t/many.hp" | grep -c '^gup g[0-9]* (fast get)')
 [ "$n" = 300 ] || { echo "FAIL: compare of 300 GUPs shows $n rows"; fail=1; }
+# The issue's size: 100,000 BOs, mappings and GUPs in one script, all reported.
+awk 'BEGIN { print "machine vram=64M"; print "process p"; print "anon heap p 4M"
+	for (i = 0; i < 100000; i++) print "bo b" i " 4K system"
+	for (i = 0; i < 100000; i++) print "anon m" i " p 4K"
+	for (i = 0; i < 100000; i++) print "gup g" i " heap 0 1 fast get"
+	print "expect gup g99999 == 1" }' >"$t/100k.hp"
+n=$("$hugepfn" run --json "$t/100k.hp" | grep -o '"name":"g[0-9]*"' | wc -l)
+[ "$n" = 100000 ] || { echo "FAIL: 100,000 objects of each kind: $n GUPs reported"; fail=1; }
 rm -rf "$t"
 [ "$fail" = 0 ] && echo "inputs: standard input, -c, failure messages and exit codes as documented"
 exit $fail
