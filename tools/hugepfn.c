@@ -323,7 +323,8 @@ static int cmd_tour(const struct subcommand *sub, int argc, char **argv)
 
 	if (parse_args(sub, argc, argv, &a) || no_files(sub, &a))
 		return 2;
-	return hp_tour(stdout, a.policy >= 0 ? a.policy : HP_POLICY_SPECIAL, a.size);
+	return hp_tour(stdout, a.policy >= 0 ? a.policy : HP_POLICY_SPECIAL, a.size, a.fail_site,
+		       a.fail_nth);
 }
 
 static int cmd_gup(const struct subcommand *sub, int argc, char **argv)
@@ -365,9 +366,9 @@ static const struct subcommand subcommands[] = {
 	  "verdict per policy." },
 	{ "demo", cmd_demo, "[--json]", "j",
 	  "compare on the bundled seed-thread.hp: the March 2021 thread, replayed." },
-	{ "tour", cmd_tour, "[--policy P] [--size SIZE]", "ps",
+	{ "tour", cmd_tour, "[--policy P] [--size SIZE] [--fail SITE:N]", "psf",
 	  "Maps a BAR, a THP region and two moving TTM BOs, every 4 KiB touched, and says\n"
-	  "what each step cost." },
+	  "what each step cost.  With --fail, what a failed step says." },
 	{ "gup", cmd_gup, "[--policy P]", "p",
 	  "What slow and fast GUP answer for one page behind each kind of entry." },
 	{ "bench", cmd_bench, "[--size SIZE] [--reps N] [--only G,...] [--list] [--checker PATH]\n"

@@ -243,7 +243,8 @@ static bool demo_bo(FILE *out, int n, struct mm_struct *mm, struct ttm_device *b
 	return ok;
 }
 
-int hp_tour(FILE *out, enum hugepfn_policy policy, uint64_t size)
+int hp_tour(FILE *out, enum hugepfn_policy policy, uint64_t size, int fail_site,
+	    unsigned long fail_nth)
 {
 	/*
 	 * RAM for the THP region and two BOs in system memory at once, with
@@ -261,6 +262,8 @@ int hp_tour(FILE *out, enum hugepfn_policy policy, uint64_t size)
 		fprintf(stderr, "hugepfn: cannot set up the machine: %s\n", strerror(-err));
 		return 2;
 	}
+	if (fail_site >= 0)
+		hp_fail_nth(fail_site, fail_nth);
 	fprintf(out, "hugepfn tour: policy %s, %lu MiB RAM\n\n", hp_policy_name(policy),
 		hp_totalram_pages() >> (20 - PAGE_SHIFT));
 	mm = mm_alloc();

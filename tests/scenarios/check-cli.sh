@@ -39,7 +39,7 @@ done <<EOF
 run --json,--trace,--policy,--fail,--cmd --size
 compare --json,--cmd --policy,--size,--fail,--trace
 demo --json --policy,--size,--cmd,--fail
-tour --policy,--size --json,--cmd,--fail,--trace
+tour --policy,--size,--fail --json,--cmd,--trace
 gup --policy --json,--size,--cmd,--fail
 EOF
 # An option a command does not take is refused by the name the user typed.
@@ -55,6 +55,13 @@ run 2 "$hugepfn" tour --size 3G
 says "$t/err" "--size '3G' must be a multiple of 2 MiB, at most 2 GiB" "tour --size 3G"
 run 2 "$hugepfn" tour --size 1Gx
 says "$t/err" "--size '1Gx'" "tour --size 1Gx"
+# A tour step that fails says so, and is not reported as done: the second
+# VRAM allocation (BO 4's validation into VRAM) fails.
+run 1 "$hugepfn" tour --size 4M --fail buddy:2
+says "$t/out" "validated into VRAM failed: Cannot allocate memory; the BO stays in system memory" \
+	"tour, failed validation"
+lacks "$t/out" "validated into VRAM: now in" "tour, failed validation"
+says "$t/out" "after exit: 0 pages and 0 pagemap references not returned" "tour, failed validation"
 # hugepfn bench: help, groups, and usage errors (2) apart from failures (1).
 run 0 "$hugepfn" bench --help
 says "$t/out" "usage: hugepfn-bench" "bench --help"
