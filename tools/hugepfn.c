@@ -108,7 +108,7 @@ static void add_inline(struct args *a, const char *cmd)
 static int parse_args(const struct subcommand *sub, int argc, char **argv, struct args *a)
 {
 	const char *cmd = sub->name;
-	int c;
+	int c, li;
 
 	memset(a, 0, sizeof(*a));
 	a->policy = -1;
@@ -116,7 +116,7 @@ static int parse_args(const struct subcommand *sub, int argc, char **argv, struc
 	a->size = 1ULL << 30;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jtp:s:c:f:h", long_opts, NULL)) != -1) {
+	while ((li = -1, c = getopt_long(argc, argv, "+:jtp:s:c:f:h", long_opts, &li)) != -1) {
 		if (c == ':') {
 			fprintf(stderr, "hugepfn %s: '%s' needs a value\n", cmd, argv[optind - 1]);
 			return 2;
@@ -127,8 +127,13 @@ static int parse_args(const struct subcommand *sub, int argc, char **argv, struc
 			return 2;
 		}
 		if (c != 'h' && !strchr(sub->options, c)) {
-			fprintf(stderr, "hugepfn %s: option --%s does not apply to %s (hugepfn %s --help)\n",
-				cmd, long_name(c), cmd, cmd);
+			/* Named as typed: li is set only when the long form was used. */
+			if (li >= 0)
+				fprintf(stderr, "hugepfn %s: option --%s does not apply to %s "
+					"(hugepfn %s --help)\n", cmd, long_name(c), cmd, cmd);
+			else
+				fprintf(stderr, "hugepfn %s: option -%c does not apply to %s "
+					"(hugepfn %s --help)\n", cmd, c, cmd, cmd);
 			return 2;
 		}
 		switch (c) {

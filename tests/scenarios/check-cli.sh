@@ -45,6 +45,8 @@ EOF
 # An option a command does not take is refused by the name the user typed.
 run 2 "$hugepfn" tour --json
 says "$t/err" "option --json does not apply to tour" "tour --json"
+run 2 "$hugepfn" tour -j
+says "$t/err" "option -j does not apply to tour" "tour -j"
 run 2 "$hugepfn" gup --size 2M
 says "$t/err" "option --size does not apply to gup" "gup --size"
 run 2 "$hugepfn" compare --policy plain x.hp
