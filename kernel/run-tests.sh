@@ -35,6 +35,12 @@
 #                          switching rebuilds everything)
 #   HUGEPFN_BISECT=1       also build every prefix of the series (needs the
 #                          unpatched kernel; incremental, ~1 min with ccache)
+#   HUGEPFN_CROSS=1        also build the series alone for arm64 and for a
+#                          CONFIG_MMU=n riscv kernel (cross/*.config; needs
+#                          gcc-aarch64-linux-gnu and gcc-riscv64-linux-gnu)
+#   HUGEPFN_REGRESS=0      skip the regression boot (TTM KUnit tests,
+#                          CONFIG_DEBUG_VM_PGTABLE, the mm selftests cow,
+#                          gup_test, gup_longterm, mkdirty; one boot per kernel)
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -91,7 +97,7 @@ want() { case " $KERNELS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # ---------------------------------------------------------------- packages
 PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
-      rsync qemu-system-x86 busybox-static ccache"
+      rsync qemu-system-x86 busybox-static ccache liburing-dev"
 install_packages() {
 	local missing="" p
 	for p in $PKGS; do
@@ -279,6 +285,9 @@ build_initramfs() {
 			die "building $t failed"
 	done
 	build_hpscen "$w" || die "building hpscen failed"
+	if [ "$REGRESS" = 1 ]; then
+		build_mm_selftests "$w" || die "building the mm selftests failed"
+	fi
 	cp /bin/busybox "$w/root/bin/busybox"
 	cp "$HERE/tests/init" "$w/root/init"
 	chmod +x "$w/root/init"
@@ -331,6 +340,150 @@ differential() {
 		"(THP without MADV_HUGEPAGE: ${#out[@]} new differences) ${out[0]:-nothing caught}"
 }
 
+# ------------------------------------------------------------ cross builds
+# The series alone (no test-only patch) built as the build bots would, for
+# another architecture and without an MMU: one row per build, "<name>
+# <ARCH> <CROSS_COMPILE> <base config> <fragment in cross/> <objects that
+# must have been compiled>".
+CROSS=${HUGEPFN_CROSS:-0}
+CROSS_BUILDS="arm64 arm64 aarch64-linux-gnu- tinyconfig arm64.config mm/huge_memory.o,mm/debug_vm_pgtable.o,mm/mremap.o,drivers/gpu/drm/ttm/ttm_bo_vm.o,drivers/gpu/drm/ttm/tests/ttm_bo_test.o,drivers/gpu/drm/drm_gem.o,drivers/gpu/drm/drm_gem_vram_helper.o,drivers/gpu/drm/tiny/bochs.o
+nommu riscv riscv64-linux-gnu- nommu_virt_defconfig nommu.config drivers/gpu/drm/drm_gem.o,drivers/gpu/drm/drm_gem_dma_helper.o,mm/nommu.o"
+
+# The source with the series applied and nothing else, built out of tree
+# (O=) by every cross build. A fresh copy keeps the mtimes of the files the
+# series does not touch, so the builds stay incremental.
+series_source() {
+	local tree=$CACHE/trees/series stamp p
+	stamp=$(for p in "${PATCHES[@]}"; do patch_body "$p"; done | sha256sum | cut -c1-16)
+	if [ -f "$tree/.hugepfn-stamp" ] && [ "$(cat "$tree/.hugepfn-stamp")" = "$stamp" ]; then
+		return 0
+	fi
+	rm -rf "$tree"
+	cp -a "$SRC" "$tree" && apply_patches "$tree" "${PATCHES[@]}" || return 1
+	echo "$stamp" >"$tree/.hugepfn-stamp"
+}
+
+# Every "CONFIG_X=v" and "# CONFIG_X is not set" line of a fragment must
+# be in the .config.
+config_has_fragment() { # config_has_fragment <.config> <fragment>
+	local line
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=* | "# CONFIG_"*" is not set")
+			grep -qxF "$line" "$1" || { log "$line not in $1"; return 1; } ;;
+		esac
+	done <"$2"
+}
+
+cross_build() { # cross_build <name> <arch> <cross> <base> <fragment> <objects>
+	local name=$1 arch=$2 cc=$3 base=$4 frag=$HERE/cross/$5 objs=$6
+	local o=$CACHE/trees/cross-$name t w obj missing=""
+	local logf=$CACHE/logs/build-cross-$name.log
+	local -a mk=(make -C "$CACHE/trees/series" O="$o" ARCH="$arch"
+		     CROSS_COMPILE="$cc" -j"$JOBS")
+	[ "${#MAKEFLAGS_CC[@]}" = 0 ] || mk+=(CC="ccache ${cc}gcc")
+	t=$(date +%s)
+	if ! command -v "${cc}gcc" >/dev/null; then
+		check 0 "cross/$name" "(no ${cc}gcc: apt-get install gcc-${cc%-})"
+		return
+	fi
+	if ! cmp -s "$frag" "$o/.hugepfn-fragment"; then
+		mkdir -p "$o"
+		if ! { "${mk[@]}" "$base" && "$CACHE/trees/series/scripts/kconfig/merge_config.sh" \
+			-m -O "$o" "$o/.config" "$frag" && "${mk[@]}" olddefconfig; } \
+			>"$logf" 2>&1 || ! config_has_fragment "$o/.config" "$frag"; then
+			check 0 "cross/$name" "(configure failed: $logf)"
+			return
+		fi
+		cp "$frag" "$o/.hugepfn-fragment"
+	fi
+	if ! "${mk[@]}" vmlinux >"$logf" 2>&1; then
+		check 0 "cross/$name" "(build failed: $(grep -m1 -E 'error:|Error ' "$logf"))"
+		return
+	fi
+	w=$(grep -c 'warning:' "$logf")
+	for obj in ${objs//,/ }; do
+		[ -f "$o/$obj" ] || missing="$missing $obj"
+	done
+	CROSS_TIME[$name]=$(elapsed "$t")
+	check "$([ "$w" = 0 ] && [ -z "$missing" ] && echo 1 || echo 0)" "cross/$name" \
+		"$w warnings, ${CROSS_TIME[$name]} s, $(echo "${objs//,/ }" | wc -w) objects of the series built${missing:+, missing:$missing}"
+}
+
+cross_builds() {
+	local row
+	series_source || { check 0 "cross/series-source" "(the series does not apply)"; return; }
+	while read -r row; do
+		# shellcheck disable=SC2086
+		cross_build $row
+	done <<<"$CROSS_BUILDS"
+}
+
+# -------------------------------------------------------------- regression
+# The checks upstream runs, on every kernel, in one boot of its own
+# (hugepfn.set=regress): TTM's KUnit tests at boot, the boot self-test of
+# CONFIG_DEBUG_VM_PGTABLE, and the mm selftests that exercise the huge
+# page paths patch 0001 and 0002 touch (cow, gup_test, gup_longterm,
+# mkdirty), built from the same tree. kernel/regress.py reads the logs.
+REGRESS=${HUGEPFN_REGRESS:-1}
+# lib/kunit takes one glob, "suite.test". 6.12's
+# ttm_bo_validate_happy_evict never finishes under TCG; of all TTM test
+# names it is the only one whose 8th character from the end is a "p", so
+# this glob runs every TTM test but that one (regress.py checks that
+# against the tree's sources, and reports the test as skipped).
+KUNIT_GLOB='ttm*.*[!p]???????'
+declare -A SET_ARGS=([regress]="kunit.enable=1 kunit.filter_glob=$KUNIT_GLOB")
+MM_SELFTESTS="cow gup_test gup_longterm mkdirty"
+
+# The mm selftests as their Makefile builds them (vm_util.c and
+# thp_settings.c, the tree's uapi headers, liburing), but static, into
+# /mm of the initramfs. local_config.h (check_config.sh's output) is
+# written here, as the source tree is shared and read-only.
+build_mm_selftests() { # build_mm_selftests <initramfs work dir>
+	local w=$1 mm=$SRC/tools/testing/selftests/mm t uring=()
+	mkdir -p "$w/mm-config" "$w/root/mm"
+	if [ -f /usr/include/liburing.h ]; then
+		echo '#define LOCAL_CONFIG_HAVE_LIBURING 1' >"$w/mm-config/local_config.h"
+		uring=(-luring)
+	else
+		echo '// No liburing support found' >"$w/mm-config/local_config.h"
+	fi
+	for t in $MM_SELFTESTS; do
+		gcc -static -O2 -Wall -U_FORTIFY_SOURCE -I"$w/mm-config" -I"$SRC" \
+			-isystem "$CACHE/trees/uapi/include" -isystem "$SRC/tools/include/uapi" \
+			-o "$w/root/mm/$t" "$mm/$t.c" "$mm/vm_util.c" "$mm/thp_settings.c" \
+			"${uring[@]}" -lrt -lpthread -lm || return 1
+	done
+}
+
+# One regress boot per kernel, then every suite checked at once, so the
+# patched and control kernels compare with this run's unpatched one (or
+# with the last one kept in $CACHE/results).
+regress() {
+	local k line t pass name figs
+	local -a logs=() args=()
+	t=$(date +%s)
+	for k in "${built[@]}"; do
+		want "$k" || continue
+		boot "$k" 64 regress
+		logs+=(--kernel "$k=$CACHE/logs/qemu-$k-regress.log")
+	done
+	[ "${#logs[@]}" = 0 ] && return 0
+	[ "$PGTABLE_CONTROL" = 1 ] && args+=(--pgtable-control)
+	while IFS= read -r line; do
+		case $line in
+		"CHECK "*)
+			read -r _ pass name figs <<<"$line"
+			check "$pass" "$name" "$figs" ;;
+		"INFO "*) printf '%s\n' "${line#INFO }" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done < <(python3 "$HERE/regress.py" --trees "$CACHE/trees" \
+		--results "$CACHE/results" --glob "$KUNIT_GLOB" "${args[@]}" "${logs[@]}" 2>&1 ||
+		echo "CHECK 0 regress.py (failed)")
+	log "regression boots and checks: $(elapsed "$t") s"
+}
+
 # -------------------------------------------------------------------- boot
 # no_timer_check: under TCG on a loaded host the IO-APIC timer check can
 # miss its ticks and panic the boot ("IO-APIC + timer doesn't work!").
@@ -352,7 +505,7 @@ boot() { # boot <kernel name> [<VRAM MiB> [<test set>]]
 		-device ivshmem-plain,memdev=vfiobar,addr=06.0 \
 		-kernel "$CACHE/trees/$name/arch/x86/boot/bzImage" \
 		-initrd "$CACHE/initramfs/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 no_timer_check hugepfn.kernel=$name hugepfn.vram=$vram hugepfn.set=$set" \
+		-append "console=ttyS0 panic=-1 no_timer_check hugepfn.kernel=$name hugepfn.vram=$vram hugepfn.set=$set ${SET_ARGS[$set]:-}" \
 		</dev/null >"$logf" 2>&1
 	tr -d '\r' <"$logf" >"$logf.txt" && mv "$logf.txt" "$logf"
 	BOOT_TIME[$run]=$(elapsed "$t")
@@ -448,7 +601,7 @@ checkpatch() {
 }
 
 # -------------------------------------------------------------------- main
-declare -A BUILD_TIME BOOT_TIME
+declare -A BUILD_TIME BOOT_TIME CROSS_TIME
 mkdir -p "$CACHE/logs"
 install_packages
 fetch_source
@@ -487,6 +640,8 @@ if [ "${HUGEPFN_BISECT:-0}" = 1 ] && [[ " ${built[*]} " == *" unpatched "* ]]; t
 	done
 fi
 
+[ "$CROSS" = 1 ] && cross_builds
+
 build_initramfs
 for k in "${built[@]}"; do
 	want "$k" || continue
@@ -514,6 +669,7 @@ for k in "${built[@]}"; do
 done
 
 differential
+[ "$REGRESS" = 1 ] && regress
 
 # The figures side by side, for the README.
 echo
