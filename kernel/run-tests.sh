@@ -72,6 +72,8 @@ TESTS="t1_pmd_map t2_unaligned t3_gup t4_evict t6_split t7_soft_dirty t5_gup_con
        t14_pud_split t15_pud_gup_control t16_bo_counts"
 # The vfio-pci BAR tests (ivshmem at 00:06.0), on every kernel.
 VFIO_TESTS="t17_vfio_map t18_vfio_gup t19_vfio_split t20_vfio_mremap"
+# Exact memtypes (hpvram and vfio, PAT on and "nopat") and mremap of huge BOs.
+TESTS="$TESTS t21_memtype t22_pud_mremap"
 
 passed=0
 failed=0
@@ -352,11 +354,22 @@ boot() { # boot <kernel name> [<VRAM MiB> [<test set>]]
 		-device ivshmem-plain,memdev=vfiobar,addr=06.0 \
 		-kernel "$CACHE/trees/$name/arch/x86/boot/bzImage" \
 		-initrd "$CACHE/initramfs/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 no_timer_check hugepfn.kernel=$name hugepfn.vram=$vram hugepfn.set=$set" \
+		-append "console=ttyS0 panic=-1 no_timer_check hugepfn.kernel=$name hugepfn.vram=$vram hugepfn.set=$set$(boot_set_args "$set")" \
 		</dev/null >"$logf" 2>&1
 	tr -d '\r' <"$logf" >"$logf.txt" && mv "$logf.txt" "$logf"
 	BOOT_TIME[$run]=$(elapsed "$t")
 	log "$run: booted and tested in ${BOOT_TIME[$run]} s (log: $logf)"
+}
+# Kernel parameters a test set boots with: the memtype test's second boot
+# runs without PAT.
+boot_set_args() {
+	case $1 in nopat) echo " nopat" ;; esac
+}
+# The memtype test (t21) once more with PAT off: what the entries select
+# then (kernel/tests/t21_memtype.c).
+boot_nopat() { # boot_nopat <kernel>
+	boot "$1" 64 nopat
+	evaluate "$1-nopat" t21-memtype
 }
 # The name of one boot: the kernel, the VRAM size if not the default, and
 # the test set if not all of them.
@@ -494,7 +507,7 @@ for k in "${built[@]}"; do
 	case $k in
 	control)
 		evaluate control t1-pmd-map t17-vfio-map t19-vfio-split t20-vfio-mremap \
-			t5-gup-control
+			t21-memtype t22-pud-mremap t5-gup-control
 		# The same bug at PUD level oopses too: a boot of its own.
 		boot control 64 pud
 		evaluate control-pud t10-pud-map t15-pud-gup-control
@@ -504,8 +517,9 @@ for k in "${built[@]}"; do
 			t7-soft-dirty t10-pud-map t11-pud-gup t12-pud-evict \
 			t13-pud-fallback t14-pud-split t15-pud-gup-control \
 			t16-bo-counts t17-vfio-map t18-vfio-gup t19-vfio-split \
-			t20-vfio-mremap t5-gup-control t8-unplug
+			t20-vfio-mremap t21-memtype t22-pud-mremap t5-gup-control t8-unplug
 		bo_counts "$k"
+		boot_nopat "$k"
 		# Small VRAM: double buffering must survive the alignment.
 		boot "$k" 16
 		evaluate "$k-vram16M" t9-flip
@@ -521,7 +535,7 @@ echo "figures (from the QEMU logs):"
 for k in "${built[@]}"; do
 	want "$k" || continue
 	for f in "$CACHE/logs/qemu-$k.log" "$CACHE/logs/qemu-$k-vram16M.log" \
-		 "$CACHE/logs/qemu-$k-pud.log"; do
+		 "$CACHE/logs/qemu-$k-pud.log" "$CACHE/logs/qemu-$k-nopat.log"; do
 		[ -f "$f" ] && grep '^hugepfn-test: ' "$f" | sed "s/^hugepfn-test: /  $k: /"
 	done
 done
