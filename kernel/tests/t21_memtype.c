@@ -17,26 +17,32 @@
  *    the series, PTEs without) and the 16 MiB BO again 64 KiB past a 2 MiB
  *    boundary (PTEs everywhere);
  *  - the vfio-pci BAR (reserved uncached-minus by the pci_iomap() of
- *    vfio_pci_core_mmap(); the VMA asks for UC): a PUD, a PMD, a PTE.
+ *    vfio_pci_core_mmap(); the VMA asks for UC- too, x86's
+ *    pgprot_noncached()): a PUD, a PMD, a PTE;
+ *  - the same BAR once more, after its first page of GiB 1 was mapped
+ *    through sysfs resource2_wc (remap_pfn_range() reserves WC for it):
+ *    vfio's pci_iomap() of the whole BAR then gets WC too (the type found
+ *    wins a compatible conflict), so every vfio entry must be WC while
+ *    the VMA still says UC-. That is the case patch 0001 is about.
  *
  * With PAT on, every entry must have the memtype that
  * /sys/kernel/debug/x86/pat_memtype_list records for its physical address
- * (track_pfn_insert() puts it there), which must be write-combining for
- * hpvram and uncached-minus for vfio. One exception, on the unpatched
+ * (track_pfn_insert() puts it there). One exception, on the unpatched
  * kernel: 6.12's vmf_insert_pfn_pud() drops the looked-up memtype and
- * builds the PUD from vm_page_prot (fixed by patch 0001), so vfio's PUD is
- * UC there; the test expects exactly that, so it would notice the fix
- * missing from the series as well as the bug in 6.12.
+ * builds the PUD from vm_page_prot (fixed by patch 0001), so the PUD of
+ * the WC-reserved BAR is UC- there; the test expects exactly that, so it
+ * notices the bug in 6.12 as well as the fix missing from the series.
  *
  * With nopat there is no memtype list and track_pfn_insert() does nothing:
  * the entry keeps the protection the driver built, in the PAT-less
- * encoding, where WC is not available and becomes UC- (PCD): hpvram's
- * entries are UC-, vfio's UC (PCD | PWT) at every level and on every
- * kernel. (arch_phys_wc_add() then sets a write-combining MTRR over the
- * hpvram BAR instead; the test reports /proc/mtrr.)
+ * encoding, where WC is not available and becomes UC- (PCD): every entry
+ * here is UC-, at every level and on every kernel. (arch_phys_wc_add()
+ * sets a write-combining MTRR over the hpvram BAR instead; the test
+ * reports /proc/mtrr.)
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -204,19 +210,69 @@ static void print_mtrr(void)
 	fclose(f);
 }
 
+/* Runs the probes of @n; 1 if all are right. */
+static int probe_all(const struct probe *p, unsigned int n,
+		     const enum memtype slot[8], int pat_on, char **out,
+		     size_t *room)
+{
+	int ok = 1;
+
+	while (n--)
+		ok &= probe_ok(p++, slot, pat_on, out, room);
+	return ok;
+}
+
+/*
+ * Maps @len bytes of BAR @bar of @bdf at @off through sysfs
+ * resource<bar>_wc; NULL on failure.
+ */
+static void *map_resource_wc(const char *bdf, int bar, size_t len, uint64_t off)
+{
+	char path[96];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource%d_wc",
+		 bdf, bar);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		kt_info("open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	close(fd);
+	if (p == MAP_FAILED) {
+		kt_info("mmap %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return p;
+}
+
+/* PAT on: the reservations the probes are checked against. */
+static int reservations_ok(uint64_t hv_phys, uint64_t vf_phys, int vf_want)
+{
+	int hv_res = reserved_memtype(hv_phys);
+	int vf_res = reserved_memtype(vf_phys);
+
+	kt_info("t21: reserved: hpvram BAR %s, vfio BAR %s",
+		hv_res < 0 ? "unreadable" : mt_names[hv_res].list,
+		vf_res < 0 ? "unreadable" : mt_names[vf_res].list);
+	return hv_res == MT_WC && vf_res == vf_want;
+}
+
 int main(int argc, char **argv)
 {
-	enum memtype slot[8], hv_want, vf_want;
+	enum memtype slot[8], hv_want, vf_want, wc_want;
 	char figures[1024], *out = figures, cmdline[1024] = "";
-	uint64_t hv_phys, vf_phys;
-	int64_t off_big, off_small;
 	int pat_on, huge, layout_ok, list_ok, bug_0001, pass;
 	size_t room = sizeof(figures);
+	uint64_t hv_phys, vf_phys;
+	int64_t off_big, off_small;
 	struct kt_bo big, small;
 	struct ktest_vfio v;
 	struct kt_args a;
 	struct kt_dev d;
-	char *b, *s, *s2, *vpud, *vpmd, *vpte;
+	char *b, *s, *s2, *vpud, *vpmd, *vpte, *wc;
 	FILE *f;
 
 	kt_parse_args(argc, argv, &a);
@@ -266,11 +322,10 @@ int main(int argc, char **argv)
 	if (!b || !s || !s2 || !vpud || !vpmd || !vpte)
 		return kt_result(NAME, 0, "mmap=failed");
 
-	/* What each entry must select, by PAT mode and kernel. */
+	/* What each entry must select, by PAT mode (and kernel, below). */
 	hv_want = pat_on ? MT_WC : MT_UC_MINUS;
-	vf_want = pat_on ? MT_UC_MINUS : MT_UC;
-	/* 6.12 without patch 0001 builds vfio's PUD from vm_page_prot: UC. */
-	bug_0001 = pat_on && !strcmp(a.kernel, "unpatched");
+	vf_want = MT_UC_MINUS;
+	wc_want = pat_on ? MT_WC : MT_UC_MINUS;
 	{
 		const struct probe probes[] = {
 			{ "hpvram_1G", b + 300 * MIB + 5 * KT_4K,
@@ -283,41 +338,68 @@ int main(int argc, char **argv)
 			  hv_phys + off_small + 5 * MIB + 3 * KT_4K,
 			  KW_PTE, hv_want, 0 },
 			{ "vfio_pud", vpud + KT_1G + 7 * MIB, vf_phys + KT_1G + 7 * MIB,
-			  KW_PUD, bug_0001 ? MT_UC : vf_want, bug_0001 },
+			  KW_PUD, vf_want, 0 },
 			{ "vfio_pmd", vpmd + 3 * MIB, vf_phys + 67 * MIB, KW_PMD,
 			  vf_want, 0 },
 			{ "vfio_pte", vpte + 5 * KT_4K, vf_phys + 5 * KT_4K, KW_PTE,
 			  vf_want, 0 },
 		};
-		unsigned int i;
 
-		pass = layout_ok && list_ok;
-		for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
-			pass &= probe_ok(&probes[i], slot, pat_on, &out, &room);
+		pass = layout_ok && list_ok &&
+		       probe_all(probes, sizeof(probes) / sizeof(probes[0]),
+				 slot, pat_on, &out, &room);
 	}
-	/* The reservations themselves, with PAT on. */
-	if (pat_on) {
-		int hv_res = reserved_memtype(hv_phys);
-		int vf_res = reserved_memtype(vf_phys);
-
-		kt_info("t21: reserved: hpvram BAR %s, vfio BAR %s",
-			hv_res < 0 ? "unreadable" : mt_names[hv_res].list,
-			vf_res < 0 ? "unreadable" : mt_names[vf_res].list);
-		pass &= hv_res == MT_WC && vf_res == MT_UC_MINUS;
-	} else {
+	if (pat_on)
+		pass &= reservations_ok(hv_phys, vf_phys, MT_UC_MINUS);
+	else
 		print_mtrr();
-	}
-	kt_result(NAME, pass, "kernel=%s pat=%s layout=%s memtype_list=%s%s",
-		  a.kernel, pat_on ? "on" : "off", layout_ok ? "ok" : "WRONG",
-		  pat_on ? (list_ok ? "present" : "MISSING") :
-			   (list_ok ? "absent" : "PRESENT"),
-		  figures);
 	munmap(b, big.size);
 	munmap(s, small.size);
 	munmap(s2, small.size);
 	munmap(vpud, 2 * KT_1G);
 	munmap(vpmd, 64 * MIB);
 	munmap(vpte, 8 * MIB);
+	/* The last mapping gone, closing the device drops vfio's pci_iomap(). */
+	ktest_vfio_close(&v);
+
+	/*
+	 * The BAR reserved WC through sysfs first: vfio's own reservation
+	 * then is WC, its VMA still UC-.
+	 */
+	wc = map_resource_wc(KTEST_VFIO_BDF, KTEST_VFIO_BAR, KT_4K, KT_1G);
+	if (!wc || ktest_vfio_open(&v, KTEST_VFIO_BDF, KTEST_VFIO_BAR))
+		return kt_result(NAME, 0, "setup_wc=failed");
+	vpud = ktest_vfio_mmap(&v, 2 * KT_1G, 0, NULL, PROT_READ | PROT_WRITE);
+	vpte = ktest_free_range(8 * MIB, KT_2M, 64 << 10);
+	vpte = vpte ? ktest_vfio_mmap(&v, 8 * MIB, 0, vpte,
+				      PROT_READ | PROT_WRITE) : NULL;
+	if (!vpud || !vpte)
+		return kt_result(NAME, 0, "mmap_wc=failed");
+	/* 6.12 without patch 0001 builds the PUD from vm_page_prot: UC-. */
+	bug_0001 = pat_on && !strcmp(a.kernel, "unpatched");
+	{
+		const struct probe probes[] = {
+			{ "sysfs_wc_pte", wc, vf_phys + KT_1G, KW_PTE, wc_want, 0 },
+			{ "vfio_wc_pud", vpud + KT_1G + 7 * MIB,
+			  vf_phys + KT_1G + 7 * MIB, KW_PUD,
+			  bug_0001 ? MT_UC_MINUS : wc_want, bug_0001 },
+			{ "vfio_wc_pte", vpte + 5 * KT_4K, vf_phys + 5 * KT_4K,
+			  KW_PTE, wc_want, 0 },
+		};
+
+		pass &= probe_all(probes, sizeof(probes) / sizeof(probes[0]),
+				  slot, pat_on, &out, &room);
+	}
+	if (pat_on)
+		pass &= reservations_ok(hv_phys, vf_phys, MT_WC);
+	kt_result(NAME, pass, "kernel=%s pat=%s layout=%s memtype_list=%s%s",
+		  a.kernel, pat_on ? "on" : "off", layout_ok ? "ok" : "WRONG",
+		  pat_on ? (list_ok ? "present" : "MISSING") :
+			   (list_ok ? "absent" : "PRESENT"),
+		  figures);
+	munmap(vpud, 2 * KT_1G);
+	munmap(vpte, 8 * MIB);
+	munmap(wc, KT_4K);
 	ktest_vfio_close(&v);
 	return !pass;
 }
