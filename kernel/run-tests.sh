@@ -78,6 +78,8 @@ TESTS="t1_pmd_map t2_unaligned t3_gup t4_evict t6_split t7_soft_dirty t5_gup_con
        t14_pud_split t15_pud_gup_control t16_bo_counts"
 # The vfio-pci BAR tests (ivshmem at 00:06.0), on every kernel.
 VFIO_TESTS="t17_vfio_map t18_vfio_gup t19_vfio_split t20_vfio_mremap"
+# Exact memtypes (hpvram and vfio, PAT on and "nopat") and mremap of huge BOs.
+TESTS="$TESTS t21_memtype t22_pud_mremap"
 
 passed=0
 failed=0
@@ -432,7 +434,9 @@ REGRESS=${HUGEPFN_REGRESS:-1}
 # this glob runs every TTM test but that one (regress.py checks that
 # against the tree's sources, and reports the test as skipped).
 KUNIT_GLOB='ttm*.*[!p]???????'
-declare -A SET_ARGS=([regress]="kunit.enable=1 kunit.filter_glob=$KUNIT_GLOB")
+# The kernel command line a test set adds: KUnit for the regress boot, PAT
+# off for the one that runs the memtype test again (t21).
+declare -A SET_ARGS=([regress]="kunit.enable=1 kunit.filter_glob=$KUNIT_GLOB" [nopat]="nopat")
 MM_SELFTESTS="cow gup_test gup_longterm mkdirty"
 
 # The mm selftests as their Makefile builds them (vm_util.c and
@@ -449,7 +453,8 @@ build_mm_selftests() { # build_mm_selftests <initramfs work dir>
 		echo '// No liburing support found' >"$w/mm-config/local_config.h"
 	fi
 	for t in $MM_SELFTESTS; do
-		gcc -static -O2 -Wall -U_FORTIFY_SOURCE -I"$w/mm-config" -I"$SRC" \
+		gcc -static -O2 -Wall -U_FORTIFY_SOURCE -fmacro-prefix-map="$mm/"= \
+			-I"$w/mm-config" -I"$SRC" \
 			-isystem "$CACHE/trees/uapi/include" -isystem "$SRC/tools/include/uapi" \
 			-o "$w/root/mm/$t" "$mm/$t.c" "$mm/vm_util.c" "$mm/thp_settings.c" \
 			"${uring[@]}" -lrt -lpthread -lm || return 1
@@ -510,6 +515,14 @@ boot() { # boot <kernel name> [<VRAM MiB> [<test set>]]
 	tr -d '\r' <"$logf" >"$logf.txt" && mv "$logf.txt" "$logf"
 	BOOT_TIME[$run]=$(elapsed "$t")
 	log "$run: booted and tested in ${BOOT_TIME[$run]} s (log: $logf)"
+}
+# Kernel parameters a test set boots with: the memtype test's second boot
+# runs without PAT.
+# The memtype test (t21) once more with PAT off: what the entries select
+# then (kernel/tests/t21_memtype.c).
+boot_nopat() { # boot_nopat <kernel>
+	boot "$1" 64 nopat
+	evaluate "$1-nopat" t21-memtype
 }
 # The name of one boot: the kernel, the VRAM size if not the default, and
 # the test set if not all of them.
@@ -649,7 +662,7 @@ for k in "${built[@]}"; do
 	case $k in
 	control)
 		evaluate control t1-pmd-map t17-vfio-map t19-vfio-split t20-vfio-mremap \
-			t5-gup-control
+			t21-memtype t22-pud-mremap t5-gup-control
 		# The same bug at PUD level oopses too: a boot of its own.
 		boot control 64 pud
 		evaluate control-pud t10-pud-map t15-pud-gup-control
@@ -659,8 +672,9 @@ for k in "${built[@]}"; do
 			t7-soft-dirty t10-pud-map t11-pud-gup t12-pud-evict \
 			t13-pud-fallback t14-pud-split t15-pud-gup-control \
 			t16-bo-counts t17-vfio-map t18-vfio-gup t19-vfio-split \
-			t20-vfio-mremap t5-gup-control t8-unplug
+			t20-vfio-mremap t21-memtype t22-pud-mremap t5-gup-control t8-unplug
 		bo_counts "$k"
+		boot_nopat "$k"
 		# Small VRAM: double buffering must survive the alignment.
 		boot "$k" 16
 		evaluate "$k-vram16M" t9-flip
@@ -677,7 +691,7 @@ echo "figures (from the QEMU logs):"
 for k in "${built[@]}"; do
 	want "$k" || continue
 	for f in "$CACHE/logs/qemu-$k.log" "$CACHE/logs/qemu-$k-vram16M.log" \
-		 "$CACHE/logs/qemu-$k-pud.log"; do
+		 "$CACHE/logs/qemu-$k-pud.log" "$CACHE/logs/qemu-$k-nopat.log"; do
 		[ -f "$f" ] && grep '^hugepfn-test: ' "$f" | sed "s/^hugepfn-test: /  $k: /"
 	done
 done

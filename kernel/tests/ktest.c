@@ -2,6 +2,7 @@
 /* Helpers shared by the in-VM tests: DRM set-up, ptdump, GUP probes. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <setjmp.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -666,4 +668,81 @@ void *kt_reserve_at(size_t len, size_t align, size_t skew)
 	}
 	start = ((uintptr_t)p + align - 1) / align * align + skew;
 	return (void *)start;
+}
+
+/* The whole kernel log (SYSLOG_ACTION_READ_ALL), NUL-terminated, or NULL. */
+static char *klog_read(void)
+{
+	static char buf[1 << 20];
+	int n;
+
+	n = klogctl(3, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+int kt_klog_count(const char *needle)
+{
+	char *s = klog_read();
+	int count = 0;
+
+	if (!s)
+		return -1;
+	for (; (s = strstr(s, needle)); s++)
+		count++;
+	return count;
+}
+
+void kt_klog_print(const char *needle, int skip)
+{
+	char *buf = klog_read(), *line, *save;
+	int seen = 0;
+
+	if (!buf)
+		return;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, needle) && seen++ >= skip)
+			kt_info("kernel log: %s", line);
+}
+
+int kt_klog_find(const char *needle, char *out, size_t size)
+{
+	char *buf = klog_read(), *s, *end;
+	size_t n;
+
+	if (!buf || !(s = strstr(buf, needle)))
+		return -ENOENT;
+	s += strlen(needle);
+	end = strchrnul(s, '\n');
+	n = (size_t)(end - s) < size - 1 ? (size_t)(end - s) : size - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
+
+static sigjmp_buf segv_jmp;
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(segv_jmp, 1);
+}
+
+int kt_faults_at(const void *addr, uint64_t *val)
+{
+	struct sigaction sa = { .sa_handler = on_segv }, old;
+	int faulted;
+
+	sigaction(SIGSEGV, &sa, &old);
+	if (sigsetjmp(segv_jmp, 1)) {
+		faulted = 1;
+	} else {
+		*val = *(const volatile uint64_t *)addr;
+		faulted = 0;
+	}
+	sigaction(SIGSEGV, &old, NULL);
+	return faulted;
 }

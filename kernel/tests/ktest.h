@@ -147,6 +147,23 @@ int kt_iouring_register(void *addr, size_t len);
 /* O_DIRECT read from /dev/ram0; returns bytes read or -errno. */
 long kt_odirect_read(void *addr, size_t len);
 
+/* Occurrences of @needle in the kernel log so far, or -1. */
+int kt_klog_count(const char *needle);
+/* Prints the kernel log lines containing @needle after the first @skip. */
+void kt_klog_print(const char *needle, int skip);
+/*
+ * Copies the rest of the first kernel log line containing @needle, from
+ * just after it, into @out (at most @size bytes with the NUL). 0, or
+ * -ENOENT if no line has it.
+ */
+int kt_klog_find(const char *needle, char *out, size_t size);
+/*
+ * Reads the word at @addr, which should not be mapped: 1 if that faults
+ * (SIGSEGV), 0 if it reads something (a stale translation), the value in
+ * *@val.
+ */
+int kt_faults_at(const void *addr, uint64_t *val);
+
 /* Prints the vram-mm allocation list from debugfs as info lines. */
 void kt_dump_vram_mm(void);
 

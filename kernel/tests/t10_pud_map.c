@@ -8,6 +8,14 @@
  * GiB with one PUD entry; every page then reads its own word back.
  * Unpatched, B lands right after S at 64 KiB and is mapped by PTEs, one
  * fault per 16 pages.
+ *
+ * A second 1 GiB buffer C (left in system memory, never touched) is then
+ * mapped: top-down, mm puts it below B. With the series its padded range
+ * ends at B, so its 1 GiB aligned start is B's minus 1 GiB, with no hole
+ * between them; picking the lowest aligned address in that range instead
+ * (what patch 0004's v2 did, unlike __thp_get_unmapped_area()) leaves a
+ * 1 GiB hole. Unpatched, the hole is what 2 MiB alignment to the fake
+ * offset costs: less than 2 MiB.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,13 +27,13 @@ int main(int argc, char **argv)
 {
 	int64_t off_s, off_b;
 	struct kt_levels lv;
-	struct kt_bo s, b;
+	struct kt_bo s, b, c;
 	struct kt_args a;
 	struct kt_dev d;
-	long faults, f0, n[3];
+	long faults, f0, n[3], hole;
 	size_t bad;
 	int pass;
-	char *p;
+	char *p, *q;
 
 	kt_parse_args(argc, argv, &a);
 	if (kt_hpvram_open(&d) || kt_dumb_create(&d, &s, 128, 128) ||
@@ -48,6 +56,11 @@ int main(int argc, char **argv)
 	kt_print_levels("t10 B after one write per page", &lv);
 	kt_walk_leaves(p, b.size, n);
 	bad = kt_check_stamps(p, b.size, 10);
+	q = kt_hpvram_bo(&d, &c, 1024) ? NULL : kt_map(&d, &c, NULL);
+	hole = q && q + c.size <= p ? (long)(p - (q + c.size)) : -1;
+	kt_info("t10: C (%llu MiB) mapped at %p, %ld KiB below B",
+		(unsigned long long)c.size >> 20, (void *)q,
+		hole < 0 ? -1 : hole >> 10);
 
 	if (a.expect == KT_EXPECT_HUGE)
 		pass = off_b == (int64_t)KT_1G && !((uintptr_t)p % KT_1G) &&
@@ -55,12 +68,13 @@ int main(int argc, char **argv)
 	else
 		pass = off_b == (int64_t)s.size && lv.pte == b.size &&
 		       !lv.pud && !lv.pmd;
-	pass = pass && off_s == 0 && lv.uncached && !lv.cached && !bad;
+	pass = pass && off_s == 0 && lv.uncached && !lv.cached && !bad &&
+	       hole >= 0 && hole < (a.expect == KT_EXPECT_HUGE ? 1 : (long)KT_2M);
 	kt_result("t10-pud-map", pass,
-		  "kernel=%s vram_offset=0x%llx addr_1g_aligned=%s pud=%lu pmd=%lu pte=%lu faults=%ld walk=%ld/%ld/%ld bad_pages=%zu",
+		  "kernel=%s vram_offset=0x%llx addr_1g_aligned=%s pud=%lu pmd=%lu pte=%lu faults=%ld walk=%ld/%ld/%ld bad_pages=%zu hole_below_to_next_1g_bo=%ldKiB",
 		  a.kernel, (long long)off_b,
 		  (uintptr_t)p % KT_1G ? "no" : "yes", lv.pud / KT_1G,
 		  lv.pmd / KT_2M, lv.pte / KT_4K, faults, n[0], n[1], n[2],
-		  bad);
+		  bad, hole < 0 ? -1 : hole >> 10);
 	return !pass;
 }

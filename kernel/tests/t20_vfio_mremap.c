@@ -24,13 +24,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -40,68 +37,6 @@
 
 #define NAME	"t20-vfio-mremap"
 #define MIB	(1UL << 20)
-
-/* Occurrences of @needle in the kernel log so far. */
-static int klog_count(const char *needle)
-{
-	static char buf[1 << 20];
-	int n, count = 0;
-	char *s;
-
-	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	for (s = buf; (s = strstr(s, needle)); s++)
-		count++;
-	return count;
-}
-
-/* Prints the kernel log lines containing @needle that came after @skip. */
-static void klog_print(const char *needle, int skip)
-{
-	static char buf[1 << 20];
-	char *line, *save;
-	int n, seen = 0;
-
-	n = klogctl(3, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return;
-	buf[n] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (strstr(line, needle) && seen++ >= skip)
-			kt_info("kernel log: %s", line);
-}
-
-static sigjmp_buf segv_jmp;
-
-static void on_segv(int sig)
-{
-	(void)sig;
-	siglongjmp(segv_jmp, 1);
-}
-
-/*
- * Reads the first word at @addr, which is no longer mapped: 1 if that
- * faults as it must, 0 if it still reads something (a stale TLB entry),
- * with the value in *val.
- */
-static int faults_at(const void *addr, uint64_t *val)
-{
-	struct sigaction sa = { .sa_handler = on_segv }, old;
-	int faulted;
-
-	sigaction(SIGSEGV, &sa, &old);
-	if (sigsetjmp(segv_jmp, 1)) {
-		faulted = 1;
-	} else {
-		*val = *(const volatile uint64_t *)addr;
-		faulted = 0;
-	}
-	sigaction(SIGSEGV, &old, NULL);
-	return faulted;
-}
 
 struct move {
 	const char *what;
@@ -129,7 +64,7 @@ static int move_one(struct ktest_vfio *v, struct move *m, size_t len,
 	ktest_walk_range(m->from, len, &m->before);
 	/* The last page written is the likeliest to be in the TLB. */
 	*(volatile uint64_t *)(m->from + len - KT_4K);
-	bad0 = klog_count("bad pud");
+	bad0 = kt_klog_count("bad pud");
 	r = mremap(m->from, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, m->to);
 	if (r != m->to) {
 		kt_info("%s: mremap to %p: %s", m->what, (void *)m->to,
@@ -137,9 +72,9 @@ static int move_one(struct ktest_vfio *v, struct move *m, size_t len,
 		return -1;
 	}
 	ktest_walk_range(m->to, len, &m->moved);
-	m->old_faults = faults_at(m->from + len - KT_4K, &m->stale);
-	m->bad_puds = klog_count("bad pud") - bad0;
-	klog_print("bad pud", bad0);
+	m->old_faults = kt_faults_at(m->from + len - KT_4K, &m->stale);
+	m->bad_puds = kt_klog_count("bad pud") - bad0;
+	kt_klog_print("bad pud", bad0);
 	f0 = kt_minflt();
 	m->bad_pages = ktest_vfio_stamp_check(m->to, len, off, seed);
 	m->faults = kt_minflt() - f0;

@@ -172,8 +172,8 @@ bool hp_span_has_vma(struct mm_struct *mm, unsigned long start, unsigned long en
 /* Placement, for get_unmapped_area hooks: caller holds mmap_lock for write. */
 unsigned long mm_get_unmapped_area(struct mm_struct *mm, unsigned long addr,
 				   unsigned long len);
-unsigned long hp_get_padded_area(struct mm_struct *mm, unsigned long addr, unsigned long len,
-				 unsigned long pad);
+unsigned long hp_get_aligned_area(struct mm_struct *mm, unsigned long addr, unsigned long len,
+				  uint64_t off, unsigned long align);
 unsigned long thp_get_unmapped_area(struct mm_struct *mm, unsigned long addr,
 				    unsigned long len, unsigned long pgoff,
 				    unsigned long size);

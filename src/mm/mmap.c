@@ -124,46 +124,47 @@ unsigned long mm_get_unmapped_area(struct mm_struct *mm, unsigned long addr,
 }
 
 /*
- * The first step of every aligning placement: room for len plus pad bytes.
- * The hint if mm honours it, else the start of the padded range; 0 when the
- * padded length overflows or finds no room (the caller falls back).
+ * Every aligning placement, as 6.12's __thp_get_unmapped_area(): room for
+ * len plus align bytes, then the address in it that is congruent to the
+ * file offset off modulo align.  mm places top-down, so the padded range
+ * ends where the used address space above begins, and the highest such
+ * address is taken: a range whose start already is congruent is left by a
+ * whole align, so that no align bytes stay unused above the mapping.  The
+ * hint if mm honours it; 0 when the padded length overflows or finds no
+ * room (the caller falls back).
  */
-unsigned long hp_get_padded_area(struct mm_struct *mm, unsigned long addr, unsigned long len,
-				 unsigned long pad)
+unsigned long hp_get_aligned_area(struct mm_struct *mm, unsigned long addr, unsigned long len,
+				  uint64_t off, unsigned long align)
 {
-	unsigned long ret;
+	unsigned long ret, off_sub;
 
-	if (len + pad < len)
+	if (len + align < len)
 		return 0;
-	ret = mm_get_unmapped_area(mm, addr, len + pad);
-	return IS_ERR_VALUE(ret) ? 0 : ret;
+	ret = mm_get_unmapped_area(mm, addr, len + align);
+	if (IS_ERR_VALUE(ret))
+		return 0;
+	if (ret == addr)
+		return ret;
+	off_sub = (off - ret) & (align - 1);
+	return ret + (off_sub ? off_sub : align);
 }
 
 /*
- * __thp_get_unmapped_area(): asks for size more than len, then moves into
- * that gap so that the address is congruent to the file offset off modulo
- * size.  Top-down, a gap whose start already is congruent is left by a whole
- * size, as 6.12 does.  0 when padding is impossible or pointless (the range
- * of offsets holds no aligned block), or when the hint was free.
+ * __thp_get_unmapped_area() for the file offset off: 0 when padding is
+ * impossible or pointless (the range of offsets holds no aligned block),
+ * else hp_get_aligned_area().
  */
 static unsigned long thp_get_unmapped_area_size(struct mm_struct *mm, unsigned long addr,
 						unsigned long len, uint64_t off,
 						unsigned long size)
 {
 	uint64_t off_end = off + len, off_align = (off + size - 1) & ~((uint64_t)size - 1);
-	unsigned long ret, off_sub;
 
 	if (off_end <= off_align || off_end - off_align < size)
 		return 0;
 	if (off + len + size < off)
 		return 0;
-	ret = hp_get_padded_area(mm, addr, len, size);
-	if (!ret || ret == addr)
-		return ret;
-	off_sub = (off - ret) & (size - 1);
-	if (!off_sub)
-		return ret + size;
-	return ret + off_sub;
+	return hp_get_aligned_area(mm, addr, len, off, size);
 }
 
 unsigned long thp_get_unmapped_area(struct mm_struct *mm, unsigned long addr,

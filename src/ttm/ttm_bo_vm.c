@@ -135,23 +135,6 @@ static struct ttm_buffer_object *ttm_bo_lookup_at(struct ttm_device *bdev, unsig
 }
 
 /*
- * As the series' drm_gem_get_aligned_area(): asks mm for align bytes more
- * than len and moves up to where page pgoff of the BO lands on an align
- * boundary.  A hint mm honours is kept; 0 when the padded length finds no
- * room, and the caller tries a smaller alignment.
- */
-static unsigned long gem_aligned_area(struct mm_struct *mm, unsigned long addr,
-				      unsigned long len, unsigned long pgoff,
-				      unsigned long align)
-{
-	unsigned long ret = hp_get_padded_area(mm, addr, len, align);
-
-	if (!ret || ret == addr)
-		return ret;
-	return ret + (((pgoff << PAGE_SHIFT) - ret) & (align - 1));
-}
-
-/*
  * As drm_gem_get_unmapped_area() of the kernel series (patch 4): a BO of
  * PUD_SIZE or more gets an address at which its own start, not its fake
  * offset, is PUD-aligned if the address space has room for the padding;
@@ -170,7 +153,8 @@ static unsigned long ttm_bo_get_unmapped_area(struct file *file, struct mm_struc
 		return mm_get_unmapped_area(mm, addr, len);
 	pgoff -= bo->vm_node_start;
 	if (bo->size >= PUD_SIZE)
-		ret = gem_aligned_area(mm, addr, len, pgoff, PUD_SIZE);
+		ret = hp_get_aligned_area(mm, addr, len, (uint64_t)pgoff << PAGE_SHIFT,
+					  PUD_SIZE);
 	if (!ret && bo->size >= PMD_SIZE)
 		ret = thp_get_unmapped_area(mm, addr, len, pgoff, PMD_SIZE);
 	else if (!ret)

@@ -279,6 +279,33 @@ static void test_vram_bo_one_pud_fault(void **state)
 	env_done(&e);
 }
 
+/*
+ * Two 1 GiB BOs mapped one after the other, top-down: the second ends where
+ * the first starts. Its padded range ends at the first BO, so the range's
+ * start is 1 GiB aligned; taking that start (not the highest aligned
+ * address, as __thp_get_unmapped_area() does) would leave 1 GiB unused
+ * between the two.
+ */
+static void test_pud_bos_mapped_back_to_back(void **state)
+{
+	struct ttm_buffer_object *a, *b;
+	unsigned long addr_a, addr_b;
+	struct env e;
+
+	(void)state;
+	env_setup(&e, 2ULL << 30);
+	a = bo_new(&e, PUD_SIZE, &in_vram);
+	b = bo_new(&e, PUD_SIZE, &in_vram);
+	addr_a = bo_map(e.mm, a);
+	addr_b = bo_map(e.mm, b);
+	assert_int_equal(addr_a & (PUD_SIZE - 1), 0);
+	assert_int_equal(addr_b & (PUD_SIZE - 1), 0);
+	assert_int_equal(addr_b + PUD_SIZE, addr_a);
+	assert_int_equal(ttm_bo_destroy(b), 0);
+	assert_int_equal(ttm_bo_destroy(a), 0);
+	env_done(&e);
+}
+
 /* 6 MiB: three PMD faults when aligned; 4 KiB faults with prefault when not. */
 static void test_vram_bo_pmd_and_misaligned(void **state)
 {
@@ -560,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_buddy_fragmented_and_exhausted),
 		HP_TEST(test_bo_create_errors),
 		HP_TEST(test_vram_bo_one_pud_fault),
+		HP_TEST(test_pud_bos_mapped_back_to_back),
 		HP_TEST(test_vram_bo_pmd_and_misaligned),
 		HP_TEST(test_eviction_keeps_bytes),
 		HP_TEST(test_lru_eviction_and_pinning),
