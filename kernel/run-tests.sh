@@ -300,10 +300,11 @@ build_initramfs() {
 # the model's own parser, and the scenarios it runs (the differential).
 build_hpscen() { # build_hpscen <initramfs work dir>
 	local w=$1 tools=$ROOT/tools
-	gcc -static -O2 -Wall -Wextra -DHAVE_KTEST_WALK -DHAVE_KTEST_VFIO \
+	gcc -static -O2 -Wall -Wextra -DHAVE_KTEST_WALK -DHAVE_KTEST_VFIO -DHAVE_KTEST_HPVRAM \
 		-I"$w/hdr" -I"$tools" -I"$ROOT/include" -o "$w/root/bin/hpscen" \
 		"$HERE"/tests/scenario_linux.c "$HERE"/tests/scenario_linux_env.c \
 		"$HERE/tests/ktest_walk.c" "$HERE/tests/ktest_vfio.c" "$HERE/tests/ktest.c" \
+		"$HERE/tests/ktest_hpvram.c" \
 		"$tools"/scenario_parse.c "$tools"/scenario_names.c "$tools"/scenario_value.c \
 		"$tools"/scenario_trace.c "$tools"/size.c "$ROOT"/src/policy.c || return 1
 	mkdir -p "$w/root/scen/scenarios" "$w/root/scen/differential"

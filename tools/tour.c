@@ -24,7 +24,8 @@ static void take_snapshot(struct mm_struct *mm, struct snapshot *s)
 		s->resolved_at[l] = atomic_load(&mm->faults.resolved_at[l]);
 		s->fallback[l] = atomic_load(&mm->faults.fallback[l]);
 	}
-	s->errors = s->faults - atomic_load(&mm->faults.result[HP_FAULT_RESOLVED]);
+	for (int r = HP_FAULT_RESOLVED + 1; r < HP_NR_FAULT_RESULTS; r++)
+		s->errors += atomic_load(&mm->faults.result[r]);
 	hp_mm_count_entries(mm, &s->entries);
 	for (int t = 0; t < HP_NR_TABLE_LEVELS; t++)
 		s->tables[t] = atomic_load(&mm->nr_tables[t]);

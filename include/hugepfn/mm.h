@@ -109,7 +109,7 @@ enum hp_fault_result {
 };
 
 struct hp_fault_stats {
-	atomic_ulong total;
+	atomic_ulong total;	/* min_flt: faults that did not end in an error */
 	atomic_ulong result[HP_NR_FAULT_RESULTS];
 	atomic_ulong resolved_at[HP_LEVEL_PUD + 1];	/* by enum hp_level */
 	atomic_ulong fallback[HP_LEVEL_PUD + 1];	/* huge attempts that fell back */

@@ -92,9 +92,10 @@ struct file *ttm_device_file(struct ttm_device *bdev);
 uint64_t ttm_vram_free(struct ttm_device *bdev);
 
 /*
- * Creates a BO of size bytes (page-aligned, not zero), zero-filled, in the
- * first placement that has room (evicting from VRAM if needed).
- * -EINVAL bad size or placement, -ENOSPC no room, -ENOMEM.
+ * Creates a BO of size bytes (page-aligned, not zero), zero-filled, as 6.12's
+ * ttm_bo_validate() places it: in the first placement that has room without
+ * evicting, else in the first where evicting from VRAM makes room.
+ * -EINVAL bad size or placement, -ENOMEM no room even so, or out of memory.
  */
 int ttm_bo_create(struct ttm_device *bdev, uint64_t size,
 		  const struct ttm_placement *placement, struct ttm_buffer_object **bo);
@@ -104,9 +105,13 @@ int ttm_bo_create(struct ttm_device *bdev, uint64_t size,
  * as in Linux (each VMA holds a reference).
  */
 int ttm_bo_destroy(struct ttm_buffer_object *bo);
-/* Moves the BO into the first placement with room.  Pinned: only where it is. */
+/*
+ * Nothing if the BO is in one of the placements already; else moves it as
+ * ttm_bo_create() places a new one (-ENOMEM if no room), or -EINVAL if it is
+ * pinned ("moving of pinned BOs is forbidden").
+ */
 int ttm_bo_validate(struct ttm_buffer_object *bo, const struct ttm_placement *placement);
-/* Moves the BO out of VRAM to system memory; -EBUSY if pinned. */
+/* Moves the BO out of VRAM to system memory; -EINVAL if pinned there. */
 int ttm_bo_evict(struct ttm_buffer_object *bo);
 void ttm_bo_pin(struct ttm_buffer_object *bo);
 void ttm_bo_unpin(struct ttm_buffer_object *bo);

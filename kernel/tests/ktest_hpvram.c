@@ -23,6 +23,8 @@ struct drm_hpvram_place {
 
 #define DRM_IOCTL_HPVRAM_PLACE \
 	DRM_IOWR(DRM_COMMAND_BASE + 0x00, struct drm_hpvram_place)
+#define DRM_IOCTL_HPVRAM_BO \
+	DRM_IOWR(DRM_COMMAND_BASE + 0x01, struct kt_hpvram_bo)
 
 int kt_hpvram_open(struct kt_dev *d)
 {
@@ -89,6 +91,16 @@ int kt_hpvram_place(struct kt_dev *d, struct kt_bo *bo, unsigned int how,
 	}
 	*vram_offset = place.vram_offset;
 	return 0;
+}
+
+int kt_hpvram_bo_op(struct kt_dev *d, struct kt_hpvram_bo *a)
+{
+	int ret;
+
+	do {
+		ret = ioctl(d->fd, DRM_IOCTL_HPVRAM_BO, a);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	return ret ? -errno : 0;
 }
 
 void *kt_hpvram_vram_map(struct kt_dev *d, struct kt_bo *bo, unsigned int mib,

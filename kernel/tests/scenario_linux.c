@@ -40,6 +40,7 @@
 #define LX_MAX_PROCS	16
 #define LX_MAX_MAPS	64
 #define LX_MAX_GUPS	32
+#define LX_MAX_BOS	16
 #define LX_SCRIPT_SECONDS	30
 /* All scripts of one boot: the rest are skipped, so the tests after them still run. */
 #define LX_TOTAL_SECONDS	150
@@ -294,6 +295,29 @@ static struct lx_reply do_bar(const struct sc_line *l, int idx)
 	return add_map(l->args[0], p, len);
 }
 
+/*
+ * A shared mapping of a BO from hpvram's fd (inherited from the
+ * controller), as the model's bomap: all of the BO from offset=, or size=
+ * bytes; the kernel judges the window (drm_gem_mmap() wants the BO's start).
+ */
+static struct lx_reply do_bomap(const struct sc_line *l, uint64_t bo_offset, uint64_t bo_size)
+{
+	uint64_t offset = size_opt(l, SC_O_OFFSET);
+	size_t len = offset < bo_size ? bo_size - offset : 0;
+	int flags = MAP_SHARED;
+	void *hint, *p;
+
+	if (sc_has(l, SC_O_SIZE))
+		len = size_opt(l, SC_O_SIZE);
+	len = (len + 4095) & ~4095UL;
+	hint = placement(l, len, &flags);
+	p = mmap(hint, len, l->opt[SC_O_PROT].prot, flags, lx_bo_fd(&env),
+		 (off_t)(bo_offset + offset));
+	if (p == MAP_FAILED)
+		return errno_value();
+	return add_map(l->args[0], p, len);
+}
+
 static bool range_of(const struct sc_line *l, const struct lx_map *m, uint64_t *off,
 		     uint64_t *len, struct lx_reply *err)
 {
@@ -528,8 +552,12 @@ static struct lx_reply key_value(const struct sc_line *l)
 struct lx_chan { int cmd[2], ans[2]; };
 static struct lx_chan chans[LX_MAX_PROCS];
 
-/* One command: a line, and for fork the slot of the child; idx -1 ends the worker. */
-struct lx_msg { int idx, slot; };
+/*
+ * One command: a line, for fork the slot of the child, for bomap the BO's
+ * fake mmap offset and size (the controller holds the BOs); idx -1 ends
+ * the worker.
+ */
+struct lx_msg { int idx, slot; uint64_t bo_offset, bo_size; };
 
 static void worker_loop(int slot);
 
@@ -569,6 +597,7 @@ static void worker_loop(int slot)
 		switch (l->cmd) {
 		case SC_ANON: r = do_anon(l); break;
 		case SC_BAR: r = do_bar(l, m.idx); break;
+		case SC_BOMAP: r = do_bomap(l, m.bo_offset, m.bo_size); break;
 		case SC_MUNMAP:
 		case SC_MPROTECT: r = do_munmap_mprotect(l); break;
 		case SC_MREMAP: r = do_mremap(l); break;
@@ -605,6 +634,13 @@ struct lx_gup {
 	long pages;
 	bool observable, lost_pin;
 };
+/* A BO of the script: a dumb buffer of hpvram, held by the controller. */
+struct lx_bo {
+	char name[SC_NAME_MAX];
+	struct kt_bo bo;
+	bool live;
+};
+
 /* Which process owns a mapping name (the checker saw to every name being made first). */
 struct lx_owner { char name[2 * SC_NAME_MAX]; int proc; };
 
@@ -613,7 +649,8 @@ struct lx_run {
 	struct lx_proc procs[LX_MAX_PROCS];
 	struct lx_gup gups[LX_MAX_GUPS];
 	struct lx_owner owners[LX_MAX_MAPS * 4];
-	int nprocs, ngups, nowners;
+	struct lx_bo bos[LX_MAX_BOS];
+	int nprocs, ngups, nowners, nbos;
 	struct sc_value last;
 	bool last_unobservable;
 	struct lx_gup *held;	/* the one longterm pin set gup_test keeps, or NULL */
@@ -685,7 +722,7 @@ static int start_worker(struct lx_run *r, const char *name)
 
 static void end_worker(struct lx_run *r, int p)
 {
-	struct lx_msg m = { -1, -1 };
+	struct lx_msg m = { .idx = -1, .slot = -1 };
 
 	if (write(chans[p].cmd[1], &m, sizeof(m)) != sizeof(m))
 		kill(r->procs[p].pid, SIGKILL);
@@ -693,10 +730,9 @@ static void end_worker(struct lx_run *r, int p)
 	r->procs[p].live = false;
 }
 
-/* Sends line idx to process p and waits for the answer (slot: a fork's child). */
-static struct lx_reply ask(struct lx_run *r, int p, int idx, int slot)
+/* Sends a line to process p and waits for the answer. */
+static struct lx_reply ask_msg(struct lx_run *r, int p, struct lx_msg m)
 {
-	struct lx_msg m = { idx, slot };
 	struct lx_reply rep;
 
 	if (write(chans[p].cmd[1], &m, sizeof(m)) != sizeof(m) ||
@@ -704,6 +740,12 @@ static struct lx_reply ask(struct lx_run *r, int p, int idx, int slot)
 		return reply_why(LX_STOP, "process '%s' died (or the script ran out of its %d s)",
 				 r->procs[p].name, LX_SCRIPT_SECONDS);
 	return rep;
+}
+
+/* Sends line idx to process p and waits for the answer (slot: a fork's child). */
+static struct lx_reply ask(struct lx_run *r, int p, int idx, int slot)
+{
+	return ask_msg(r, p, (struct lx_msg){ .idx = idx, .slot = slot });
 }
 
 /* The process a line runs in, or -1 for the controller. */
@@ -736,6 +778,185 @@ static bool failed(const struct sc_value *v)
 	return v->is_num ? v->num < 0 : strcmp(v->word, "ok") != 0;
 }
 
+/* ---- BOs: hpvram's dumb buffers, moved by its HPVRAM_BO ioctl ---- */
+
+#ifdef HAVE_KTEST_HPVRAM
+static struct lx_bo *bo_named(struct lx_run *r, const char *name)
+{
+	for (int i = 0; i < r->nbos; i++)
+		if (r->bos[i].live && !strcmp(r->bos[i].name, name))
+			return &r->bos[i];
+	return NULL;
+}
+
+/* One HPVRAM_BO operation on b (NULL for LIMIT); the driver's answer in *a. */
+static int bo_op(struct lx_bo *b, unsigned int op, struct kt_hpvram_bo *a)
+{
+	a->handle = b ? b->bo.handle : 0;
+	a->op = op;
+	return kt_hpvram_bo_op(&env.drm, a);
+}
+
+/* hpvram's name of a place of the language (a TTM_PL_* the parser read), 0 if it has none. */
+static uint32_t hpvram_place(unsigned int mem_type)
+{
+	const char *w = sc_place_word(mem_type);
+
+	return !strcmp(w, "vram") ? KT_HPVRAM_VRAM : !strcmp(w, "system") ? KT_HPVRAM_SYSTEM : 0;
+}
+
+/* The places of a bo or bo-validate line (argument i); false if hpvram has no such place. */
+static bool bo_places(const struct sc_line *l, int i, struct kt_hpvram_bo *a, struct lx_reply *why)
+{
+	const union sc_arg *pl = &l->val[i];
+
+	if (pl->places.n > 2) {
+		*why = reply_why(LX_SKIP, "more than two places: hpvram has VRAM and system memory");
+		return false;
+	}
+	for (int n = 0; n < pl->places.n; n++) {
+		a->place[n] = hpvram_place(pl->places.type[n]);
+		if (!a->place[n]) {
+			*why = reply_why(LX_SKIP, "place '%s': hpvram has no GART (no TT domain)",
+					 sc_place_word(pl->places.type[n]));
+			return false;
+		}
+	}
+	a->flags = sc_flag(l, SC_F_CONTIGUOUS) ? KT_HPVRAM_BO_CONTIGUOUS : 0;
+	return true;
+}
+
+/* The script's handle goes (DESTROY_DUMB); mappings keep the BO alive, as GEM does. */
+static void bo_close(struct lx_bo *b)
+{
+	kt_bo_destroy(&env.drm, &b->bo);
+	b->live = false;
+}
+
+/*
+ * bo: a dumb buffer of 4096-byte lines (new in system memory, unpopulated),
+ * then HPVRAM_BO_CREATE puts it where TTM puts a new BO with these places.
+ */
+static struct lx_reply do_bo(struct lx_run *r, const struct sc_line *l)
+{
+	uint64_t size = sc_size_arg(l, 1);
+	struct kt_hpvram_bo a = { 0 };
+	struct lx_reply why;
+	struct lx_bo *b;
+	int err;
+
+	if (!bo_places(l, 2, &a, &why))
+		return why;
+	if (size & 4095 || size >> 32 >= 4096)
+		return reply_why(LX_SKIP, "a dumb buffer of %#llx bytes: whole pages below 16 TiB "
+				 "only", (unsigned long long)size);
+	if (r->nbos == LX_MAX_BOS)
+		return reply_why(LX_STOP, "more than %d BOs", LX_MAX_BOS);
+	b = &r->bos[r->nbos];
+	err = kt_dumb_create(&env.drm, &b->bo, 1024, size / 4096);
+	if (err)
+		return value(sc_num(err));
+	err = bo_op(b, KT_HPVRAM_BO_CREATE, &a);
+	if (err) {
+		bo_close(b);
+		return value(sc_num(err));
+	}
+	snprintf(b->name, sizeof(b->name), "%s", l->args[0]);
+	b->live = true;
+	r->nbos++;
+	return value(sc_num(0));
+}
+
+static struct lx_reply do_bo_op(struct lx_run *r, const struct sc_line *l)
+{
+	struct lx_bo *b = bo_named(r, l->args[0]);
+	struct kt_hpvram_bo a = { 0 };
+	struct lx_reply why;
+
+	if (!b)
+		return reply_why(LX_STOP, "'%s' does not exist", l->args[0]);
+	switch (l->cmd) {
+	case SC_BO_DESTROY:
+		if (bo_op(b, KT_HPVRAM_BO_QUERY, &a))
+			return errno_value();
+		/* GEM frees a BO whatever its pins (ttm_bo_release() then warns). */
+		if (a.pin_count)
+			return reply_why(LX_UNOBSERVABLE, "GEM has no refusal for a pinned BO: "
+					 "not closed");
+		bo_close(b);
+		return value(sc_num(0));
+	case SC_BO_PIN:
+		return value(sc_num(bo_op(b, KT_HPVRAM_BO_PIN, &a)));
+	case SC_BO_UNPIN:
+		return value(sc_num(bo_op(b, KT_HPVRAM_BO_UNPIN, &a)));
+	case SC_BO_EVICT:
+		return value(sc_num(bo_op(b, KT_HPVRAM_BO_EVICT, &a)));
+	default:
+		if (!bo_places(l, 1, &a, &why))
+			return why;
+		return value(sc_num(bo_op(b, KT_HPVRAM_BO_VALIDATE, &a)));
+	}
+}
+
+static struct lx_reply bo_placement(struct lx_run *r, const char *name)
+{
+	struct lx_bo *b = bo_named(r, name);
+	struct kt_hpvram_bo a = { 0 };
+	int err;
+
+	if (!b)
+		return reply_why(LX_STOP, "'%s' does not exist", name);
+	err = bo_op(b, KT_HPVRAM_BO_QUERY, &a);
+	if (err)
+		return value(sc_num(err));
+	return value(sc_word(a.mem_type == KT_HPVRAM_VRAM ? "vram" : "system"));
+}
+
+/* VRAM as the script's machine line sizes it: HPVRAM_BO places BOs in its first vram bytes. */
+static const char *bo_limit(uint64_t vram)
+{
+	struct kt_hpvram_bo a = { .vram_limit = vram == env.vram_size ? 0 : vram };
+
+	if (vram > env.vram_size)
+		return "the script's VRAM is larger than hpvram's";
+	return bo_op(NULL, KT_HPVRAM_BO_LIMIT, &a) ? "hpvram refused the script's VRAM size" :
+	       NULL;
+}
+
+/* Every BO of the script goes, pins first (the processes, and their mappings, are gone). */
+static void bo_teardown(struct lx_run *r)
+{
+	struct kt_hpvram_bo a = { 0 };
+
+	for (int i = 0; i < r->nbos; i++) {
+		if (!r->bos[i].live)
+			continue;
+		while (!bo_op(&r->bos[i], KT_HPVRAM_BO_QUERY, &a) && a.pin_count)
+			bo_op(&r->bos[i], KT_HPVRAM_BO_UNPIN, &a);
+		bo_close(&r->bos[i]);
+	}
+	bo_op(NULL, KT_HPVRAM_BO_LIMIT, &(struct kt_hpvram_bo){ 0 });
+}
+#endif
+
+/* A BO command in the controller, or why it cannot run. */
+static struct lx_reply run_bo_line(struct lx_run *r, const struct sc_line *l)
+{
+#ifdef HAVE_KTEST_HPVRAM
+	const char *why;
+
+	if (lx_bo_fd(&env) < 0)
+		return reply_why(LX_SKIP, "%s", lx_bo_why(&env));
+	if (!r->nbos && l->cmd == SC_BO && (why = bo_limit(script->vram)))
+		return reply_why(LX_SKIP, "%s", why);
+	return l->cmd == SC_BO ? do_bo(r, l) : do_bo_op(r, l);
+#else
+	(void)r;
+	(void)l;
+	return reply_why(LX_SKIP, "%s", lx_bo_why(&env));
+#endif
+}
+
 static struct lx_reply run_expect(struct lx_run *r, int idx)
 {
 	const struct sc_line *l = &script->lines[idx];
@@ -754,7 +975,11 @@ static struct lx_reply run_expect(struct lx_run *r, int idx)
 		return g && g->observable ? value(g->v) :
 		       reply_why(LX_UNOBSERVABLE, "that gup was not run on Linux");
 	case SC_KEY_PLACEMENT:
-		return reply_why(LX_SKIP, "BOs are not run by the Linux backend yet");
+#ifdef HAVE_KTEST_HPVRAM
+		return bo_placement(r, l->args[1]);
+#else
+		return reply_why(LX_SKIP, "%s", lx_bo_why(&env));
+#endif
 	default:
 		break;
 	}
@@ -792,6 +1017,10 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 		r->held = NULL;
 		return ioctl(gup_fd, PIN_LONGTERM_TEST_STOP) ? errno_value() : value(sc_num(0));
 	case SC_DMA:
+		/* A gup that took nothing holds nothing to write through: 0 pages, as the model. */
+		if (gup_named(r, l->args[0]) && gup_named(r, l->args[0])->observable &&
+		    !gup_named(r, l->args[0])->pages)
+			return value(sc_num(0));
 		if (r->held != gup_named(r, l->args[0]))
 			return reply_why(LX_SKIP, "dma through references gup_test does not hold");
 		return do_dma(r->held->pages);
@@ -801,8 +1030,7 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 	case SC_BO_UNPIN:
 	case SC_BO_EVICT:
 	case SC_BO_VALIDATE:
-	case SC_BOMAP:
-		return reply_why(LX_SKIP, "BOs are not run by the Linux backend yet");
+		return run_bo_line(r, l);
 	default:
 		break;
 	}
@@ -816,7 +1044,20 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 		return reply_why(LX_STOP, "no live process for line %u", l->line);
 	if (l->cmd == SC_FORK && r->nprocs == LX_MAX_PROCS)
 		return reply_why(LX_STOP, "more than %d processes", LX_MAX_PROCS);
-	rep = ask(r, p, idx, r->nprocs);
+	if (l->cmd == SC_BOMAP) {
+#ifdef HAVE_KTEST_HPVRAM
+		struct lx_bo *b = bo_named(r, l->args[2]);
+
+		if (!b)
+			return reply_why(LX_STOP, "'%s' does not exist", l->args[2]);
+		rep = ask_msg(r, p, (struct lx_msg){ .idx = idx, .slot = -1,
+				 .bo_offset = b->bo.offset, .bo_size = b->bo.size });
+#else
+		return reply_why(LX_SKIP, "%s", lx_bo_why(&env));
+#endif
+	} else {
+		rep = ask(r, p, idx, r->nprocs);
+	}
 	if (l->cmd == SC_FORK && rep.what == LX_VALUE && !failed(&rep.v)) {
 		int c = r->nprocs++;
 
@@ -835,7 +1076,8 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 			add_owner(r, name, c);
 		}
 	}
-	if ((l->cmd == SC_ANON || l->cmd == SC_BAR) && rep.what == LX_VALUE && !failed(&rep.v))
+	if ((l->cmd == SC_ANON || l->cmd == SC_BAR || l->cmd == SC_BOMAP) && rep.what == LX_VALUE &&
+	    !failed(&rep.v))
 		add_owner(r, l->args[0], p);
 	if (l->cmd == SC_GUP && (rep.what == LX_VALUE || rep.what == LX_UNOBSERVABLE) &&
 	    r->ngups < LX_MAX_GUPS) {
@@ -948,6 +1190,9 @@ static void run_script(FILE *out)
 			waitpid(r->procs[i].pid, NULL, 0);
 			r->procs[i].live = false;
 		}
+#ifdef HAVE_KTEST_HPVRAM
+	bo_teardown(r);
+#endif
 	fflush(out);
 	running = NULL;
 	free(r);

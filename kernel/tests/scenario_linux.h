@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The devices of the Linux backend (scenario_linux.c): the vfio BAR of
- * ivshmem 0000:00:06.0 for `bar`, and the hugepfn_walk debugfs file of the
- * test-only observation patch for entries, level and kind.  Both come from
- * the helpers in ktest_vfio.[ch] and ktest_walk.[ch]; a guest built or
- * booted without them reports those keys unobservable and skips `bar`.
+ * ivshmem 0000:00:06.0 for `bar`, the TTM device hpvram (the test-only
+ * driver on ivshmem 0000:00:05.0) for `bo` and `bomap`, and the
+ * hugepfn_walk debugfs file of the test-only observation patch for
+ * entries, level and kind.  They come from the helpers in ktest_vfio.[ch],
+ * ktest_hpvram.[ch] and ktest_walk.[ch]; a guest built or booted without
+ * them reports those keys unobservable and skips `bar` and the BO commands.
  */
 #ifndef HUGEPFN_SCENARIO_LINUX_H
 #define HUGEPFN_SCENARIO_LINUX_H
@@ -22,6 +24,9 @@ struct ktest_counts { long n[3][3]; };
 #ifdef HAVE_KTEST_VFIO
 #include "ktest_vfio.h"
 #endif
+#ifdef HAVE_KTEST_HPVRAM
+#include "ktest_hpvram.h"
+#endif
 
 /* The guest's vfio BAR: the PCI address and BAR of interfaces.md. */
 #define LX_BAR_BDF	"0000:00:06.0"
@@ -33,6 +38,12 @@ struct lx_env {
 #endif
 	bool bar_ok;
 	char bar_why[128];
+#ifdef HAVE_KTEST_HPVRAM
+	struct kt_dev drm;	/* hpvram's DRM device; the workers inherit it */
+#endif
+	bool bo_ok;
+	char bo_why[128];
+	uint64_t vram_size;
 	/* Each bar line of the script gets a window of its own (by line index). */
 	uint64_t *window;
 	int nwindows;
@@ -47,6 +58,10 @@ const char *lx_bar_why(const struct lx_env *env);
 /* The BAR offset of line idx's window, or -1 when the BAR is too small. */
 uint64_t lx_bar_window(const struct lx_env *env, int idx);
 void *lx_bar_mmap(struct lx_env *env, size_t len, uint64_t off, void *hint, int prot, int flags);
+
+/* hpvram's DRM fd, or -1 (then lx_bo_why() says why). */
+int lx_bo_fd(const struct lx_env *env);
+const char *lx_bo_why(const struct lx_env *env);
 
 bool lx_walk_ready(void);
 const char *lx_walk_why(void);

@@ -25,6 +25,28 @@ void lx_env_open(struct lx_env *env)
 #else
 	snprintf(env->bar_why, sizeof(env->bar_why), "built without ktest_vfio (no vfio BAR)");
 #endif
+#ifdef HAVE_KTEST_HPVRAM
+	if (kt_hpvram_open(&env->drm)) {
+		snprintf(env->bo_why, sizeof(env->bo_why), "no hpvram TTM device at %s",
+			 KT_HPVRAM_PCI);
+	} else {
+		/* Its VRAM: the size of the PCI BAR it drives. */
+		unsigned long long lo, hi;
+		FILE *f = fopen("/sys/bus/pci/devices/" KT_HPVRAM_PCI "/resource", "r");
+		char line[128];
+
+		for (int i = 0; f && fgets(line, sizeof(line), f); i++)
+			if (i == 2 && sscanf(line, "%llx %llx", &lo, &hi) == 2 && hi > lo)
+				env->vram_size = hi - lo + 1;
+		if (f)
+			fclose(f);
+		env->bo_ok = env->vram_size > 0;
+		if (!env->bo_ok)
+			snprintf(env->bo_why, sizeof(env->bo_why), "no size for hpvram's BAR 2");
+	}
+#else
+	snprintf(env->bo_why, sizeof(env->bo_why), "built without ktest_hpvram (no TTM device)");
+#endif
 }
 
 void lx_env_close(struct lx_env *env)
@@ -33,8 +55,27 @@ void lx_env_close(struct lx_env *env)
 	if (env->bar_ok)
 		ktest_vfio_close(&env->vfio);
 #endif
+#ifdef HAVE_KTEST_HPVRAM
+	if (env->drm.fd >= 0)
+		close(env->drm.fd);
+#endif
 	free(env->window);
 	env->window = NULL;
+}
+
+int lx_bo_fd(const struct lx_env *env)
+{
+#ifdef HAVE_KTEST_HPVRAM
+	return env->bo_ok ? env->drm.fd : -1;
+#else
+	(void)env;
+	return -1;
+#endif
+}
+
+const char *lx_bo_why(const struct lx_env *env)
+{
+	return env->bo_why;
 }
 
 /*

@@ -454,11 +454,12 @@ static void count_fault(struct mm_struct *mm, vm_fault_t ret, enum hp_level leve
 		r = HP_FAULT_SIGBUS;
 	else if (ret & VM_FAULT_SIGSEGV)
 		r = HP_FAULT_SIGSEGV;
-	atomic_fetch_add_explicit(&mm->faults.total, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&mm->faults.result[r], 1, memory_order_relaxed);
-	if (r == HP_FAULT_RESOLVED)
-		atomic_fetch_add_explicit(&mm->faults.resolved_at[level], 1,
-					  memory_order_relaxed);
+	/* As 6.12's mm_account_fault(): a fault that ends in an error is no min_flt. */
+	if (r != HP_FAULT_RESOLVED)
+		return;
+	atomic_fetch_add_explicit(&mm->faults.total, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&mm->faults.resolved_at[level], 1, memory_order_relaxed);
 }
 
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,

@@ -168,10 +168,11 @@ static void ttm_bo_handle_move_mem(struct ttm_buffer_object *bo, struct ttm_reso
 	bo->moves++;
 }
 
-static int ttm_bo_move_to(struct ttm_buffer_object *bo, const struct ttm_place *place)
+static int ttm_bo_move_to(struct ttm_buffer_object *bo, const struct ttm_place *place,
+			  bool may_evict)
 {
 	struct ttm_resource *new;
-	int err = ttm_resource_alloc(bo, place, false, &new);
+	int err = ttm_resource_alloc(bo, place, may_evict, false, &new);
 
 	if (!err)
 		ttm_bo_handle_move_mem(bo, new);
@@ -196,7 +197,7 @@ int ttm_mem_evict_first(struct ttm_device *bdev, struct ttm_buffer_object *busy)
 	spin_unlock(&bdev->lru_lock);
 	if (!victim)
 		return -ENOSPC;
-	err = ttm_bo_move_to(victim, &sys_place);
+	err = ttm_bo_move_to(victim, &sys_place, false);
 	mutex_unlock(&victim->resv);
 	ttm_bo_put(victim);
 	return err;
@@ -215,18 +216,40 @@ static int check_placement(const struct ttm_placement *placement)
 	return 0;
 }
 
-/* Tries each place in order; the error of the last one if none has room. */
+/*
+ * One pass over the places, as 6.12's ttm_bo_alloc_resource(): the first
+ * place that has room wins; with force_space, VRAM that is full evicts until
+ * the BO fits (system memory never evicts).  -ENOSPC if no place had room.
+ */
+static int ttm_bo_alloc_resource(struct ttm_buffer_object *bo,
+				 const struct ttm_placement *placement, bool force_space,
+				 bool zero, struct ttm_resource **res)
+{
+	for (unsigned int i = 0; i < placement->num_placement; i++) {
+		const struct ttm_place *place = &placement->placement[i];
+		int err = ttm_resource_alloc(bo, place, force_space && place->mem_type != TTM_PL_SYSTEM,
+					     zero, res);
+
+		if (err != -ENOSPC)
+			return err;
+	}
+	return -ENOSPC;
+}
+
+/*
+ * Where a BO goes, as 6.12's ttm_bo_validate(): every place without
+ * evicting first, so "vram,system" with VRAM full gives system memory; only
+ * if none has room, again evicting.  No room even then is -ENOMEM (TTM's
+ * "backward compatibility with userspace").
+ */
 static int ttm_bo_place(struct ttm_buffer_object *bo, const struct ttm_placement *placement,
 			bool zero, struct ttm_resource **res)
 {
-	int err = -ENOSPC;
+	int err = ttm_bo_alloc_resource(bo, placement, false, zero, res);
 
-	for (unsigned int i = 0; i < placement->num_placement; i++) {
-		err = ttm_resource_alloc(bo, &placement->placement[i], zero, res);
-		if (!err)
-			break;
-	}
-	return err;
+	if (err == -ENOSPC)
+		err = ttm_bo_alloc_resource(bo, placement, true, zero, res);
+	return err == -ENOSPC ? -ENOMEM : err;
 }
 
 /* Fake offsets, as drm_vma_offset_add(): consecutive, with no alignment. */
@@ -298,6 +321,7 @@ static bool place_satisfied(struct ttm_buffer_object *bo, const struct ttm_place
 
 int ttm_bo_validate(struct ttm_buffer_object *bo, const struct ttm_placement *placement)
 {
+	struct ttm_resource *new;
 	int err = check_placement(placement);
 
 	if (err)
@@ -307,15 +331,13 @@ int ttm_bo_validate(struct ttm_buffer_object *bo, const struct ttm_placement *pl
 		if (place_satisfied(bo, &placement->placement[i]))
 			goto out;
 	}
-	err = -EBUSY;
+	/* 6.12: "Moving of pinned BOs is forbidden". */
+	err = -EINVAL;
 	if (bo->pin_count)
 		goto out;
-	err = -ENOSPC;
-	for (unsigned int i = 0; i < placement->num_placement; i++) {
-		err = ttm_bo_move_to(bo, &placement->placement[i]);
-		if (!err)
-			break;
-	}
+	err = ttm_bo_place(bo, placement, false, &new);
+	if (!err)
+		ttm_bo_handle_move_mem(bo, new);
 out:
 	mutex_unlock(&bo->resv);
 	return err;
@@ -326,10 +348,12 @@ int ttm_bo_evict(struct ttm_buffer_object *bo)
 	int err = 0;
 
 	mutex_lock(&bo->resv);
-	if (bo->pin_count)
-		err = -EBUSY;
-	else if (bo->resource->mem_type == TTM_PL_VRAM)
-		err = ttm_bo_move_to(bo, &sys_place);
+	if (bo->resource->mem_type != TTM_PL_VRAM)
+		;	/* where eviction would put it already */
+	else if (bo->pin_count)
+		err = -EINVAL;
+	else
+		err = ttm_bo_move_to(bo, &sys_place, false);
 	mutex_unlock(&bo->resv);
 	return err;
 }

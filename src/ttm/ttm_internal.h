@@ -72,8 +72,9 @@ struct ttm_buffer_object {
 };
 
 /* ttm_resource.c */
+/* may_evict: VRAM that is full evicts the LRU's head until the BO fits. */
 int ttm_resource_alloc(struct ttm_buffer_object *bo, const struct ttm_place *place,
-		       bool zero, struct ttm_resource **res);
+		       bool may_evict, bool zero, struct ttm_resource **res);
 void ttm_resource_free(struct ttm_device *bdev, struct ttm_resource *res);
 unsigned long ttm_resource_pfn(struct ttm_device *bdev, const struct ttm_resource *res,
 			       unsigned long page);

@@ -162,8 +162,8 @@ static void vram_zero(struct ttm_device *bdev, const struct ttm_resource *res)
 			      PAGE_SIZE << res->blocks[i].order);
 }
 
-static int vram_alloc(struct ttm_buffer_object *bo, unsigned int flags, bool zero,
-		      struct ttm_resource *res)
+static int vram_alloc(struct ttm_buffer_object *bo, unsigned int flags, bool may_evict,
+		      bool zero, struct ttm_resource *res)
 {
 	struct ttm_device *bdev = bo->bdev;
 	unsigned int buddy_flags = flags & TTM_PL_FLAG_CONTIGUOUS ?
@@ -177,7 +177,7 @@ static int vram_alloc(struct ttm_buffer_object *bo, unsigned int flags, bool zer
 		err = drm_buddy_alloc_blocks(&bdev->vram, bo->size, vram_min_block(bo->size),
 					     buddy_flags, &res->blocks, &res->nr_blocks);
 		spin_unlock(&bdev->vram_lock);
-		if (err != -ENOSPC || ttm_mem_evict_first(bdev, bo))
+		if (err != -ENOSPC || !may_evict || ttm_mem_evict_first(bdev, bo))
 			break;
 	}
 	if (!err && zero)
@@ -188,7 +188,7 @@ static int vram_alloc(struct ttm_buffer_object *bo, unsigned int flags, bool zer
 /* ---- resources ----------------------------------------------------------- */
 
 int ttm_resource_alloc(struct ttm_buffer_object *bo, const struct ttm_place *place,
-		       bool zero, struct ttm_resource **out)
+		       bool may_evict, bool zero, struct ttm_resource **out)
 {
 	struct ttm_resource *res = calloc(1, sizeof(*res));
 	int err;
@@ -197,7 +197,7 @@ int ttm_resource_alloc(struct ttm_buffer_object *bo, const struct ttm_place *pla
 		return -ENOMEM;
 	res->mem_type = place->mem_type;
 	if (place->mem_type == TTM_PL_VRAM)
-		err = vram_alloc(bo, place->flags, zero, res);
+		err = vram_alloc(bo, place->flags, may_evict, zero, res);
 	else
 		err = system_alloc(bo->bdev, bo->num_pages, zero, res);
 	if (err) {

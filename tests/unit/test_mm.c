@@ -220,6 +220,7 @@ static void test_pgtable_oom_leaks_nothing(void **state)
 		hp_fail_nth(HP_FAIL_PGTABLE, n);
 		assert_int_equal(hp_access(mm, addr, 1, HP_ACCESS_WRITE, &byte), HP_ACCESS_OOM);
 		assert_int_equal(atomic_load(&mm->faults.result[HP_FAULT_OOM]), 1);
+		assert_int_equal(atomic_load(&mm->faults.total), 0);	/* no min_flt */
 		assert_int_equal(atomic_load(&mm->nr_tables[failing[n - 1]]), 0);
 		assert_int_equal(hp_test_counts(mm).leaves[HP_LEVEL_PTE][HP_KIND_NORMAL], 0);
 		assert_int_equal(atomic_load(&mm->rss), 0);
