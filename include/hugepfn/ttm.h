@@ -111,7 +111,11 @@ int ttm_bo_destroy(struct ttm_buffer_object *bo);
  * pinned ("moving of pinned BOs is forbidden").
  */
 int ttm_bo_validate(struct ttm_buffer_object *bo, const struct ttm_placement *placement);
-/* Moves the BO out of VRAM to system memory; -EINVAL if pinned there. */
+/*
+ * Moves the BO out of VRAM to system memory, as a driver does with
+ * ttm_bo_validate() to system memory: -EINVAL if pinned there.  (6.12's own
+ * eviction never picks a pinned BO: pinned BOs are not on the LRU.)
+ */
 int ttm_bo_evict(struct ttm_buffer_object *bo);
 void ttm_bo_pin(struct ttm_buffer_object *bo);
 void ttm_bo_unpin(struct ttm_buffer_object *bo);

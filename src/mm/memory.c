@@ -455,6 +455,9 @@ static void count_fault(struct mm_struct *mm, vm_fault_t ret, enum hp_level leve
 	else if (ret & VM_FAULT_SIGSEGV)
 		r = HP_FAULT_SIGSEGV;
 	atomic_fetch_add_explicit(&mm->faults.result[r], 1, memory_order_relaxed);
+	/* 6.12 counts a retried fault once, when the retry completes. */
+	if (ret & VM_FAULT_RETRY)
+		return;
 	/* As 6.12's mm_account_fault(): a fault that ends in an error is no min_flt. */
 	if (r != HP_FAULT_RESOLVED)
 		return;

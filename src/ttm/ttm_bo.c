@@ -309,14 +309,18 @@ int ttm_bo_destroy(struct ttm_buffer_object *bo)
 	return 0;
 }
 
-static bool place_satisfied(struct ttm_buffer_object *bo, const struct ttm_place *place)
+/*
+ * As 6.12's ttm_place_compatible(): a contiguous place wants a resource that
+ * was made contiguous, not one that happens to be.
+ */
+static bool place_satisfied(const struct ttm_buffer_object *bo, const struct ttm_place *place)
 {
-	unsigned long pfn;
+	const struct ttm_resource *res = bo->resource;
 
-	if (bo->resource->mem_type != place->mem_type)
+	if (res->mem_type != place->mem_type)
 		return false;
 	return !(place->flags & TTM_PL_FLAG_CONTIGUOUS) ||
-	       ttm_resource_contig(bo->bdev, bo->resource, 0, bo->num_pages, &pfn);
+	       (res->placement & TTM_PL_FLAG_CONTIGUOUS);
 }
 
 int ttm_bo_validate(struct ttm_buffer_object *bo, const struct ttm_placement *placement)

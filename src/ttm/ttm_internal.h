@@ -38,6 +38,7 @@ struct ttm_tt {
 /* Where a BO's bytes are. */
 struct ttm_resource {
 	unsigned int mem_type;
+	unsigned int placement;			/* the flags of the place it was made for */
 	struct ttm_tt *ttm;			/* TTM_PL_SYSTEM, TTM_PL_TT */
 	struct drm_buddy_block *blocks;		/* TTM_PL_VRAM, in BO order */
 	unsigned int nr_blocks;

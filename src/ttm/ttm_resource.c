@@ -196,6 +196,7 @@ int ttm_resource_alloc(struct ttm_buffer_object *bo, const struct ttm_place *pla
 	if (!res)
 		return -ENOMEM;
 	res->mem_type = place->mem_type;
+	res->placement = place->flags;
 	if (place->mem_type == TTM_PL_VRAM)
 		err = vram_alloc(bo, place->flags, may_evict, zero, res);
 	else

@@ -385,6 +385,33 @@ static void test_eviction_keeps_bytes(void **state)
 }
 
 /*
+ * A contiguous place is satisfied by a resource made contiguous only (6.12's
+ * ttm_place_compatible()): a BO that happens to sit in one piece of VRAM
+ * still moves, once, and then stays.
+ */
+static void test_validate_contiguous_moves_once(void **state)
+{
+	static const struct ttm_place contig_vram = { TTM_PL_VRAM, TTM_PL_FLAG_CONTIGUOUS };
+	static const struct ttm_placement in_contig_vram = { 1, &contig_vram };
+	struct ttm_buffer_object *bo;
+	struct env e;
+
+	(void)state;
+	env_setup(&e, 64ULL << 20);
+	bo = bo_new(&e, PMD_SIZE, &in_vram);
+	/* Empty VRAM: one 2 MiB block, contiguous by chance. */
+	assert_int_equal(ttm_bo_pfn(bo, 511), ttm_bo_pfn(bo, 0) + 511);
+	assert_int_equal(ttm_bo_validate(bo, &in_vram), 0);
+	assert_int_equal(ttm_bo_moves(bo), 0);
+	assert_int_equal(ttm_bo_validate(bo, &in_contig_vram), 0);
+	assert_int_equal(ttm_bo_moves(bo), 1);
+	assert_int_equal(ttm_bo_validate(bo, &in_contig_vram), 0);
+	assert_int_equal(ttm_bo_moves(bo), 1);
+	assert_int_equal(ttm_bo_destroy(bo), 0);
+	env_done(&e);
+}
+
+/*
  * A new BO reads as zeros, also on VRAM a destroyed BO filled: VRAM is zeroed
  * by giving its host pages back (so VRAM never written costs no host memory),
  * and the odd 4 KiB blocks of a BO that is not a 2 MiB multiple too.
@@ -604,6 +631,7 @@ int main(void)
 		HP_TEST(test_pud_bos_mapped_back_to_back),
 		HP_TEST(test_vram_bo_pmd_and_misaligned),
 		HP_TEST(test_eviction_keeps_bytes),
+		HP_TEST(test_validate_contiguous_moves_once),
 		HP_TEST(test_lru_eviction_and_pinning),
 		HP_TEST(test_vram_reused_reads_zero),
 		HP_TEST(test_shared_bo_across_processes),
