@@ -102,6 +102,7 @@ PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
       rsync qemu-system-x86 busybox-static ccache liburing-dev"
 install_packages() {
 	local missing="" p
+	[ "${HUGEPFN_CROSS:-0}" = 1 ] && PKGS="$PKGS gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu"
 	for p in $PKGS; do
 		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 	done

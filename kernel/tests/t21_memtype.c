@@ -19,7 +19,8 @@
  *  - the vfio-pci BAR (reserved uncached-minus by the pci_iomap() of
  *    vfio_pci_core_mmap(); the VMA asks for UC- too, x86's
  *    pgprot_noncached()): a PUD, a PMD, a PTE;
- *  - the same BAR once more, after its first page of GiB 1 was mapped
+ *  - with PAT on (without it there is no resource<N>_wc), the same BAR
+ *    once more, after its first page of GiB 1 was mapped
  *    through sysfs resource2_wc (remap_pfn_range() reserves WC for it):
  *    vfio's pci_iomap() of the whole BAR then gets WC too (the type found
  *    wins a compatible conflict), so every vfio entry must be WC while
@@ -260,11 +261,61 @@ static int reservations_ok(uint64_t hv_phys, uint64_t vf_phys, int vf_want)
 	return hv_res == MT_WC && vf_res == vf_want;
 }
 
+/*
+ * PAT on: the vfio BAR once more, after its first page of GiB 1 was mapped
+ * through sysfs resource<N>_wc, which reserves it write-combining; vfio's
+ * pci_iomap() of the whole BAR then gets WC too, while its VMA still says
+ * UC-. Every entry must be WC, but for the PUD on the unpatched kernel,
+ * which 6.12 builds from vm_page_prot (patch 0001). 1 if all are right.
+ */
+static int probe_wc_reserved(const char *kernel, uint64_t hv_phys,
+			     uint64_t vf_phys, const enum memtype slot[8],
+			     char **out, size_t *room)
+{
+	int bug_0001 = !strcmp(kernel, "unpatched"), pass;
+	char *wc, *vpud = NULL, *vpte = NULL;
+	struct ktest_vfio v;
+
+	wc = map_resource_wc(KTEST_VFIO_BDF, KTEST_VFIO_BAR, KT_4K, KT_1G);
+	if (!wc || ktest_vfio_open(&v, KTEST_VFIO_BDF, KTEST_VFIO_BAR)) {
+		kt_info("t21: setup_wc=failed");
+		return 0;
+	}
+	vpud = ktest_vfio_mmap(&v, 2 * KT_1G, 0, NULL, PROT_READ | PROT_WRITE);
+	vpte = ktest_free_range(8 * MIB, KT_2M, 64 << 10);
+	vpte = vpte ? ktest_vfio_mmap(&v, 8 * MIB, 0, vpte,
+				      PROT_READ | PROT_WRITE) : NULL;
+	if (!vpud || !vpte) {
+		kt_info("t21: mmap_wc=failed");
+		pass = 0;
+	} else {
+		const struct probe probes[] = {
+			{ "sysfs_wc_pte", wc, vf_phys + KT_1G, KW_PTE, MT_WC, 0 },
+			{ "vfio_wc_pud", vpud + KT_1G + 7 * MIB,
+			  vf_phys + KT_1G + 7 * MIB, KW_PUD,
+			  bug_0001 ? MT_UC_MINUS : MT_WC, bug_0001 },
+			{ "vfio_wc_pte", vpte + 5 * KT_4K, vf_phys + 5 * KT_4K,
+			  KW_PTE, MT_WC, 0 },
+		};
+
+		pass = probe_all(probes, sizeof(probes) / sizeof(probes[0]),
+				 slot, 1, out, room) &&
+		       reservations_ok(hv_phys, vf_phys, MT_WC);
+	}
+	if (vpud)
+		munmap(vpud, 2 * KT_1G);
+	if (vpte)
+		munmap(vpte, 8 * MIB);
+	munmap(wc, KT_4K);
+	ktest_vfio_close(&v);
+	return pass;
+}
+
 int main(int argc, char **argv)
 {
-	enum memtype slot[8], hv_want, vf_want, wc_want;
+	enum memtype slot[8], hv_want, vf_want;
 	char figures[1024], *out = figures, cmdline[1024] = "";
-	int pat_on, huge, layout_ok, list_ok, bug_0001, pass;
+	int pat_on, huge, layout_ok, list_ok, pass;
 	size_t room = sizeof(figures);
 	uint64_t hv_phys, vf_phys;
 	int64_t off_big, off_small;
@@ -272,7 +323,7 @@ int main(int argc, char **argv)
 	struct ktest_vfio v;
 	struct kt_args a;
 	struct kt_dev d;
-	char *b, *s, *s2, *vpud, *vpmd, *vpte, *wc;
+	char *b, *s, *s2, *vpud, *vpmd, *vpte;
 	FILE *f;
 
 	kt_parse_args(argc, argv, &a);
@@ -325,7 +376,6 @@ int main(int argc, char **argv)
 	/* What each entry must select, by PAT mode (and kernel, below). */
 	hv_want = pat_on ? MT_WC : MT_UC_MINUS;
 	vf_want = MT_UC_MINUS;
-	wc_want = pat_on ? MT_WC : MT_UC_MINUS;
 	{
 		const struct probe probes[] = {
 			{ "hpvram_1G", b + 300 * MIB + 5 * KT_4K,
@@ -362,44 +412,14 @@ int main(int argc, char **argv)
 	/* The last mapping gone, closing the device drops vfio's pci_iomap(). */
 	ktest_vfio_close(&v);
 
-	/*
-	 * The BAR reserved WC through sysfs first: vfio's own reservation
-	 * then is WC, its VMA still UC-.
-	 */
-	wc = map_resource_wc(KTEST_VFIO_BDF, KTEST_VFIO_BAR, KT_4K, KT_1G);
-	if (!wc || ktest_vfio_open(&v, KTEST_VFIO_BDF, KTEST_VFIO_BAR))
-		return kt_result(NAME, 0, "setup_wc=failed");
-	vpud = ktest_vfio_mmap(&v, 2 * KT_1G, 0, NULL, PROT_READ | PROT_WRITE);
-	vpte = ktest_free_range(8 * MIB, KT_2M, 64 << 10);
-	vpte = vpte ? ktest_vfio_mmap(&v, 8 * MIB, 0, vpte,
-				      PROT_READ | PROT_WRITE) : NULL;
-	if (!vpud || !vpte)
-		return kt_result(NAME, 0, "mmap_wc=failed");
-	/* 6.12 without patch 0001 builds the PUD from vm_page_prot: UC-. */
-	bug_0001 = pat_on && !strcmp(a.kernel, "unpatched");
-	{
-		const struct probe probes[] = {
-			{ "sysfs_wc_pte", wc, vf_phys + KT_1G, KW_PTE, wc_want, 0 },
-			{ "vfio_wc_pud", vpud + KT_1G + 7 * MIB,
-			  vf_phys + KT_1G + 7 * MIB, KW_PUD,
-			  bug_0001 ? MT_UC_MINUS : wc_want, bug_0001 },
-			{ "vfio_wc_pte", vpte + 5 * KT_4K, vf_phys + 5 * KT_4K,
-			  KW_PTE, wc_want, 0 },
-		};
-
-		pass &= probe_all(probes, sizeof(probes) / sizeof(probes[0]),
-				  slot, pat_on, &out, &room);
-	}
+	/* Without PAT there is no resource<N>_wc (arch_can_pci_mmap_wc()). */
 	if (pat_on)
-		pass &= reservations_ok(hv_phys, vf_phys, MT_WC);
+		pass &= probe_wc_reserved(a.kernel, hv_phys, vf_phys, slot, &out,
+					  &room);
 	kt_result(NAME, pass, "kernel=%s pat=%s layout=%s memtype_list=%s%s",
 		  a.kernel, pat_on ? "on" : "off", layout_ok ? "ok" : "WRONG",
 		  pat_on ? (list_ok ? "present" : "MISSING") :
 			   (list_ok ? "absent" : "PRESENT"),
 		  figures);
-	munmap(vpud, 2 * KT_1G);
-	munmap(vpte, 8 * MIB);
-	munmap(wc, KT_4K);
-	ktest_vfio_close(&v);
 	return !pass;
 }

@@ -98,9 +98,11 @@ bool ttm_bo_get_unless_zero(struct ttm_buffer_object *bo)
 }
 
 /*
- * A BO takes its place on the LRU when it gets a new resource, as in 6.12's
- * ttm_resource_init(): CPU faults and validations that find it in place do
- * not move it, so eviction takes the BO longest in VRAM, used or not.
+ * A BO goes to the LRU's tail when it gets a new resource (6.12's
+ * ttm_resource_init()) and when a driver operation releases its reservation
+ * (ttm_bo_unreserve()).  CPU faults release it with a plain unlock and do not
+ * move it (ttm_bo_vm_fault()), so eviction takes the BO whose last driver
+ * operation is oldest, however recently it was touched.
  */
 static void ttm_bo_lru_update(struct ttm_buffer_object *bo)
 {
@@ -111,6 +113,13 @@ static void ttm_bo_lru_update(struct ttm_buffer_object *bo)
 	if (bo->resource && bo->resource->mem_type == TTM_PL_VRAM)
 		list_add_tail(&bo->lru, &bdev->lru);
 	spin_unlock(&bdev->lru_lock);
+}
+
+/* As 6.12's ttm_bo_unreserve(): the end of a driver operation on the BO. */
+static void ttm_bo_unreserve(struct ttm_buffer_object *bo)
+{
+	ttm_bo_lru_update(bo);
+	mutex_unlock(&bo->resv);
 }
 
 static void ttm_bo_release(struct ttm_buffer_object *bo)
@@ -343,7 +352,7 @@ int ttm_bo_validate(struct ttm_buffer_object *bo, const struct ttm_placement *pl
 	if (!err)
 		ttm_bo_handle_move_mem(bo, new);
 out:
-	mutex_unlock(&bo->resv);
+	ttm_bo_unreserve(bo);
 	return err;
 }
 
@@ -358,7 +367,7 @@ int ttm_bo_evict(struct ttm_buffer_object *bo)
 		err = -EINVAL;
 	else
 		err = ttm_bo_move_to(bo, &sys_place, false);
-	mutex_unlock(&bo->resv);
+	ttm_bo_unreserve(bo);
 	return err;
 }
 
@@ -366,7 +375,7 @@ void ttm_bo_pin(struct ttm_buffer_object *bo)
 {
 	mutex_lock(&bo->resv);
 	bo->pin_count++;
-	mutex_unlock(&bo->resv);
+	ttm_bo_unreserve(bo);
 }
 
 void ttm_bo_unpin(struct ttm_buffer_object *bo)
@@ -374,7 +383,7 @@ void ttm_bo_unpin(struct ttm_buffer_object *bo)
 	mutex_lock(&bo->resv);
 	if (bo->pin_count)
 		bo->pin_count--;
-	mutex_unlock(&bo->resv);
+	ttm_bo_unreserve(bo);
 }
 
 unsigned int ttm_bo_mem_type(struct ttm_buffer_object *bo)

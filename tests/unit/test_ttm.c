@@ -446,10 +446,10 @@ static void test_vram_reused_reads_zero(void **state)
 }
 
 /*
- * VRAM full: the unpinned BO longest in VRAM makes room.  As 6.12's
- * ttm_bo_vm_fault(), a CPU fault does not move a BO on the LRU, nor does a
- * validation that finds it in place: a was made first, so a goes, however
- * recently it was touched.
+ * VRAM full: the unpinned BO whose last driver operation is oldest makes
+ * room.  As 6.12's ttm_bo_vm_fault(), a CPU fault does not move a BO on the
+ * LRU; a validation does, even one that finds the BO in place, since the
+ * driver's ttm_bo_unreserve() after it moves the BO to the LRU's tail.
  */
 static void test_lru_eviction_and_pinning(void **state)
 {
@@ -464,7 +464,7 @@ static void test_lru_eviction_and_pinning(void **state)
 	b = bo_new(&e, 2 * PMD_SIZE, &vram_or_sys);
 	addr_a = bo_map(e.mm, a);
 	assert_int_equal(hp_access(e.mm, addr_a, 1, HP_ACCESS_WRITE, &v), HP_ACCESS_OK);
-	assert_int_equal(ttm_bo_validate(a, &in_vram), 0);
+	/* a was made first and only touched since: a goes. */
 	c = bo_new(&e, 2 * PMD_SIZE, &in_vram);
 	assert_int_equal(ttm_bo_mem_type(a), TTM_PL_SYSTEM);
 	assert_int_equal(ttm_bo_mem_type(b), TTM_PL_VRAM);
@@ -472,6 +472,18 @@ static void test_lru_eviction_and_pinning(void **state)
 	/* Back into VRAM, a is now the newest: b makes room. */
 	assert_int_equal(ttm_bo_validate(a, &in_vram), 0);
 	assert_int_equal(ttm_bo_mem_type(b), TTM_PL_SYSTEM);
+	/* c validated in place goes behind a: a makes room for b. */
+	assert_int_equal(ttm_bo_validate(c, &in_vram), 0);
+	assert_int_equal(ttm_bo_moves(c), 0);
+	assert_int_equal(ttm_bo_validate(b, &in_vram), 0);
+	assert_int_equal(ttm_bo_mem_type(a), TTM_PL_SYSTEM);
+	assert_int_equal(ttm_bo_mem_type(b), TTM_PL_VRAM);
+	assert_int_equal(ttm_bo_mem_type(c), TTM_PL_VRAM);
+	assert_int_equal(ttm_bo_validate(a, &in_vram), 0);
+	assert_int_equal(ttm_bo_mem_type(c), TTM_PL_SYSTEM);
+	assert_int_equal(ttm_bo_validate(c, &in_vram), 0);
+	assert_int_equal(ttm_bo_mem_type(b), TTM_PL_SYSTEM);
+	/* VRAM: a, then c. */
 	/*
 	 * VRAM is full: a BO that may go to system memory goes there and
 	 * evicts nothing (6.12 tries every place without evicting first).
