@@ -256,6 +256,9 @@ static inline uint64_t sc_size_arg(const struct sc_line *l, int i)
 {
 	return l->val[i].size;
 }
+/* The most pages one gup may ask for (checked with the script). */
+#define SC_GUP_MAX_PAGES	(1L << 20)
+
 static inline long sc_num_arg(const struct sc_line *l, int i)
 {
 	return l->val[i].num;

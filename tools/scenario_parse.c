@@ -828,6 +828,9 @@ static int check_line(struct parser *p, struct sc_line *l, struct sc_script *scr
 		return -1;
 	if (check_placement(p, l))
 		return -1;
+	if (l->cmd == SC_GUP && (sc_num_arg(l, 3) < 1 || sc_num_arg(l, 3) > SC_GUP_MAX_PAGES))
+		return error(p, "gup: %ld pages: between 1 and %ld", sc_num_arg(l, 3),
+			     SC_GUP_MAX_PAGES);
 	if (l->cmd == SC_FORK && inherit_names(p, l->args[0], l->args[1]))
 		return -1;
 	retire_names(p, l);

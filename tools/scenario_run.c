@@ -477,10 +477,6 @@ static struct sc_value cmd_gup(struct run *r, const struct sc_line *l)
 	unsigned long addr = m->addr + sc_size_arg(l, 2);
 	long n = sc_num_arg(l, 3);
 
-	if (n <= 0 || n > 1 << 20) {
-		runtime_error(r, "gup: %ld pages: between 1 and 1048576", n);
-		return sc_num(0);
-	}
 	g->pages = calloc(n, sizeof(*g->pages));
 	if (!g->pages)
 		return sc_num(-ENOMEM);
