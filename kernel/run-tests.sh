@@ -38,6 +38,7 @@
 #   HUGEPFN_CROSS=1        also build the series alone for arm64 and for a
 #                          CONFIG_MMU=n riscv kernel (cross/*.config; needs
 #                          gcc-aarch64-linux-gnu and gcc-riscv64-linux-gnu)
+#   HUGEPFN_BOOT_JOBS      QEMU guests run at once (default: one per core)
 #   HUGEPFN_REGRESS=0      skip the regression boot (TTM KUnit tests,
 #                          CONFIG_DEBUG_VM_PGTABLE, the mm selftests cow,
 #                          gup_test, gup_longterm, mkdirty; one boot per kernel)
@@ -463,7 +464,7 @@ build_mm_selftests() { # build_mm_selftests <initramfs work dir>
 	done
 }
 
-# One regress boot per kernel, then every suite checked at once, so the
+# The regress boots of every kernel (boot_all), then every suite checked at once, so the
 # patched and control kernels compare with this run's unpatched one (or
 # with the last one kept in $CACHE/results).
 regress() {
@@ -472,7 +473,6 @@ regress() {
 	t=$(date +%s)
 	for k in "${built[@]}"; do
 		want "$k" || continue
-		boot "$k" 64 regress
 		logs+=(--kernel "$k=$CACHE/logs/qemu-$k-regress.log")
 	done
 	[ "${#logs[@]}" = 0 ] && return 0
@@ -488,7 +488,7 @@ regress() {
 	done < <(python3 "$HERE/regress.py" --trees "$CACHE/trees" \
 		--results "$CACHE/results" --glob "$KUNIT_GLOB" "${args[@]}" "${logs[@]}" 2>&1 ||
 		echo "CHECK 0 regress.py (failed)")
-	log "regression boots and checks: $(elapsed "$t") s"
+	log "regression checks: $(elapsed "$t") s"
 }
 
 # -------------------------------------------------------------------- boot
@@ -515,16 +515,47 @@ boot() { # boot <kernel name> [<VRAM MiB> [<test set>]]
 		-append "console=ttyS0 panic=-1 no_timer_check hugepfn.kernel=$name hugepfn.vram=$vram hugepfn.set=$set ${SET_ARGS[$set]:-}" \
 		</dev/null >"$logf" 2>&1
 	tr -d '\r' <"$logf" >"$logf.txt" && mv "$logf.txt" "$logf"
-	BOOT_TIME[$run]=$(elapsed "$t")
-	log "$run: booted and tested in ${BOOT_TIME[$run]} s (log: $logf)"
+	log "$run: booted and tested in $(elapsed "$t") s (log: $logf)"
 }
-# Kernel parameters a test set boots with: the memtype test's second boot
-# runs without PAT.
-# The memtype test (t21) once more with PAT off: what the entries select
-# then (kernel/tests/t21_memtype.c).
-boot_nopat() { # boot_nopat <kernel>
-	boot "$1" 64 nopat
-	evaluate "$1-nopat" t21-memtype
+
+# Every boot of this run, "<kernel> <VRAM MiB> <test set>": the two long
+# ones (all tests on a kernel with the series' PUD tests) first, so that
+# the short ones fill in beside them.
+boot_list() {
+	local k
+	for k in "${built[@]}"; do
+		want "$k" && [ "$k" != control ] && echo "$k 64 all"
+	done
+	for k in "${built[@]}"; do
+		want "$k" || continue
+		case $k in
+		control) echo "control 64 all"; echo "control 64 pud" ;;
+		# PAT off for the memtype test; small VRAM for double buffering.
+		*) echo "$k 64 nopat"; echo "$k 16 all" ;;
+		esac
+		[ "$REGRESS" = 1 ] && echo "$k 64 regress"
+	done
+}
+
+# Runs every boot of boot_list, BOOT_JOBS guests at a time, and waits for
+# them all. Under TCG a guest keeps about one host core busy, so one per
+# core halves the boots' wall time on 2 cores. A boot only writes its own
+# log; the logs are evaluated afterwards, in order.
+BOOT_JOBS=${HUGEPFN_BOOT_JOBS:-$JOBS}
+boot_all() {
+	local -a rows
+	local row running=0
+	mapfile -t rows < <(boot_list)
+	for row in "${rows[@]}"; do
+		if [ "$running" -ge "$BOOT_JOBS" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+		# shellcheck disable=SC2086
+		boot $row &
+		running=$((running + 1))
+	done
+	wait
 }
 # The name of one boot: the kernel, the VRAM size if not the default, and
 # the test set if not all of them.
@@ -616,7 +647,7 @@ checkpatch() {
 }
 
 # -------------------------------------------------------------------- main
-declare -A BUILD_TIME BOOT_TIME CROSS_TIME
+declare -A BUILD_TIME CROSS_TIME
 mkdir -p "$CACHE/logs"
 install_packages
 fetch_source
@@ -658,15 +689,16 @@ fi
 [ "$CROSS" = 1 ] && cross_builds
 
 build_initramfs
+t=$(date +%s)
+boot_all
+log "all boots: $(elapsed "$t") s ($BOOT_JOBS at a time)"
 for k in "${built[@]}"; do
 	want "$k" || continue
-	boot "$k"
 	case $k in
 	control)
 		evaluate control t1-pmd-map t17-vfio-map t19-vfio-split t20-vfio-mremap \
 			t21-memtype t22-pud-mremap t5-gup-control
 		# The same bug at PUD level oopses too: a boot of its own.
-		boot control 64 pud
 		evaluate control-pud t10-pud-map t15-pud-gup-control
 		;;
 	*)
@@ -676,9 +708,7 @@ for k in "${built[@]}"; do
 			t16-bo-counts t17-vfio-map t18-vfio-gup t19-vfio-split \
 			t20-vfio-mremap t21-memtype t22-pud-mremap t5-gup-control t8-unplug
 		bo_counts "$k"
-		boot_nopat "$k"
-		# Small VRAM: double buffering must survive the alignment.
-		boot "$k" 16
+		evaluate "$k-nopat" t21-memtype
 		evaluate "$k-vram16M" t9-flip
 		;;
 	esac
