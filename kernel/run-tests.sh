@@ -689,9 +689,9 @@ fi
 [ "$CROSS" = 1 ] && cross_builds
 
 build_initramfs
-t=$(date +%s)
+BOOTS_T0=$(date +%s)
 boot_all
-log "all boots: $(elapsed "$t") s ($BOOT_JOBS at a time)"
+log "all boots: $(elapsed "$BOOTS_T0") s ($BOOT_JOBS at a time)"
 for k in "${built[@]}"; do
 	want "$k" || continue
 	case $k in
