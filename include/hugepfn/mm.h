@@ -61,16 +61,16 @@ struct file {
 
 /*
  * A VMA's links in its mm's VMA tree (src/mm/vma_tree.c): an AVL tree by
- * address, each node knowing its subtree's span and the largest gap between
- * two consecutive VMAs in it.  Written and read only under the mmap lock.
- * Between its removal from the tree and its end, right links the VMAs an
- * unmap has taken out.
+ * address whose nodes are also linked in address order, each node knowing
+ * its subtree's height and the largest gap below one of its VMAs.  Written
+ * and read only under the mmap lock.  Between its removal from the tree and
+ * its end, next links the VMAs an unmap has taken out.
  */
 struct hp_vma_node {
-	struct vm_area_struct *left, *right;
-	unsigned long subtree_start;	/* lowest vm_start in the subtree */
-	unsigned long subtree_end;	/* highest vm_end in the subtree */
-	unsigned long subtree_gap;	/* largest gap between consecutive VMAs in it */
+	struct vm_area_struct *left, *right;	/* first: what a lookup reads */
+	struct vm_area_struct *parent;
+	struct vm_area_struct *prev, *next;	/* in address order (Linux < 6.1: vm_prev, vm_next) */
+	unsigned long subtree_gap;	/* largest gap between a VMA in it and the one before */
 	int height;			/* of the subtree: 1 for a leaf */
 };
 
@@ -120,6 +120,8 @@ struct mm_struct {
 	struct rw_semaphore mmap_lock;
 	spinlock_t page_table_lock;	/* populating PGD/PUD slots, PUD leaves */
 	struct vm_area_struct *vma_tree;	/* root of the VMA tree, under mmap_lock */
+	/* In the tree, or NULL: where a lookup tries first.  Written under mmap_lock for write. */
+	struct vm_area_struct *vma_hint;
 	unsigned int map_count;		/* VMAs in it */
 	unsigned long mmap_base;	/* unaddressed mappings go below */
 	atomic_long nr_tables[HP_NR_TABLE_LEVELS];

@@ -249,14 +249,16 @@ static bool vma_needs_copy(const struct vm_area_struct *vma)
 	       atomic_load_explicit(&vma->anon_vma, memory_order_relaxed);
 }
 
-static struct vm_area_struct *dup_vma(struct mm_struct *mm, struct vm_area_struct *src)
+/* A copy of src in mm, after prev: the copy of the VMA before src, if any. */
+static struct vm_area_struct *dup_vma(struct mm_struct *mm, struct vm_area_struct *src,
+				      struct vm_area_struct *prev)
 {
 	struct vm_area_struct *vma = vm_area_dup(src);
 
 	if (!vma)
 		return NULL;
 	vma->vm_mm = mm;
-	hp_vma_insert(mm, vma);
+	hp_vma_insert_after(mm, prev, vma);
 	if (vma->vm_file) {
 		atomic_fetch_add(&vma->vm_file->f_count, 1);
 		hp_vma_link_file(vma);
@@ -268,9 +270,9 @@ static struct vm_area_struct *dup_vma(struct mm_struct *mm, struct vm_area_struc
 
 static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 {
-	struct vm_area_struct *src;
+	struct vm_area_struct *src, *prev = NULL;
 
-	for (src = find_vma(oldmm, 0); src; src = find_vma(oldmm, src->vm_end)) {
+	for (src = find_vma(oldmm, 0); src; src = hp_vma_next(src)) {
 		struct copy_ctx c = {
 			.src_vma = src,
 			.dst_mm = mm,
@@ -278,7 +280,7 @@ static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 		};
 		int err;
 
-		c.dst_vma = dup_vma(mm, src);
+		c.dst_vma = prev = dup_vma(mm, src, prev);
 		if (!c.dst_vma)
 			return -ENOMEM;
 		if (vma_needs_copy(src) && (err = copy_page_range(&c)))

@@ -143,10 +143,13 @@ struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig);
  * hold mmap_lock, for write when they change the tree.
  */
 void hp_vma_insert(struct mm_struct *mm, struct vm_area_struct *vma);
+/* The same, where prev is the VMA that comes right before vma (NULL: none does). */
+void hp_vma_insert_after(struct mm_struct *mm, struct vm_area_struct *prev,
+			 struct vm_area_struct *vma);
 void hp_vma_remove(struct mm_struct *mm, struct vm_area_struct *vma);
 /* vma->vm_end changed (its start did not): refresh what the tree knows of it. */
 void hp_vma_resized(struct mm_struct *mm, struct vm_area_struct *vma);
-/* Empties the tree: its VMAs in address order, linked by vm_node.right. */
+/* Empties the tree: its VMAs in address order, linked by vm_node.next. */
 struct vm_area_struct *hp_vma_detach_all(struct mm_struct *mm);
 /* The VMA with the highest start below addr, or NULL. */
 struct vm_area_struct *hp_vma_last_below(struct mm_struct *mm, unsigned long addr);
@@ -158,13 +161,18 @@ unsigned long hp_vma_lowest_start(struct mm_struct *mm);
  */
 unsigned long hp_vma_highest_gap_below(struct mm_struct *mm, unsigned long limit,
 				       unsigned long len);
+/* The VMA after vma in address order, or NULL. */
+static inline struct vm_area_struct *hp_vma_next(const struct vm_area_struct *vma)
+{
+	return vma->vm_node.next;
+}
 /*
  * Each VMA overlapping [start, end), in address order; the body must not
- * change the tree.  A VMA reaching end is the last: no lookup after it.
+ * change the tree.  A VMA reaching end is the last: its next is not read.
  */
 #define hp_for_each_vma(mm, vma, start, end)					\
 	for ((vma) = find_vma(mm, start); (vma) && (vma)->vm_start < (end);	\
-	     (vma) = (vma)->vm_end < (end) ? find_vma(mm, (vma)->vm_end) : NULL)
+	     (vma) = (vma)->vm_end < (end) ? hp_vma_next(vma) : NULL)
 
 /* mmap.c */
 void hp_vma_link_file(struct vm_area_struct *vma);

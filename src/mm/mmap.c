@@ -429,8 +429,8 @@ static void split_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 	*new = *vma;
 	new->vm_start = addr;
 	new->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
-	/* Into the tree first: no gap opens between the halves, so fewer summaries change. */
-	hp_vma_insert(mm, new);
+	/* Into the tree first, right after vma: no gap opens between the halves. */
+	hp_vma_insert_after(mm, vma, new);
 	if (mapping) {
 		atomic_fetch_add(&vma->vm_file->f_count, 1);
 		down_write(&mapping->i_mmap_rwsem);
@@ -474,7 +474,7 @@ int hp_split_vmas_at(struct mm_struct *mm, unsigned long start, unsigned long en
 
 /*
  * Takes the VMAs inside [start, end) out of the mm; they become the caller's,
- * in address order, linked by vm_node.right.
+ * in address order, linked by vm_node.next.
  */
 static struct vm_area_struct *detach_vmas(struct mm_struct *mm, unsigned long start,
 					  unsigned long end)
@@ -482,12 +482,12 @@ static struct vm_area_struct *detach_vmas(struct mm_struct *mm, unsigned long st
 	struct vm_area_struct *list = NULL, **tail = &list, *vma, *next;
 
 	for (vma = find_vma(mm, start); vma && vma->vm_start < end; vma = next) {
-		next = vma->vm_end < end ? find_vma(mm, vma->vm_end) : NULL;
+		next = vma->vm_end < end ? hp_vma_next(vma) : NULL;
 		if (vma->vm_start < start || vma->vm_end > end)
 			continue;
 		hp_vma_remove(mm, vma);
 		*tail = vma;
-		tail = &vma->vm_node.right;
+		tail = &vma->vm_node.next;
 	}
 	*tail = NULL;
 	return list;
@@ -507,15 +507,15 @@ static void remove_vmas(struct mm_struct *mm, struct vm_area_struct *detached,
 	struct mmu_gather tlb;
 
 	tlb_gather_mmu(&tlb, mm);
-	for (vma = detached; vma; vma = vma->vm_node.right)
+	for (vma = detached; vma; vma = hp_vma_next(vma))
 		unmap_vmas(&tlb, vma);
-	for (vma = detached; vma; vma = vma->vm_node.right)
+	for (vma = detached; vma; vma = hp_vma_next(vma))
 		if (vma->vm_file)
 			vma_unlink_file(vma);
 	free_pgtables(&tlb, mm, start, end);
 	tlb_finish_mmu(&tlb);
 	for (vma = detached; vma; vma = next) {
-		next = vma->vm_node.right;
+		next = hp_vma_next(vma);
 		vma_free(vma);
 	}
 }

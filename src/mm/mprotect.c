@@ -193,9 +193,10 @@ static void change_protection(struct vm_area_struct *vma, unsigned long addr,
 static int check_range(struct mm_struct *mm, unsigned long start, unsigned long end,
 		       unsigned long prot)
 {
-	for (unsigned long addr = start; addr < end;) {
-		struct vm_area_struct *vma = find_vma(mm, addr);
+	struct vm_area_struct *vma = find_vma(mm, start);
+	unsigned long addr = start;
 
+	for (; addr < end; addr = vma->vm_end, vma = hp_vma_next(vma)) {
 		if (!vma || vma->vm_start > addr)
 			return -ENOMEM;		/* a hole, as Linux reports it */
 		/* A new access right needs its VM_MAY* bit, shared or private. */
@@ -205,7 +206,6 @@ static int check_range(struct mm_struct *mm, unsigned long start, unsigned long 
 
 		if (want & ~(vma->vm_flags >> 4))
 			return -EACCES;
-		addr = vma->vm_end;
 	}
 	return 0;
 }

@@ -5,8 +5,14 @@
  * munmap), removal and the joining of the gaps around what went (munmap), a
  * VMA's end moving (mremap in place), and top-down placement, checked as a
  * linear scan over every gap finds it.  After every operation the tree's
- * shape, balance and gap bookkeeping are recomputed from scratch.
+ * shape, balance and gap bookkeeping are recomputed from scratch, its parent
+ * and address-order links are checked against a walk of the tree, and
+ * find_vma() against the array, near the lookup hint and away from it.  Then
+ * runs of changes side by side (what the hint and the links are for), and
+ * lookups under the mmap lock held for read racing them.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 
 #include "hp_test.h"
@@ -129,7 +135,7 @@ static bool ref_covered(const struct ref *r, unsigned long start, unsigned long 
 
 struct shape {
 	int height;
-	unsigned long start, end, gap, count;
+	unsigned long gap, count;
 };
 
 static unsigned long gap_between(unsigned long end, unsigned long start)
@@ -137,53 +143,89 @@ static unsigned long gap_between(unsigned long end, unsigned long start)
 	return start > end ? start - end : 0;
 }
 
-static struct shape check_subtree(struct vm_area_struct *vma, struct mm_struct *mm)
+/* The tree's VMAs in address order, by a walk of its left and right links alone. */
+static struct vm_area_struct *in_order[MAX_REF];
+
+static unsigned int walk_in_order(struct vm_area_struct *vma, unsigned int n)
+{
+	if (!vma)
+		return n;
+	n = walk_in_order(vma->vm_node.left, n);
+	assert_true(n < MAX_REF);
+	in_order[n++] = vma;
+	return walk_in_order(vma->vm_node.right, n);
+}
+
+/* Each VMA's gap is to the one before it in in_order[], which the prev links are checked against. */
+static struct shape check_subtree(struct vm_area_struct *vma, struct vm_area_struct *parent,
+				  struct mm_struct *mm)
 {
 	struct shape s = { 0 }, l, r;
+	struct vm_area_struct *prev;
 
 	if (!vma)
 		return s;
 	assert_ptr_equal(vma->vm_mm, mm);
-	assert_true(vma->vm_start < vma->vm_end);
-	l = check_subtree(vma->vm_node.left, mm);
-	r = check_subtree(vma->vm_node.right, mm);
-	if (l.count)
-		assert_true(l.end <= vma->vm_start);	/* ordered and disjoint */
-	if (r.count)
-		assert_true(vma->vm_end <= r.start);
+	assert_ptr_equal(vma->vm_node.parent, parent);
+	l = check_subtree(vma->vm_node.left, vma, mm);
+	r = check_subtree(vma->vm_node.right, vma, mm);
 	assert_true(abs(l.height - r.height) <= 1);	/* AVL balance */
 	s.height = 1 + (l.height > r.height ? l.height : r.height);
-	s.start = l.count ? l.start : vma->vm_start;
-	s.end = r.count ? r.end : vma->vm_end;
 	s.count = l.count + r.count + 1;
-	s.gap = l.gap > r.gap ? l.gap : r.gap;
-	if (l.count && gap_between(l.end, vma->vm_start) > s.gap)
-		s.gap = gap_between(l.end, vma->vm_start);
-	if (r.count && gap_between(vma->vm_end, r.start) > s.gap)
-		s.gap = gap_between(vma->vm_end, r.start);
+	prev = vma->vm_node.prev;
+	s.gap = prev ? gap_between(prev->vm_end, vma->vm_start) : 0;
+	if (l.gap > s.gap)
+		s.gap = l.gap;
+	if (r.gap > s.gap)
+		s.gap = r.gap;
 	assert_int_equal(vma->vm_node.height, s.height);
-	assert_int_equal(vma->vm_node.subtree_start, s.start);
-	assert_int_equal(vma->vm_node.subtree_end, s.end);
 	assert_int_equal(vma->vm_node.subtree_gap, s.gap);
 	return s;
 }
 
+/* Is the hint NULL or one of the tree's VMAs (never one taken out, nor freed)? */
+static void check_hint(struct mm_struct *mm, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (in_order[i] == mm->vma_hint)
+			return;
+	assert_null(mm->vma_hint);
+}
+
+/* find_vma() where every answer is known from the reference: inside, at, below and above each VMA. */
+static void check_lookups(struct mm_struct *mm, const struct ref *r)
+{
+	for (unsigned int i = 0; i < r->n; i++) {
+		struct vm_area_struct *vma = in_order[i], *next = i + 1 < r->n ? in_order[i + 1] : NULL;
+
+		assert_ptr_equal(find_vma(mm, r->start[i]), vma);
+		assert_ptr_equal(find_vma(mm, r->end[i] - 1), vma);
+		assert_ptr_equal(find_vma(mm, i ? r->end[i - 1] : 0), vma);	/* the gap below */
+		assert_ptr_equal(find_vma(mm, r->end[i]), next);
+		if (r->start[i])
+			assert_ptr_equal(find_vma(mm, r->start[i] - 1),
+					 i && r->end[i - 1] >= r->start[i] ? in_order[i - 1] : vma);
+	}
+	if (!r->n)
+		assert_null(find_vma(mm, 0));
+}
+
 static void check_tree(struct mm_struct *mm, const struct ref *r)
 {
-	struct shape s = check_subtree(mm->vma_tree, mm);
-	struct vm_area_struct *vma = find_vma(mm, 0);
+	unsigned int n = walk_in_order(mm->vma_tree, 0);
+	struct shape s = check_subtree(mm->vma_tree, NULL, mm);
 
-	assert_int_equal(s.count, mm->map_count);
-	assert_int_equal(s.count, r->n);
-	for (unsigned int i = 0; i < r->n; i++, vma = find_vma(mm, vma->vm_end)) {
-		assert_non_null(vma);
-		assert_int_equal(vma->vm_start, r->start[i]);
-		assert_int_equal(vma->vm_end, r->end[i]);
-		/* find_vma() from inside, and from the gap below. */
-		assert_ptr_equal(find_vma(mm, vma->vm_end - 1), vma);
-		assert_ptr_equal(find_vma(mm, i ? r->end[i - 1] : 0), vma);
+	assert_int_equal(s.count, n);
+	assert_int_equal(n, mm->map_count);
+	assert_int_equal(n, r->n);
+	for (unsigned int i = 0; i < n; i++) {
+		assert_int_equal(in_order[i]->vm_start, r->start[i]);
+		assert_int_equal(in_order[i]->vm_end, r->end[i]);
+		assert_ptr_equal(in_order[i]->vm_node.prev, i ? in_order[i - 1] : NULL);
+		assert_ptr_equal(in_order[i]->vm_node.next, i + 1 < n ? in_order[i + 1] : NULL);
 	}
-	assert_null(vma);
+	check_hint(mm, n);
+	check_lookups(mm, r);
 }
 
 /* ---- random operations, each checked against the reference ---------------- */
@@ -406,12 +448,207 @@ static void test_placement_limits(void **state)
 	mmput(mm);
 }
 
+/* ---- runs of changes side by side ------------------------------------------ */
+
+static void mprotect_checked(struct mm_struct *mm, struct ref *r, unsigned long addr,
+			     unsigned long len, unsigned long prot)
+{
+	assert_int_equal(hp_mprotect(mm, addr, len, prot), 0);
+	ref_split_at(r, addr);
+	ref_split_at(r, addr + len);
+	check_tree(mm, r);
+}
+
+static void munmap_checked(struct mm_struct *mm, struct ref *r, unsigned long addr,
+			   unsigned long len)
+{
+	assert_int_equal(hp_munmap(mm, addr, len), 0);
+	ref_split_at(r, addr);
+	ref_split_at(r, addr + len);
+	ref_remove_inside(r, addr, addr + len);
+	check_tree(mm, r);
+}
+
+/* A child's tree is its parent's, VMA for VMA. */
+static void check_fork(struct mm_struct *mm, const struct ref *r)
+{
+	struct mm_struct *child = hp_fork(mm);
+
+	assert_non_null(child);
+	check_tree(child, r);
+	mmput(child);
+	check_tree(mm, r);	/* in_order[] is the parent's again */
+}
+
+#define RUN_PAGES 600UL
+
+/*
+ * Page after page, as the scale bench does it and back: mprotect of every
+ * other page upwards (each split puts its upper half in right after the
+ * lower one) and downwards, munmap of VMA after VMA from either end and from
+ * the middle out, a fork between them; the tree and every lookup checked
+ * after each step.
+ */
+static void test_runs_of_changes_side_by_side(void **state)
+{
+	static struct ref r;
+	struct mm_struct *mm;
+	unsigned long a, i;
+
+	(void)state;
+	mm = mm_alloc();
+	memset(&r, 0, sizeof(r));
+	r.base = mm->mmap_base;
+	a = hp_test_mmap_anon(mm, RUN_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ref_insert(&r, a, a + RUN_PAGES * PAGE_SIZE);
+	for (i = 1; i < RUN_PAGES / 2; i += 2)
+		mprotect_checked(mm, &r, a + i * PAGE_SIZE, PAGE_SIZE, PROT_READ);
+	for (i = RUN_PAGES - 1; i >= RUN_PAGES / 2; i -= 2)
+		mprotect_checked(mm, &r, a + i * PAGE_SIZE, PAGE_SIZE, PROT_READ);
+	check_fork(mm, &r);
+	for (i = 0; i < RUN_PAGES / 4; i++)
+		munmap_checked(mm, &r, a + i * PAGE_SIZE, PAGE_SIZE);
+	for (i = RUN_PAGES; i-- > 3 * RUN_PAGES / 4;)
+		munmap_checked(mm, &r, a + i * PAGE_SIZE, PAGE_SIZE);
+	for (i = 0; i < RUN_PAGES / 4; i++) {
+		munmap_checked(mm, &r, a + (RUN_PAGES / 2 + i) * PAGE_SIZE, PAGE_SIZE);
+		munmap_checked(mm, &r, a + (RUN_PAGES / 2 - 1 - i) * PAGE_SIZE, PAGE_SIZE);
+	}
+	assert_int_equal(mm->map_count, 0);
+	mmput(mm);
+}
+
+/*
+ * The hint is the VMA last put in, or the one beside the VMA last taken out:
+ * munmap of the hinted VMA, at the end and in the middle, must leave no
+ * lookup going through it.  A hint left on it would answer these lookups
+ * with the freed VMA.
+ */
+static void test_hint_never_outlives_its_vma(void **state)
+{
+	static struct ref r;
+	struct vm_area_struct *below;
+	struct mm_struct *mm;
+	unsigned long a;
+
+	(void)state;
+	mm = mm_alloc();
+	memset(&r, 0, sizeof(r));
+	r.base = mm->mmap_base;
+	a = hp_test_mmap_anon(mm, 5 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ref_insert(&r, a, a + 5 * PAGE_SIZE);
+	mprotect_checked(mm, &r, a + PAGE_SIZE, PAGE_SIZE, PROT_READ);
+	mprotect_checked(mm, &r, a + 3 * PAGE_SIZE, PAGE_SIZE, PROT_READ);
+	assert_int_equal(mm->map_count, 5);
+	assert_int_equal(mm->vma_hint->vm_start, a + 4 * PAGE_SIZE);	/* the last split's upper half */
+	below = find_vma(mm, a + 3 * PAGE_SIZE);
+	munmap_checked(mm, &r, a + 4 * PAGE_SIZE, PAGE_SIZE);
+	assert_null(find_vma(mm, a + 4 * PAGE_SIZE));
+	assert_ptr_equal(find_vma(mm, a + 3 * PAGE_SIZE), below);
+	/* The one now hinted, in the middle: lookups in its range get the VMA above. */
+	assert_ptr_equal(mm->vma_hint, below);
+	munmap_checked(mm, &r, a + 3 * PAGE_SIZE, PAGE_SIZE);
+	munmap_checked(mm, &r, a + 2 * PAGE_SIZE, PAGE_SIZE);
+	assert_ptr_equal(find_vma(mm, a + 2 * PAGE_SIZE), NULL);
+	assert_int_equal(find_vma(mm, a + PAGE_SIZE)->vm_start, a + PAGE_SIZE);
+	munmap_checked(mm, &r, a + PAGE_SIZE, PAGE_SIZE);
+	munmap_checked(mm, &r, a, PAGE_SIZE);
+	assert_null(mm->vma_hint);
+	mmput(mm);
+}
+
+#define LOOKUP_THREADS 2
+#define STABLE_PAGES 64UL
+#define CHURN_PAGES 256UL
+#define CHURN_ROUNDS 20
+
+static struct {
+	struct mm_struct *mm;
+	unsigned long stable, churn;
+	atomic_bool stop;
+	atomic_ulong lookups, wrong;
+} race;
+
+/*
+ * Lookups under the mmap lock held for read: in the part no one changes, the
+ * VMA holding the address (through the tree: the hint is elsewhere); in the
+ * part being split and unmapped, one that ends above it, or none.
+ */
+static void *lookup_thread(void *arg)
+{
+	unsigned int seed = (unsigned int)(uintptr_t)arg;
+
+	while (!atomic_load_explicit(&race.stop, memory_order_relaxed)) {
+		unsigned long s = race.stable + (rand_r(&seed) % STABLE_PAGES) * PAGE_SIZE;
+		unsigned long c = race.churn + (rand_r(&seed) % CHURN_PAGES) * PAGE_SIZE;
+		struct vm_area_struct *vma;
+
+		mmap_read_lock(race.mm);
+		vma = find_vma(race.mm, s);
+		if (!vma || vma->vm_start > s || vma->vm_end <= s)
+			atomic_fetch_add(&race.wrong, 1);
+		vma = find_vma(race.mm, c);
+		if (vma && (vma->vm_end <= c || vma->vm_mm != race.mm))
+			atomic_fetch_add(&race.wrong, 1);
+		mmap_read_unlock(race.mm);
+		atomic_fetch_add_explicit(&race.lookups, 1, memory_order_relaxed);
+	}
+	return NULL;
+}
+
+/* One round of what the scale bench does, on the churn part. */
+static void churn_round(void)
+{
+	unsigned long addr = hp_mmap(race.mm, NULL, race.churn, CHURN_PAGES * PAGE_SIZE,
+				     PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, 0);
+
+	assert_int_equal(addr, race.churn);
+	for (unsigned long i = 1; i < CHURN_PAGES; i += 2)
+		assert_int_equal(hp_mprotect(race.mm, addr + i * PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
+	for (unsigned long i = 0; i < CHURN_PAGES; i++)
+		assert_int_equal(hp_munmap(race.mm, addr + i * PAGE_SIZE, PAGE_SIZE), 0);
+}
+
+static void test_lookups_race_splits_and_unmaps(void **state)
+{
+	pthread_t t[LOOKUP_THREADS];
+	unsigned long start;
+
+	(void)state;
+	memset(&race, 0, sizeof(race));
+	race.mm = mm_alloc();
+	race.stable = hp_test_mmap_anon(race.mm, STABLE_PAGES * PAGE_SIZE, PROT_READ, MAP_PRIVATE);
+	for (unsigned long i = 1; i < STABLE_PAGES; i += 2)
+		assert_int_equal(hp_mprotect(race.mm, race.stable + i * PAGE_SIZE, PAGE_SIZE,
+					     PROT_READ | PROT_WRITE), 0);
+	/* Well below the stable part, so that no placement lands there. */
+	race.churn = race.stable - (CHURN_PAGES + 1024) * PAGE_SIZE;
+	for (int i = 0; i < LOOKUP_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, lookup_thread, (void *)(uintptr_t)(i + 1)), 0);
+	while (atomic_load(&race.lookups) < 100 * LOOKUP_THREADS)
+		sched_yield();	/* the readers are running */
+	start = atomic_load(&race.lookups);
+	for (int round = 0; round < CHURN_ROUNDS ||
+	     (round < 100 * CHURN_ROUNDS && atomic_load(&race.lookups) - start < 1000); round++)
+		churn_round();
+	atomic_store(&race.stop, true);
+	for (int i = 0; i < LOOKUP_THREADS; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(atomic_load(&race.wrong), 0);
+	assert_int_equal(race.mm->map_count, STABLE_PAGES);
+	mmput(race.mm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		HP_TEST(test_random_operations_match_the_reference),
 		HP_TEST(test_sequential_mappings_stay_balanced),
 		HP_TEST(test_placement_limits),
+		HP_TEST(test_runs_of_changes_side_by_side),
+		HP_TEST(test_hint_never_outlives_its_vma),
+		HP_TEST(test_lookups_race_splits_and_unmaps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
