@@ -121,9 +121,6 @@ def same(cmd_of_line, line, mv, kv, fixed_mremap):
     if mv == kv:
         return True
     cmd = cmd_of_line.get(line)
-    # gup_test reports no errno for a refusal: its "failed" is any -ERRNO.
-    if kv == "failed" and mv.startswith("-E"):
-        return True
     # mremap returns an address: equal when both succeeded, unless fixed= named it.
     if cmd == "mremap" and not fixed_mremap.get(line):
         return not mv.startswith("-") and not kv.startswith("-")

@@ -438,8 +438,11 @@ REGRESS=${HUGEPFN_REGRESS:-1}
 # against the tree's sources, and reports the test as skipped).
 KUNIT_GLOB='ttm*.*[!p]???????'
 # The kernel command line a test set adds: KUnit for the regress boot, PAT
-# off for the one that runs the memtype test again (t21).
-declare -A SET_ARGS=([regress]="kunit.enable=1 kunit.filter_glob=$KUNIT_GLOB" [nopat]="nopat")
+# off for the one that runs the memtype test again (t21), and for the
+# differential's zone-device bars 64 MiB of guest RAM at 2 GiB as legacy
+# pmem (e820 type 12), which tests/init makes a device DAX instance.
+declare -A SET_ARGS=([regress]="kunit.enable=1 kunit.filter_glob=$KUNIT_GLOB" [nopat]="nopat"
+		     [all]="memmap=64M!2G")
 MM_SELFTESTS="cow gup_test gup_longterm mkdirty"
 
 # The mm selftests as their Makefile builds them (vm_util.c and

@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gup_test.h"
+#include "ktest_pin.h"
 #include "scenario.h"
 #include "scenario_trace.h"
 #include "scenario_linux.h"
@@ -44,9 +44,6 @@
 #define LX_SCRIPT_SECONDS	30
 /* All scripts of one boot: the rest are skipped, so the tests after them still run. */
 #define LX_TOTAL_SECONDS	150
-
-/* 6.12's FOLL_ flags, as gup_test passes them to GUP unchanged (mm_types.h). */
-#define LX_FOLL_WRITE	(1u << 0)
 
 /* ---- the worker: one process of the script --------------------------------- */
 
@@ -63,6 +60,7 @@ struct lx_reply {
 	enum { LX_VALUE, LX_UNOBSERVABLE, LX_SKIP, LX_STOP } what;
 	char why[160];
 	pid_t child;		/* fork: the child's pid; its socket comes along */
+	uint32_t set;		/* gup: the reference set hugepfn_pin keeps, 0 if none */
 };
 
 static const struct sc_script *script;
@@ -71,7 +69,7 @@ static int nmaps;
 /* Faults (minflt) taken inside the measured windows, and the baselines of rss and VmPTE. */
 static long faults;
 static long rss_base, pte_base;
-static int gup_fd = -1;
+static int pin_fd = -1;	/* hugepfn_pin, opened before any worker: shared by all */
 static struct lx_env env;	/* the device handles the controller opened */
 
 static struct lx_map *map_named(const char *name)
@@ -278,18 +276,18 @@ static struct lx_reply do_bar(const struct sc_line *l, int idx)
 	size_t len = sc_size_arg(l, 2);
 	uint64_t offset = size_opt(l, SC_O_OFFSET);
 	int flags = MAP_SHARED;
+	bool zone = sc_flag(l, SC_F_ZONE_DEVICE);
 	void *hint, *p;
 	uint64_t window;
 
-	if (sc_flag(l, SC_F_ZONE_DEVICE))
-		return reply_why(LX_SKIP, "a ZONE_DEVICE BAR has no guest device");
-	if (!lx_bar_ready(&env))
-		return reply_why(LX_SKIP, "%s", lx_bar_why(&env));
+	if (!lx_bar_ready(&env, zone))
+		return reply_why(LX_SKIP, "%s", lx_bar_why(&env, zone));
 	window = lx_bar_window(&env, idx);
 	if (window == (uint64_t)-1)
-		return reply_why(LX_SKIP, "the guest's BAR has no room for every bar of the script");
+		return reply_why(LX_SKIP, "the guest's %s has no room for every bar of the script",
+				 zone ? "DAX device" : "BAR");
 	hint = placement(l, len, &flags);
-	p = lx_bar_mmap(&env, len, window + offset, hint, l->opt[SC_O_PROT].prot, flags);
+	p = lx_bar_mmap(&env, zone, len, window + offset, hint, l->opt[SC_O_PROT].prot, flags);
 	if (p == MAP_FAILED)
 		return errno_value();
 	return add_map(l->args[0], p, len);
@@ -405,72 +403,43 @@ out:
 	return value(sc_word(result));
 }
 
-/* ---- gup through CONFIG_GUP_TEST ---- */
+/* ---- gup through hugepfn_pin (patches/observe/0002) ---- */
 
+/*
+ * The GUP entry point of the line on the worker's own memory, the way the
+ * model calls it; the references are held (in the file every process
+ * shares) until the controller releases them.
+ */
 static struct lx_reply do_gup(const struct sc_line *l)
 {
 	struct lx_map *m = map_named(l->args[1]);
-	uint64_t off = sc_size_arg(l, 2);
 	long n = sc_num_arg(l, 3), before;
-	bool get = sc_flag(l, SC_F_GET), slow = sc_flag(l, SC_F_SLOW), write = sc_flag(l, SC_F_WRITE);
-	bool longterm = sc_flag(l, SC_F_LONGTERM);
+	bool get = sc_flag(l, SC_F_GET), longterm = sc_flag(l, SC_F_LONGTERM);
+	struct kt_pin_req q = {
+		.addr = (uint64_t)(unsigned long)(m->addr + sc_size_arg(l, 2)),
+		.nr_pages = (uint64_t)n,
+		.how = sc_flag(l, SC_F_FAST_ONLY) ? KT_PIN_FAST_ONLY :
+		       sc_flag(l, SC_F_SLOW) ? KT_PIN_SLOW : KT_PIN_FAST,
+		.flags = (get ? KT_PIN_F_GET : 0) | (sc_flag(l, SC_F_WRITE) ? KT_PIN_F_WRITE : 0) |
+			 (longterm ? KT_PIN_F_LONGTERM : 0),
+	};
 	struct lx_reply r;
 
 	if (n <= 0 || n > 1 << 20)
 		return reply_why(LX_STOP, "gup: %ld pages: between 1 and 1048576", n);
-	if (sc_flag(l, SC_F_FAST_ONLY))
-		return reply_why(LX_UNOBSERVABLE, "get_user_pages_fast_only() has no gup_test entry");
 	if (get && longterm)
 		return reply_why(LX_UNOBSERVABLE, "get with FOLL_LONGTERM: 6.12 refuses it with a "
 				 "WARN_ON_ONCE (not run, to keep the log clean)");
-	if (gup_fd < 0)
-		return reply_why(LX_SKIP, "no /sys/kernel/debug/gup_test");
+	if (pin_fd < 0)
+		return reply_why(LX_SKIP, "no " KT_PIN_PATH);
 	before = minflt();
-	if (longterm) {
-		/* Held until release: the one pin set gup_test keeps. */
-		struct pin_longterm_test t = {
-			.addr = (uint64_t)(unsigned long)(m->addr + off), .size = n * 4096UL,
-			.flags = (write ? PIN_LONGTERM_TEST_FLAG_USE_WRITE : 0) |
-				 (slow ? 0 : PIN_LONGTERM_TEST_FLAG_USE_FAST) };
-
-		r = ioctl(gup_fd, PIN_LONGTERM_TEST_START, &t) ? errno_value() : value(sc_num(n));
+	if (ioctl(pin_fd, KT_PIN_TAKE, &q)) {
+		r = errno_value();
 	} else {
-		/*
-		 * One page per call, so that the size gup_test reports is the
-		 * pages taken before the first refusal; its references are
-		 * dropped before the ioctl returns, and a refusal's errno is
-		 * not reported: 0 pages is "failed".
-		 */
-		struct gup_test g = {
-			.addr = (uint64_t)(unsigned long)(m->addr + off), .size = n * 4096UL,
-			.nr_pages_per_call = 1, .gup_flags = write ? LX_FOLL_WRITE : 0 };
-		unsigned long cmd = get ? (slow ? GUP_BASIC_TEST : GUP_FAST_BENCHMARK) :
-				    (slow ? PIN_BASIC_TEST : PIN_FAST_BENCHMARK);
-
-		if (ioctl(gup_fd, cmd, &g))
-			r = errno_value();
-		else
-			r = value(g.size ? sc_num((long)(g.size / 4096)) : sc_word("failed"));
+		r = value(sc_num((long)q.result));
+		r.set = q.id;
 	}
 	faults += minflt() - before;
-	return r;
-}
-
-/*
- * Reads through the held pins (PIN_LONGTERM_TEST_READ, into the caller's
- * memory: the controller's); the device's write is not reproduced.
- */
-static struct lx_reply do_dma(long pages)
-{
-	void *buf = mmap(NULL, pages * 4096UL, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	uint64_t user = (uint64_t)(unsigned long)buf;
-	struct lx_reply r;
-
-	if (buf == MAP_FAILED)
-		return errno_value();
-	r = ioctl(gup_fd, PIN_LONGTERM_TEST_READ, &user) ? errno_value() : value(sc_num(pages));
-	munmap(buf, pages * 4096UL);
 	return r;
 }
 
@@ -623,16 +592,14 @@ static void worker_loop(int slot)
 /* ---- the controller ---------------------------------------------------------- */
 
 struct lx_proc { char name[SC_NAME_MAX]; pid_t pid; bool live; };
-/*
- * A gup line as the guest ran it.  lost_pin: a pin the script still holds
- * that gup_test dropped before its ioctl returned (only longterm pins are kept).
- */
+/* A gup line as the guest ran it: set is hugepfn_pin's, 0 once released or if none. */
 struct lx_gup {
 	char name[SC_NAME_MAX];
 	int proc;
 	struct sc_value v;
 	long pages;
-	bool observable, lost_pin;
+	uint32_t set;
+	bool observable, write;
 };
 /* A BO of the script: a dumb buffer of hpvram, held by the controller. */
 struct lx_bo {
@@ -653,17 +620,7 @@ struct lx_run {
 	int nprocs, ngups, nowners, nbos;
 	struct sc_value last;
 	bool last_unobservable;
-	struct lx_gup *held;	/* the one longterm pin set gup_test keeps, or NULL */
 };
-
-/* Does the script hold a pin that the kernel no longer does? */
-static bool lost_pin(const struct lx_run *r)
-{
-	for (int i = 0; i < r->ngups; i++)
-		if (r->gups[i].lost_pin)
-			return true;
-	return false;
-}
 
 static int proc_index(struct lx_run *r, const char *name)
 {
@@ -681,9 +638,10 @@ static int owner_of(struct lx_run *r, const char *map)
 	return -1;
 }
 
+/* The newest gup of that name: a name released may be made again. */
 static struct lx_gup *gup_named(struct lx_run *r, const char *name)
 {
-	for (int i = 0; i < r->ngups; i++)
+	for (int i = r->ngups - 1; i >= 0; i--)
 		if (!strcmp(r->gups[i].name, name))
 			return &r->gups[i];
 	return NULL;
@@ -991,6 +949,37 @@ static struct lx_reply run_expect(struct lx_run *r, int idx)
 	return ask(r, p, idx, -1);
 }
 
+/* Drops what a gup holds; a gup that took nothing (or was released) holds nothing: 0. */
+static struct lx_reply release_gup(struct lx_gup *g)
+{
+	struct kt_pin_req q = { .id = g ? g->set : 0 };
+
+	if (!q.id)
+		return value(sc_num(0));
+	g->set = 0;
+	return ioctl(pin_fd, KT_PIN_RELEASE, &q) ? errno_value() : value(sc_num(0));
+}
+
+/*
+ * The device's write through a gup's references: every page gets the
+ * model's byte for the seed.  Through a gup that took nothing: 0 pages, as
+ * the model.  hugepfn_pin writes only through references taken with
+ * FOLL_WRITE, so that a read-only get of the shared zero page stays clean.
+ */
+static struct lx_reply do_dma(struct lx_gup *g, long seed)
+{
+	struct kt_pin_req q = { .id = g ? g->set : 0, .byte = sc_dma_byte(seed) };
+
+	if (g && g->observable && !g->pages)
+		return value(sc_num(0));
+	if (!q.id)
+		return reply_why(LX_SKIP, "dma through references this guest does not hold");
+	if (!g->write)
+		return reply_why(LX_UNOBSERVABLE, "dma through references taken without write "
+				 "(hugepfn_pin writes only through FOLL_WRITE ones)");
+	return ioctl(pin_fd, KT_PIN_WRITE, &q) ? errno_value() : value(sc_num(g->pages));
+}
+
 static struct lx_reply run_line(struct lx_run *r, int idx)
 {
 	const struct sc_line *l = &script->lines[idx];
@@ -1008,22 +997,9 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 		end_worker(r, proc_index(r, l->args[0]));
 		return value(sc_num(0));
 	case SC_RELEASE:
-		/* Basic and fast gup_test tests dropped their references already. */
-		if (r->held != gup_named(r, l->args[0])) {
-			if (gup_named(r, l->args[0]))
-				gup_named(r, l->args[0])->lost_pin = false;
-			return value(sc_num(0));
-		}
-		r->held = NULL;
-		return ioctl(gup_fd, PIN_LONGTERM_TEST_STOP) ? errno_value() : value(sc_num(0));
+		return release_gup(gup_named(r, l->args[0]));
 	case SC_DMA:
-		/* A gup that took nothing holds nothing to write through: 0 pages, as the model. */
-		if (gup_named(r, l->args[0]) && gup_named(r, l->args[0])->observable &&
-		    !gup_named(r, l->args[0])->pages)
-			return value(sc_num(0));
-		if (r->held != gup_named(r, l->args[0]))
-			return reply_why(LX_SKIP, "dma through references gup_test does not hold");
-		return do_dma(r->held->pages);
+		return do_dma(gup_named(r, l->args[0]), sc_num_arg(l, 1));
 	case SC_BO:
 	case SC_BO_DESTROY:
 	case SC_BO_PIN:
@@ -1034,11 +1010,6 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 	default:
 		break;
 	}
-	if (l->cmd == SC_GUP && sc_flag(l, SC_F_LONGTERM) && !sc_flag(l, SC_F_GET) && r->held)
-		return reply_why(LX_SKIP, "gup_test holds one longterm pin set at a time");
-	if (l->cmd == SC_FORK && lost_pin(r))
-		return reply_why(LX_SKIP, "fork with a pin the script holds: gup_test dropped it, "
-				 "so the kernel's fork sees no maybe-pinned folio");
 	p = line_proc(r, l);
 	if (p < 0 || !r->procs[p].live)
 		return reply_why(LX_STOP, "no live process for line %u", l->line);
@@ -1088,10 +1059,8 @@ static struct lx_reply run_line(struct lx_run *r, int idx)
 		g->v = rep.v;
 		g->observable = rep.what == LX_VALUE;
 		g->pages = rep.v.is_num && rep.v.num > 0 ? rep.v.num : 0;
-		if (g->observable && sc_flag(l, SC_F_LONGTERM) && g->pages)
-			r->held = g;
-		g->lost_pin = g->observable && g->pages && !sc_flag(l, SC_F_GET) &&
-			      !sc_flag(l, SC_F_LONGTERM);
+		g->set = rep.set;
+		g->write = sc_flag(l, SC_F_WRITE);
 	}
 	return rep;
 }
@@ -1167,8 +1136,7 @@ static void run_script(FILE *out)
 		}
 		r->last = rep.v;
 		sc_trace_step(out, l, &rep.v);
-		if (!l->result_expected && failed(&rep.v) &&
-		    !(l->cmd == SC_GUP && !rep.v.is_num)) {
+		if (!l->result_expected && failed(&rep.v)) {
 			char text[32];
 
 			sc_value_text(text, sizeof(text), &rep.v);
@@ -1182,8 +1150,8 @@ static void run_script(FILE *out)
 		sc_trace_stop(out, stop_line, stop_why);
 	else if (!stop_line)
 		sc_trace_end(out);
-	if (r->held)
-		ioctl(gup_fd, PIN_LONGTERM_TEST_STOP);
+	for (int i = 0; i < r->ngups; i++)
+		release_gup(&r->gups[i]);
 	for (int i = 0; i < r->nprocs; i++)
 		if (r->procs[i].live) {
 			kill(r->procs[i].pid, SIGKILL);
@@ -1216,7 +1184,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < LX_MAX_PROCS; i++)
 		chans[i].cmd[0] = -1;	/* no pipes yet */
 
-	gup_fd = open("/sys/kernel/debug/gup_test", O_RDWR);
+	pin_fd = open(KT_PIN_PATH, O_RDWR);
 	lx_env_open(&env);
 	for (int i = 1; i < argc; i++) {
 		struct sc_script s;

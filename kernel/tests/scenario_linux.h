@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The devices of the Linux backend (scenario_linux.c): the vfio BAR of
- * ivshmem 0000:00:06.0 for `bar`, the TTM device hpvram (the test-only
+ * ivshmem 0000:00:06.0 for `bar`, device DAX (/dev/dax0.0, made by the
+ * guest's init from a legacy pmem range) for `bar ... zone-device`, the
+ * TTM device hpvram (the test-only
  * driver on ivshmem 0000:00:05.0) for `bo` and `bomap`, and the
  * hugepfn_walk debugfs file of the test-only observation patch for
  * entries, level and kind.  They come from the helpers in ktest_vfio.[ch],
@@ -31,6 +33,8 @@ struct ktest_counts { long n[3][3]; };
 /* The guest's vfio BAR: the PCI address and BAR of interfaces.md. */
 #define LX_BAR_BDF	"0000:00:06.0"
 #define LX_BAR_INDEX	2
+/* ZONE_DEVICE memory: device DAX, MEMORY_DEVICE_GENERIC pages, 2 MiB aligned. */
+#define LX_DAX_DEV	"dax0.0"
 
 struct lx_env {
 #ifdef HAVE_KTEST_VFIO
@@ -38,26 +42,34 @@ struct lx_env {
 #endif
 	bool bar_ok;
 	char bar_why[128];
+	int dax_fd;		/* /dev/dax0.0, or -1 (then dax_why says why) */
+	uint64_t dax_size;
+	char dax_why[128];
 #ifdef HAVE_KTEST_HPVRAM
 	struct kt_dev drm;	/* hpvram's DRM device; the workers inherit it */
 #endif
 	bool bo_ok;
 	char bo_why[128];
 	uint64_t vram_size;
-	/* Each bar line of the script gets a window of its own (by line index). */
+	/*
+	 * Each bar line of the script gets a window of its own (by line index),
+	 * in the vfio BAR or, for zone-device, in the DAX device.
+	 */
 	uint64_t *window;
 	int nwindows;
 };
 
 void lx_env_open(struct lx_env *env);
 void lx_env_close(struct lx_env *env);
-/* Plans a window of the BAR for every bar line of s, before any process starts. */
+/* Plans a window for every bar line of s, before any process starts. */
 void lx_bar_plan(struct lx_env *env, const struct sc_script *s);
-bool lx_bar_ready(const struct lx_env *env);
-const char *lx_bar_why(const struct lx_env *env);
-/* The BAR offset of line idx's window, or -1 when the BAR is too small. */
+/* zone: the DAX device of zone-device bars, else the vfio BAR. */
+bool lx_bar_ready(const struct lx_env *env, bool zone);
+const char *lx_bar_why(const struct lx_env *env, bool zone);
+/* The device offset of line idx's window, or -1 when the device is too small. */
 uint64_t lx_bar_window(const struct lx_env *env, int idx);
-void *lx_bar_mmap(struct lx_env *env, size_t len, uint64_t off, void *hint, int prot, int flags);
+void *lx_bar_mmap(struct lx_env *env, bool zone, size_t len, uint64_t off, void *hint, int prot,
+		  int flags);
 
 /* hpvram's DRM fd, or -1 (then lx_bo_why() says why). */
 int lx_bo_fd(const struct lx_env *env);

@@ -2,6 +2,7 @@
 /* The devices of the Linux backend (scenario_linux.h). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,33 @@
 #define LX_2M	(2ULL << 20)
 #define LX_1G	(1ULL << 30)
 
+/* The device DAX instance the guest's init made, and its size (sysfs, in bytes). */
+static void dax_open(struct lx_env *env)
+{
+	FILE *f = fopen("/sys/bus/dax/devices/" LX_DAX_DEV "/size", "r");
+	unsigned long long size = 0;
+
+	env->dax_fd = -1;
+	if (!f || fscanf(f, "%llu", &size) != 1 || !size) {
+		snprintf(env->dax_why, sizeof(env->dax_why),
+			 "no device DAX %s (ZONE_DEVICE memory) in this guest", LX_DAX_DEV);
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	env->dax_fd = open("/dev/" LX_DAX_DEV, O_RDWR);
+	if (env->dax_fd < 0)
+		snprintf(env->dax_why, sizeof(env->dax_why), "cannot open /dev/%s: %s",
+			 LX_DAX_DEV, strerror(errno));
+	else
+		env->dax_size = size;
+}
+
 void lx_env_open(struct lx_env *env)
 {
 	memset(env, 0, sizeof(*env));
+	dax_open(env);
 #ifdef HAVE_KTEST_VFIO
 	if (ktest_vfio_open(&env->vfio, LX_BAR_BDF, LX_BAR_INDEX))
 		snprintf(env->bar_why, sizeof(env->bar_why), "no vfio BAR at %s (BAR%d)",
@@ -55,6 +80,8 @@ void lx_env_close(struct lx_env *env)
 	if (env->bar_ok)
 		ktest_vfio_close(&env->vfio);
 #endif
+	if (env->dax_fd >= 0)
+		close(env->dax_fd);
 #ifdef HAVE_KTEST_HPVRAM
 	if (env->drm.fd >= 0)
 		close(env->drm.fd);
@@ -82,44 +109,47 @@ const char *lx_bo_why(const struct lx_env *env)
  * The model makes a new BAR, 1 GiB aligned, for every bar line; here they
  * share the one BAR, each in a window of its own so that no data aliases:
  * 1 GiB aligned for a window of 1 GiB or more (PUD entries need it), else
- * 2 MiB aligned, which is all a PMD needs.
+ * 2 MiB aligned, which is all a PMD needs.  Zone-device bars share the DAX
+ * device the same way.
  */
 void lx_bar_plan(struct lx_env *env, const struct sc_script *s)
 {
-	uint64_t next = 0, size = 0;
+	uint64_t next[2] = { 0, 0 }, size[2] = { 0, env->dax_size };
 
 	free(env->window);
 	env->window = calloc(s->nlines, sizeof(*env->window));
 	env->nwindows = env->window ? s->nlines : 0;
 #ifdef HAVE_KTEST_VFIO
-	size = env->bar_ok ? env->vfio.bar_size : 0;
+	size[0] = env->bar_ok ? env->vfio.bar_size : 0;
 #endif
 	for (int i = 0; i < env->nwindows; i++) {
 		const struct sc_line *l = &s->lines[i];
 		uint64_t len, offset, align;
+		int dev;
 
 		env->window[i] = (uint64_t)-1;
 		if (l->cmd != SC_BAR)
 			continue;
+		dev = sc_flag(l, SC_F_ZONE_DEVICE);
 		len = sc_size_arg(l, 2);
 		offset = l->opt[SC_O_OFFSET].size;
 		align = len + offset >= LX_1G ? LX_1G : LX_2M;
-		next = (next + align - 1) & ~(align - 1);
-		if (next + offset + len > size)
+		next[dev] = (next[dev] + align - 1) & ~(align - 1);
+		if (next[dev] + offset + len > size[dev])
 			continue;
-		env->window[i] = next;
-		next += offset + len;
+		env->window[i] = next[dev];
+		next[dev] += offset + len;
 	}
 }
 
-bool lx_bar_ready(const struct lx_env *env)
+bool lx_bar_ready(const struct lx_env *env, bool zone)
 {
-	return env->bar_ok;
+	return zone ? env->dax_fd >= 0 : env->bar_ok;
 }
 
-const char *lx_bar_why(const struct lx_env *env)
+const char *lx_bar_why(const struct lx_env *env, bool zone)
 {
-	return env->bar_why;
+	return zone ? env->dax_why : env->bar_why;
 }
 
 uint64_t lx_bar_window(const struct lx_env *env, int idx)
@@ -127,9 +157,15 @@ uint64_t lx_bar_window(const struct lx_env *env, int idx)
 	return idx < env->nwindows ? env->window[idx] : (uint64_t)-1;
 }
 
-/* The region of the BAR as vfio users map it: from the device fd at the region's offset. */
-void *lx_bar_mmap(struct lx_env *env, size_t len, uint64_t off, void *hint, int prot, int flags)
+/*
+ * The region of the BAR as vfio users map it: from the device fd at the
+ * region's offset; device DAX from its own character device.
+ */
+void *lx_bar_mmap(struct lx_env *env, bool zone, size_t len, uint64_t off, void *hint, int prot,
+		  int flags)
 {
+	if (zone)
+		return mmap(hint, len, prot, flags, env->dax_fd, (off_t)off);
 #ifdef HAVE_KTEST_VFIO
 	return mmap(hint, len, prot, flags, env->vfio.device, (off_t)(env->vfio.bar_offset + off));
 #else
