@@ -34,8 +34,8 @@ enum kt_pin_how {
 #define KT_PIN_F_WRITE		(1u << 1)	/* FOLL_WRITE */
 #define KT_PIN_F_LONGTERM	(1u << 2)	/* FOLL_LONGTERM */
 
-#define KT_PIN_TAKE	_IOWR('h', 1, struct kt_pin_req)
-#define KT_PIN_WRITE	_IOW('h', 2, struct kt_pin_req)
-#define KT_PIN_RELEASE	_IOW('h', 3, struct kt_pin_req)
+#define KT_PIN_TAKE	_IOWR(0xB9, 1, struct kt_pin_req)
+#define KT_PIN_WRITE	_IOW(0xB9, 2, struct kt_pin_req)
+#define KT_PIN_RELEASE	_IOW(0xB9, 3, struct kt_pin_req)
 
 #endif

@@ -35,6 +35,7 @@ struct ktest_counts { long n[3][3]; };
 #define LX_BAR_INDEX	2
 /* ZONE_DEVICE memory: device DAX, MEMORY_DEVICE_GENERIC pages, 2 MiB aligned. */
 #define LX_DAX_DEV	"dax0.0"
+#define LX_DAX_ALIGN	(2ULL << 20)
 
 struct lx_env {
 #ifdef HAVE_KTEST_VFIO
