@@ -151,6 +151,42 @@ static void vma_tree_scale(void)
 	mallopt(M_TRIM_THRESHOLD, 128 * 1024);	/* glibc's default */
 }
 
+/*
+ * find_vma() at addresses that jump about a tree of n VMAs (every other
+ * page of one mapping made read-only), under the mmap lock for read: the
+ * lookup's own cost, which the hint of a run of neighbouring changes does
+ * not help.  A fixed multiplicative walk, so that every size sees the same
+ * pattern.
+ */
+static void vma_lookups(unsigned long n)
+{
+	const unsigned long lookups = 1000000;
+	struct mm_struct *mm = mm_alloc();
+	unsigned long addr = hp_mmap(mm, NULL, 0, n * PAGE_SIZE, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, 0), found = 0, i, k = 1;
+	char name[64];
+	double cpu0;
+
+	if (IS_ERR_VALUE(addr))
+		fail("cannot map the region to split");
+	for (i = 1; i < n; i += 2)
+		if (hp_mprotect(mm, addr + i * PAGE_SIZE, PAGE_SIZE, PROT_READ))
+			fail("mprotect failed");
+	mmap_read_lock(mm);
+	cpu0 = thread_cpu_ns();
+	for (i = 0; i < lookups; i++) {
+		k = (k * 2654435761UL + 1) % n;
+		found += find_vma(mm, addr + k * PAGE_SIZE) != NULL;
+	}
+	snprintf(name, sizeof(name), "find_vma among %lu VMAs", n);
+	record(name, "ns/lookup", (thread_cpu_ns() - cpu0) / lookups,
+	       "CPU; addresses all over the tree, under the mmap read lock");
+	mmap_read_unlock(mm);
+	if (found != lookups)
+		fail("find_vma missed a VMA");
+	mmput(mm);
+}
+
 /* n anonymous 4 KiB mmaps, each placed top-down below the last, then exit. */
 static void anon_mmaps(unsigned long n)
 {
@@ -300,6 +336,8 @@ void bench_scale(int reps, bench_record_fn *record_fn)
 	for (int rep = 0; rep < reps; rep++) {
 		scale_machine();
 		vma_tree_scale();
+		vma_lookups(1000);
+		vma_lookups(100000);
 		anon_mmaps(100000);
 		big_bar();
 		zone_device_bar();
